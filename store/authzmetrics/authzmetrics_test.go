@@ -1,0 +1,55 @@
+package authzmetrics_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bastionhq/bastion/store/authzmetrics"
+	"github.com/bastionhq/bastion/store/authzsql"
+	"github.com/bastionhq/bastion/store/storetest"
+)
+
+func TestInstrumentCountsCallsAndErrors(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	st, err := authzsql.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	s, err := authzmetrics.Instrument(st, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadUser(ctx, "U1"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := s.LoadUser(ctx, "U1"); err == nil {
+		t.Fatal("closed store answered")
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls uint64
+	var errs float64
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			if len(m.GetLabel()) != 1 || m.GetLabel()[0].GetValue() != "load_user" {
+				t.Fatalf("%s has labels %v, want op=load_user", f.GetName(), m.GetLabel())
+			}
+			switch f.GetName() {
+			case "bastion_store_duration_seconds":
+				calls = m.GetHistogram().GetSampleCount()
+			case "bastion_store_errors_total":
+				errs = m.GetCounter().GetValue()
+			}
+		}
+	}
+	if calls != 2 || errs != 1 {
+		t.Fatalf("calls = %d, errors = %v; want 2 and 1", calls, errs)
+	}
+}

@@ -1,0 +1,45 @@
+package authzsql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bastionhq/bastion/authz"
+)
+
+// Changes implements authz.Store.
+func (s *Store) Changes(ctx context.Context, f authz.ChangeFilter) ([]authz.Change, error) {
+	var where []string
+	var args []any
+	where, args = append(where, "revision > ?"), append(args, int64(f.After))
+	for _, c := range [...]struct{ col, val string }{{"actor", f.Actor}, {"user_id", f.UserID}, {"entity_id", f.EntityID}, {"kind", string(f.Kind)}} {
+		if c.val != "" {
+			where, args = append(where, c.col+" = ?"), append(args, c.val)
+		}
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	q := fmt.Sprintf(`SELECT revision, at_ms, actor, kind, change_key, user_id, team_id, entity_id, before_json, after_json
+		FROM authz_changes WHERE %s ORDER BY revision LIMIT %d`, strings.Join(where, " AND "), limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read change log: %w", err)
+	}
+	defer rows.Close()
+	var out []authz.Change
+	for rows.Next() {
+		var c authz.Change
+		var at int64
+		var kind string
+		if err := rows.Scan(&c.Revision, &at, &c.Actor, &kind, &c.Key, &c.UserID, &c.TeamID, &c.EntityID, &c.Before, &c.After); err != nil {
+			return nil, fmt.Errorf("read change log: %w", err)
+		}
+		c.At, c.Kind = time.UnixMilli(at).UTC(), authz.ChangeKind(kind)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,95 @@
+// Package botsql stores the bot's message claims and its invocation audit
+// log in Bastion's SQL store (SQLite or MySQL), under the "bot" component.
+package botsql
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/store/sqldb"
+)
+
+const component = "bot"
+
+var migrations = []sqldb.Migration{
+	{
+		Version: 1,
+		Name:    "claims and invocations",
+		SQL: `CREATE TABLE bot_claims (
+	team_id VARCHAR(32) NOT NULL,
+	channel_id VARCHAR(32) NOT NULL,
+	ts VARCHAR(32) NOT NULL,
+	state VARCHAR(16) NOT NULL,
+	worker VARCHAR(64) NOT NULL,
+	delivery_id VARCHAR(255) NOT NULL,
+	heartbeat_at BIGINT NOT NULL,
+	created_at BIGINT NOT NULL,
+	finished_at BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (team_id, channel_id, ts)
+);
+CREATE INDEX bot_claims_created ON bot_claims (created_at);
+CREATE TABLE bot_invocations (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	team_id VARCHAR(32) NOT NULL,
+	channel_id VARCHAR(32) NOT NULL,
+	user_id VARCHAR(32) NOT NULL,
+	message_ts VARCHAR(32) NOT NULL,
+	text TEXT NOT NULL,
+	command VARCHAR(1000) NOT NULL,
+	verdict VARCHAR(16) NOT NULL,
+	reason TEXT NOT NULL,
+	result TEXT NOT NULL,
+	at_ns BIGINT NOT NULL,
+	duration_ns BIGINT NOT NULL
+);
+CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
+		MySQL: `CREATE TABLE bot_claims (
+	team_id VARCHAR(32) NOT NULL,
+	channel_id VARCHAR(32) NOT NULL,
+	ts VARCHAR(32) NOT NULL,
+	state VARCHAR(16) NOT NULL,
+	worker VARCHAR(64) NOT NULL,
+	delivery_id VARCHAR(255) NOT NULL,
+	heartbeat_at BIGINT NOT NULL,
+	created_at BIGINT NOT NULL,
+	finished_at BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (team_id, channel_id, ts)
+);
+CREATE INDEX bot_claims_created ON bot_claims (created_at);
+CREATE TABLE bot_invocations (
+	id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	team_id VARCHAR(32) NOT NULL,
+	channel_id VARCHAR(32) NOT NULL,
+	user_id VARCHAR(32) NOT NULL,
+	message_ts VARCHAR(32) NOT NULL,
+	text TEXT NOT NULL,
+	command VARCHAR(1000) NOT NULL,
+	verdict VARCHAR(16) NOT NULL,
+	reason TEXT NOT NULL,
+	result TEXT NOT NULL,
+	at_ns BIGINT NOT NULL,
+	duration_ns BIGINT NOT NULL
+);
+CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
+	},
+}
+
+// Store implements bot.ClaimStore and bot.AuditLog over SQL.
+type Store struct {
+	db *sqldb.DB
+}
+
+var (
+	_ bot.ClaimStore = (*Store)(nil)
+	_ bot.AuditLog   = (*Store)(nil)
+)
+
+// Open migrates the bot's tables in db and returns a store on it; db stays
+// the caller's to close.
+func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
+	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
+		return nil, fmt.Errorf("open bot store: %w", err)
+	}
+	return &Store{db: db}, nil
+}

@@ -1,0 +1,99 @@
+// Package mysql opens Bastion's store on MySQL, MariaDB or Vitess (vtgate
+// speaks the MySQL protocol) through github.com/go-sql-driver/mysql.
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/bastionhq/bastion/store/sqldb"
+)
+
+// Open opens a database from a URL of the form
+// mysql://user:pass@host:port/dbname?param=value. The database is created
+// when it does not exist and the user may create it.
+func Open(ctx context.Context, rawURL string) (*sqldb.DB, error) {
+	cfg, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureDatabase(ctx, cfg); err != nil {
+		return nil, err
+	}
+	connector, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open mysql: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(64)
+	db.SetMaxIdleConns(64)
+	db.SetConnMaxLifetime(time.Hour)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open mysql %s: %w", redact(cfg), err)
+	}
+	return &sqldb.DB{DB: db, Dialect: sqldb.MySQL, URL: redact(cfg)}, nil
+}
+
+// ParseURL turns a mysql:// URL into a driver configuration.
+func ParseURL(rawURL string) (*driver.Config, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse mysql url: %w", err)
+	}
+	if u.Scheme != "mysql" {
+		return nil, fmt.Errorf("parse mysql url: scheme %q, want mysql://", u.Scheme)
+	}
+	cfg := driver.NewConfig()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if !strings.Contains(cfg.Addr, ":") {
+		cfg.Addr += ":3306"
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	if cfg.DBName == "" {
+		return nil, fmt.Errorf("parse mysql url: no database name in %q", u.Redacted())
+	}
+	cfg.ParseTime = true
+	cfg.Params = map[string]string{}
+	for k, v := range u.Query() {
+		cfg.Params[k] = v[0]
+	}
+	return cfg, nil
+}
+
+func ensureDatabase(ctx context.Context, cfg *driver.Config) error {
+	admin := cfg.Clone()
+	admin.DBName = ""
+	connector, err := driver.NewConnector(admin)
+	if err != nil {
+		return fmt.Errorf("open mysql: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	name := strings.ReplaceAll(cfg.DBName, "`", "")
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		// Vitess and restricted users cannot create databases; the
+		// following ping reports a missing one clearly.
+		return nil
+	}
+	return nil
+}
+
+func redact(cfg *driver.Config) string {
+	user := cfg.User
+	if user != "" {
+		user += "@"
+	}
+	return "mysql://" + user + cfg.Addr + "/" + cfg.DBName
+}

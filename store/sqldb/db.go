@@ -1,0 +1,91 @@
+// Package sqldb holds what every SQL-backed part of Bastion shares: a
+// database handle that knows its SQL dialect, and a versioned migration
+// runner. It imports no driver; store/sqlite and store/mysql open handles.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// Dialect names the SQL flavour behind a DB.
+type Dialect string
+
+const (
+	// SQLite is the embedded default (modernc.org/sqlite).
+	SQLite Dialect = "sqlite"
+	// MySQL covers MySQL, MariaDB and Vitess.
+	MySQL Dialect = "mysql"
+)
+
+// DB is a database handle together with its dialect.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+	// URL is the address the handle was opened from, with any password removed.
+	URL string
+}
+
+// Upsert returns the dialect's clause that turns an INSERT into an update of
+// cols when the row already exists (the conflict target is the primary key).
+func (db *DB) Upsert(conflict string, cols ...string) string {
+	if len(cols) == 0 {
+		if db.Dialect == MySQL {
+			return fmt.Sprintf(" ON DUPLICATE KEY UPDATE %s=%s", firstCol(conflict), firstCol(conflict))
+		}
+		return " ON CONFLICT(" + conflict + ") DO NOTHING"
+	}
+	out := ""
+	for i, c := range cols {
+		if i > 0 {
+			out += ", "
+		}
+		if db.Dialect == MySQL {
+			out += c + "=VALUES(" + c + ")"
+		} else {
+			out += c + "=excluded." + c
+		}
+	}
+	if db.Dialect == MySQL {
+		return " ON DUPLICATE KEY UPDATE " + out
+	}
+	return " ON CONFLICT(" + conflict + ") DO UPDATE SET " + out
+}
+
+// InsertIgnore returns the dialect's "INSERT, skipping rows that already exist" verb.
+func (db *DB) InsertIgnore() string {
+	if db.Dialect == MySQL {
+		return "INSERT IGNORE"
+	}
+	return "INSERT OR IGNORE"
+}
+
+func firstCol(list string) string {
+	for i, r := range list {
+		if r == ',' {
+			return list[:i]
+		}
+	}
+	return list
+}
+
+// Tx runs fn in a transaction, committing when fn returns nil and rolling
+// back otherwise.
+func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Migration is one versioned schema change of a component. Versions of a
+// component start at 1 and never change once released; new changes are
+// appended.
+type Migration struct {
+	Version int
+	Name    string
+	// SQL runs on every dialect unless a dialect-specific text is given.
+	// Statements are separated by ";" at the end of a line.
+	SQL string
+	// MySQL, when set, replaces SQL on MySQL.
+	MySQL string
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	component VARCHAR(64) NOT NULL,
+	version INTEGER NOT NULL,
+	name VARCHAR(200) NOT NULL,
+	applied_at BIGINT NOT NULL,
+	PRIMARY KEY (component, version)
+)`
+
+// Migrate applies the migrations of component that the database has not
+// seen yet, in version order. It is safe to call from several processes at
+// once: on MySQL a named lock serialises them, on SQLite an immediate
+// transaction does.
+func Migrate(ctx context.Context, db *DB, component string, migrations []Migration) error {
+	for i, m := range migrations {
+		if m.Version != i+1 {
+			return fmt.Errorf("migrate %s: migration %q has version %d, want %d", component, m.Name, m.Version, i+1)
+		}
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: connect: %w", component, err)
+	}
+	defer conn.Close()
+	if db.Dialect == MySQL {
+		var got sql.NullInt64
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('bastion_migrate', 60)").Scan(&got); err != nil || got.Int64 != 1 {
+			return fmt.Errorf("migrate %s: take migration lock: %v", component, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK('bastion_migrate')")
+	}
+	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
+		return fmt.Errorf("migrate %s: create schema_migrations: %w", component, err)
+	}
+	applied := map[int]bool{}
+	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations WHERE component = ?", component)
+	if err != nil {
+		return fmt.Errorf("migrate %s: read applied versions: %w", component, err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate %s: read applied versions: %w", component, err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	for _, m := range migrations {
+		if applied[m.Version] {
+			continue
+		}
+		if err := apply(ctx, db, conn, component, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func apply(ctx context.Context, db *DB, conn *sql.Conn, component string, m Migration) error {
+	text := m.SQL
+	if db.Dialect == MySQL && m.MySQL != "" {
+		text = m.MySQL
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate %s %d (%s): begin: %w", component, m.Version, m.Name, err)
+	}
+	defer tx.Rollback()
+	// Another process may have applied it while this one waited for the lock.
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations WHERE component = ? AND version = ?", component, m.Version).Scan(&n); err != nil {
+		return fmt.Errorf("migrate %s %d (%s): %w", component, m.Version, m.Name, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, stmt := range SplitStatements(text) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("migrate %s %d (%s): %w\n%s", component, m.Version, m.Name, err, stmt)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)",
+		component, m.Version, m.Name, time.Now().Unix()); err != nil {
+		return fmt.Errorf("migrate %s %d (%s): record: %w", component, m.Version, m.Name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate %s %d (%s): commit: %w", component, m.Version, m.Name, err)
+	}
+	return nil
+}
+
+// SplitStatements splits a migration text into statements at semicolons
+// that end a line, dropping empty statements and "--" comment lines.
+func SplitStatements(text string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		if strings.HasPrefix(trimmed, "--") {
+			continue
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(trimmed, ";") {
+			if s := strings.TrimSuffix(strings.TrimSpace(cur.String()), ";"); s != "" {
+				out = append(out, s)
+			}
+			cur.Reset()
+		}
+	}
+	if s := strings.TrimSpace(cur.String()); s != "" {
+		out = append(out, s)
+	}
+	return out
+}

@@ -1,0 +1,87 @@
+// Package storetest gives tests real databases: a fresh SQLite file, and a
+// fresh database on the MySQL/MariaDB server named by BASTION_TEST_MYSQL
+// (default mysql://root@127.0.0.1:3306). Tests fail, never skip, when the
+// server is unreachable: CI starts it.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bastionhq/bastion/store/mysql"
+	"github.com/bastionhq/bastion/store/sqldb"
+	"github.com/bastionhq/bastion/store/sqlite"
+)
+
+// MySQLServer returns the server URL tests use, without a database name.
+func MySQLServer() string {
+	if v := os.Getenv("BASTION_TEST_MYSQL"); v != "" {
+		return strings.TrimSuffix(v, "/")
+	}
+	return "mysql://root@127.0.0.1:3306"
+}
+
+// SQLite opens a new SQLite database file in the test's temporary folder.
+func SQLite(t testing.TB) *sqldb.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "bastion.db"))
+	if err != nil {
+		t.Fatalf("open sqlite: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// MySQLURL creates an empty database on the test server, drops it when the
+// test ends, and returns its URL.
+func MySQLURL(t testing.TB) string {
+	t.Helper()
+	var b [6]byte
+	rand.Read(b[:])
+	name := "bastion_test_" + hex.EncodeToString(b[:])
+	u := MySQLServer() + "/" + name
+	cfg, err := mysql.ParseURL(u)
+	if err != nil {
+		t.Fatalf("test mysql url: %v", err)
+	}
+	t.Cleanup(func() {
+		admin := cfg.Clone()
+		admin.DBName = ""
+		db, err := sql.Open("mysql", admin.FormatDSN())
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`")
+	})
+	return u
+}
+
+// MySQL opens a fresh database on the test server (see MySQLURL).
+func MySQL(t testing.TB) *sqldb.DB {
+	t.Helper()
+	u := MySQLURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	db, err := mysql.Open(ctx, u)
+	if err != nil {
+		t.Fatalf("open mysql (is MariaDB running on %s? .ci/run starts it): %v", MySQLServer(), err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// Each runs fn once per supported database, each on a fresh one.
+func Each(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("mysql", func(t *testing.T) { fn(t, MySQL(t)) })
+}
