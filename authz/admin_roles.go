@@ -1,0 +1,118 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+)
+
+// PutRole creates or replaces a custom role. Its name must not be a system
+// role's, its permissions must be declared, and its scope must be an
+// existing enterprise or workspace.
+func (e *Engine) PutRole(ctx context.Context, r Role, actor string) (Revision, error) {
+	if err := ValidateName("role", r.Name); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	if _, ok := e.catalog.Roles[r.Name]; ok {
+		return 0, fmt.Errorf("%w: %s is a system role; system roles change only in the roles file", ErrInvalidRequest, r.Name)
+	}
+	r.System = false
+	if err := e.catalog.checkRolePermissions(r); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	scope, err := e.Entity(ctx, r.Scope)
+	if err != nil {
+		return 0, fmt.Errorf("role %s scope: %w", r.Name, err)
+	}
+	if scope.Type != TypeEnterprise && scope.Type != TypeWorkspace {
+		return 0, fmt.Errorf("%w: role %s: scope %s is a %s; custom roles belong to an enterprise or a workspace", ErrInvalidRequest, r.Name, r.Scope, scope.Type)
+	}
+	return e.afterWrite(ctx)(e.store.PutRole(ctx, r, actor))
+}
+
+// DeleteRole deletes a custom role that nobody holds.
+func (e *Engine) DeleteRole(ctx context.Context, name, actor string) (Revision, error) {
+	if _, ok := e.catalog.Roles[name]; ok {
+		return 0, fmt.Errorf("%w: %s is a system role and cannot be deleted", ErrInvalidRequest, name)
+	}
+	if _, err := e.Role(ctx, name); err != nil {
+		return 0, err
+	}
+	return e.afterWrite(ctx)(e.store.DeleteRole(ctx, name, actor))
+}
+
+// Assign gives userID the role on entityID. A custom role can only be
+// assigned within its scope.
+func (e *Engine) Assign(ctx context.Context, userID, roleName, entityID, actor string) (Revision, error) {
+	a, err := e.validateAssignment(ctx, userID, roleName, entityID)
+	if err != nil {
+		return 0, err
+	}
+	a.GrantedBy = actor
+	a.GrantedAt = e.now().UTC()
+	return e.afterWrite(ctx)(e.store.Assign(ctx, a, actor))
+}
+
+// Revoke removes an assignment; ErrNotFound when it does not exist.
+func (e *Engine) Revoke(ctx context.Context, userID, roleName, entityID, actor string) (Revision, error) {
+	for _, f := range [...]struct{ kind, id string }{{"user", userID}, {"entity", entityID}} {
+		if err := ValidateID(f.kind, f.id); err != nil {
+			return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+		}
+	}
+	return e.afterWrite(ctx)(e.store.Revoke(ctx, Assignment{UserID: userID, Role: roleName, EntityID: entityID}, actor))
+}
+
+func (e *Engine) validateAssignment(ctx context.Context, userID, roleName, entityID string) (Assignment, error) {
+	if err := ValidateID("user", userID); err != nil {
+		return Assignment{}, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	role, err := e.Role(ctx, roleName)
+	if err != nil {
+		return Assignment{}, err
+	}
+	if _, err := e.Entity(ctx, entityID); err != nil {
+		return Assignment{}, err
+	}
+	if role.Scope != "" {
+		e.refMu.RLock()
+		within := e.isWithin(entityID, role.Scope)
+		e.refMu.RUnlock()
+		if !within {
+			return Assignment{}, fmt.Errorf("%w: role %s belongs to %s and cannot be assigned on %s, which is outside it", ErrInvalidRequest, role.Name, role.Scope, entityID)
+		}
+	}
+	return Assignment{UserID: userID, Role: roleName, EntityID: entityID}, nil
+}
+
+// isWithin reports whether id is ancestor or lies below it; e.refMu is held.
+func (e *Engine) isWithin(id, ancestor string) bool {
+	for d := 0; id != "" && d < maxDepth; d++ {
+		if id == ancestor {
+			return true
+		}
+		id = e.ref.Entities[id].ParentID
+	}
+	return false
+}
+
+// Assignments lists assignments by user, entity or role.
+func (e *Engine) Assignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error) {
+	n := 0
+	for _, v := range []string{f.UserID, f.EntityID, f.Role} {
+		if v != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, fmt.Errorf("%w: list assignments by exactly one of user, entity or role", ErrInvalidRequest)
+	}
+	return e.store.ListAssignments(ctx, f)
+}
+
+// Audit lists change-log entries: who changed what, with before and after.
+func (e *Engine) Audit(ctx context.Context, f ChangeFilter) ([]Change, error) {
+	if f.Limit <= 0 || f.Limit > 10_000 {
+		f.Limit = 100
+	}
+	return e.store.Changes(ctx, f)
+}

@@ -1,0 +1,133 @@
+package authz
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Built-in entity types. Others can be declared in the roles file.
+const (
+	TypeEnterprise = "enterprise"
+	TypeWorkspace  = "workspace"
+	TypeChannel    = "channel"
+)
+
+// EntityType declares a kind of entity and which types may be its parent.
+type EntityType struct {
+	Name    string
+	Parents []string
+}
+
+// Permission is a named action that roles grant.
+type Permission struct {
+	Name        string
+	Description string
+	// AppliesTo lists the entity types the permission can be checked on.
+	AppliesTo []string
+}
+
+// Role is a named set of permissions. System roles come from the roles file;
+// custom roles are created at runtime, scoped to an enterprise or workspace
+// (they can only be assigned on that entity or below it).
+type Role struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Permissions []string `json:"permissions"`
+	// Scope is the enterprise or workspace a custom role belongs to; empty
+	// for system roles.
+	Scope  string `json:"scope,omitempty"`
+	System bool   `json:"system,omitempty"`
+}
+
+// Grants reports whether the role includes permission p.
+func (r *Role) Grants(p string) bool {
+	for _, q := range r.Permissions {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Policy is the ordered rule list of a named action such as channel.archive.
+type Policy struct {
+	Action     string
+	EntityType string
+	Rules      []Rule
+}
+
+// Catalog is the declared model: entity types, permissions, system roles and
+// policies, as read from a roles file.
+type Catalog struct {
+	EntityTypes map[string]EntityType
+	Permissions map[string]Permission
+	Roles       map[string]Role
+	Policies    map[string]Policy
+}
+
+// PermissionNames returns the declared permission names, sorted.
+func (c *Catalog) PermissionNames() []string { return sortedKeys(c.Permissions) }
+
+// RoleNames returns the system role names, sorted.
+func (c *Catalog) RoleNames() []string { return sortedKeys(c.Roles) }
+
+// ActionNames returns the names of the declared policies, sorted.
+func (c *Catalog) ActionNames() []string { return sortedKeys(c.Policies) }
+
+// Applies reports whether permission p can be checked on entities of type t.
+func (c *Catalog) Applies(p, t string) bool {
+	perm, ok := c.Permissions[p]
+	if !ok {
+		return false
+	}
+	for _, a := range perm.AppliesTo {
+		if a == t {
+			return true
+		}
+	}
+	return false
+}
+
+// ParentAllowed reports whether an entity of type child may have a parent of
+// type parent ("" for no parent, allowed for every type).
+func (c *Catalog) ParentAllowed(child, parent string) bool {
+	if parent == "" {
+		return true
+	}
+	for _, p := range c.EntityTypes[child].Parents {
+		if p == parent {
+			return true
+		}
+	}
+	return false
+}
+
+// checkRolePermissions verifies that every permission of r is declared.
+func (c *Catalog) checkRolePermissions(r Role) error {
+	if len(r.Permissions) == 0 {
+		return fmt.Errorf("role %s has no permissions", r.Name)
+	}
+	seen := map[string]bool{}
+	for _, p := range r.Permissions {
+		if _, ok := c.Permissions[p]; !ok {
+			return fmt.Errorf("role %s: unknown permission %s", r.Name, p)
+		}
+		if seen[p] {
+			return fmt.Errorf("role %s: permission %s listed twice", r.Name, p)
+		}
+		seen[p] = true
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EntityTypeNames returns the declared entity type names, sorted.
+func (c *Catalog) EntityTypeNames() []string { return sortedKeys(c.EntityTypes) }

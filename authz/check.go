@@ -1,0 +1,74 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Check answers an eligibility request: one decision per permission. A
+// malformed request, an unknown team or entity, or an unreachable store is
+// an error (the caller must deny); an unknown or inapplicable permission is
+// a deny with a ReasonError reason.
+func (e *Engine) Check(ctx context.Context, req EligibilityRequest) (Result, error) {
+	if err := req.Validate(); err != nil {
+		return Result{}, err
+	}
+	user, authoritative, err := e.loadUser(ctx, req.UserID, req.Consistency)
+	if err != nil {
+		return Result{}, err
+	}
+	e.refMu.RLock()
+	defer e.refMu.RUnlock()
+	s, err := e.newSubject(user, req.TeamID, req.EntityID)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Decisions: make([]Decision, len(req.Permissions)), Revision: user.Revision, Authoritative: authoritative}
+	for i, p := range req.Permissions {
+		d := &res.Decisions[i]
+		d.Permission = p
+		perm, ok := e.catalog.Permissions[p]
+		switch {
+		case !ok:
+			d.Reason = Reason{Kind: ReasonError, RuleIndex: -1, Message: "unknown permission " + p}
+		case !e.catalog.Applies(p, s.entity.Type):
+			d.Reason = Reason{Kind: ReasonError, RuleIndex: -1, Message: fmt.Sprintf(
+				"permission %s does not apply to %s entities (it applies to %s)", p, s.entity.Type, strings.Join(perm.AppliesTo, ", "))}
+		default:
+			rules := permissionPolicy(p)
+			d.Allowed, d.Reason = e.evaluate(rules[:], s)
+		}
+	}
+	return res, nil
+}
+
+// CheckPolicy answers whether a user may do a named action, by running the
+// action's policy. An unknown action is an error.
+func (e *Engine) CheckPolicy(ctx context.Context, req PolicyRequest) (Result, error) {
+	if err := req.Validate(); err != nil {
+		return Result{}, err
+	}
+	pol, ok := e.catalog.Policies[req.Action]
+	if !ok {
+		return Result{}, fmt.Errorf("%w: unknown action %q", ErrNotFound, req.Action)
+	}
+	user, authoritative, err := e.loadUser(ctx, req.UserID, req.Consistency)
+	if err != nil {
+		return Result{}, err
+	}
+	e.refMu.RLock()
+	defer e.refMu.RUnlock()
+	s, err := e.newSubject(user, req.TeamID, req.EntityID)
+	if err != nil {
+		return Result{}, err
+	}
+	d := Decision{Action: req.Action}
+	if pol.EntityType != "" && s.entity.Type != pol.EntityType {
+		d.Reason = Reason{Kind: ReasonError, RuleIndex: -1, Message: fmt.Sprintf(
+			"action %s applies to %s entities, %s is a %s", req.Action, pol.EntityType, s.entity.ID, s.entity.Type)}
+	} else {
+		d.Allowed, d.Reason = e.evaluate(pol.Rules, s)
+	}
+	return Result{Decisions: []Decision{d}, Revision: user.Revision, Authoritative: authoritative}, nil
+}

@@ -1,0 +1,76 @@
+package codegen
+
+import (
+	"bytes"
+	"fmt"
+	"go/format"
+	"strings"
+
+	"github.com/bastionhq/bastion/authz"
+)
+
+// goFile renders the Go constants and registry.
+func goFile(cat *authz.Catalog, pkg string) ([]byte, error) {
+	var b bytes.Buffer
+	seen := map[string]string{}
+	ident := func(prefix, name string) (string, error) {
+		id := prefix + goName(name)
+		if other, dup := seen[id]; dup {
+			return "", fmt.Errorf("%s and %s both become the Go name %s", other, name, id)
+		}
+		seen[id] = name
+		return id, nil
+	}
+	fmt.Fprintf(&b, "// %s\n\n", Header)
+	fmt.Fprintf(&b, "// Package %s names the permissions, roles and actions of the roles file,\n// so code refers to them by constant and the compiler catches typos.\npackage %s\n\n", pkg, pkg)
+	b.WriteString("// Permission is a permission name.\ntype Permission string\n\n// Role is a role name.\ntype Role string\n\n// Action is a policy action name.\ntype Action string\n\n")
+	b.WriteString("// Permissions.\nconst (\n")
+	for _, name := range cat.PermissionNames() {
+		p := cat.Permissions[name]
+		id, err := ident("", name)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "\t// %s: %s Applies to %s.\n\t%s Permission = %s\n", id, strings.TrimSpace(p.Description), strings.Join(p.AppliesTo, ", "), id, quote(name))
+	}
+	b.WriteString(")\n\n// Roles.\nconst (\n")
+	for _, name := range cat.RoleNames() {
+		id, err := ident("Role", name)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "\t// %s: %s\n\t%s Role = %s\n", id, strings.TrimSpace(cat.Roles[name].Description), id, quote(name))
+	}
+	b.WriteString(")\n\n// Actions.\nconst (\n")
+	for _, name := range cat.ActionNames() {
+		id, err := ident("Action", name)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&b, "\t// %s is the policy on %s entities.\n\t%s Action = %s\n", id, cat.Policies[name].EntityType, id, quote(name))
+	}
+	b.WriteString(")\n\n// PermissionInfo describes a declared permission.\ntype PermissionInfo struct {\n\tName        Permission\n\tDescription string\n\tAppliesTo   []string\n}\n\n")
+	b.WriteString("// All lists every declared permission, sorted by name.\nfunc All() []PermissionInfo {\n\treturn []PermissionInfo{\n")
+	for _, name := range cat.PermissionNames() {
+		p := cat.Permissions[name]
+		fmt.Fprintf(&b, "\t\t{Name: %s, Description: %s, AppliesTo: []string{%s}},\n", goName(name), quote(p.Description), quotedList(p.AppliesTo))
+	}
+	b.WriteString("\t}\n}\n\n// RolePermissions maps each role of the roles file to its permissions.\nfunc RolePermissions() map[Role][]Permission {\n\treturn map[Role][]Permission{\n")
+	for _, name := range cat.RoleNames() {
+		var perms []string
+		for _, p := range cat.Roles[name].Permissions {
+			perms = append(perms, goName(p))
+		}
+		fmt.Fprintf(&b, "\t\tRole%s: {%s},\n", goName(name), strings.Join(perms, ", "))
+	}
+	b.WriteString("\t}\n}\n")
+	return format.Source(b.Bytes())
+}
+
+func quotedList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = quote(s)
+	}
+	return strings.Join(q, ", ")
+}

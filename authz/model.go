@@ -1,0 +1,127 @@
+package authz
+
+import "time"
+
+// Entity is something roles are assigned on: an enterprise, a workspace, a
+// channel, or a type declared in the roles file.
+type Entity struct {
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	ParentID string `json:"parent_id,omitempty"`
+	// CreatorID is the user who created the entity (channels), if known.
+	CreatorID string `json:"creator_id,omitempty"`
+}
+
+// Assignment gives a user a role on an entity and everything below it.
+type Assignment struct {
+	UserID    string    `json:"user_id"`
+	Role      string    `json:"role"`
+	EntityID  string    `json:"entity_id"`
+	GrantedBy string    `json:"granted_by,omitempty"`
+	GrantedAt time.Time `json:"granted_at"`
+}
+
+// AccountTypeRecord is a user's account type in one team.
+type AccountTypeRecord struct {
+	TeamID string      `json:"team_id"`
+	Type   AccountType `json:"type"`
+}
+
+// UserRecord is everything a check needs about one user, read in one query.
+type UserRecord struct {
+	UserID       string
+	Assignments  []Assignment
+	AccountTypes []AccountTypeRecord
+	// Revision is the store's revision when the record was read.
+	Revision Revision
+}
+
+// AccountType returns the user's account type in team, or AccountNone.
+func (u *UserRecord) AccountType(team string) AccountType {
+	for _, a := range u.AccountTypes {
+		if a.TeamID == team {
+			return a.Type
+		}
+	}
+	return AccountNone
+}
+
+// Reference is the data shared by all users' checks: entities, team
+// preferences and custom roles, as of Revision.
+type Reference struct {
+	Revision  Revision
+	Entities  map[string]Entity
+	TeamPrefs map[string]map[string]string
+	Roles     map[string]Role
+}
+
+// ChangeKind names what a change-log entry changed.
+type ChangeKind string
+
+// Change kinds.
+const (
+	ChangeEntity      ChangeKind = "entity.upsert"
+	ChangeAccountType ChangeKind = "account_type.set"
+	ChangeTeamPrefs   ChangeKind = "team_prefs.set"
+	ChangeRolePut     ChangeKind = "role.put"
+	ChangeRoleDelete  ChangeKind = "role.delete"
+	ChangeAssign      ChangeKind = "assignment.add"
+	ChangeRevoke      ChangeKind = "assignment.remove"
+	// ChangeImport is a bulk load; followers reload all reference data.
+	ChangeImport ChangeKind = "bulk.import"
+)
+
+// AffectsReference reports whether the change alters shared reference data
+// (as opposed to one user's own rows).
+func (k ChangeKind) AffectsReference() bool {
+	return k == ChangeEntity || k == ChangeTeamPrefs || k == ChangeRolePut || k == ChangeRoleDelete || k == ChangeImport
+}
+
+// Import is a batch of rows for a bulk load (seeding, migrating from another
+// system, benchmarks). Rows that exist are replaced.
+type Import struct {
+	Entities     []Entity
+	AccountTypes []ImportedAccount
+	Assignments  []Assignment
+}
+
+// ImportedAccount is one account type row of an Import.
+type ImportedAccount struct {
+	TeamID string
+	UserID string
+	Type   AccountType
+}
+
+// Change is one entry of the append-only change log, which is also the audit
+// log. Before and After hold JSON of the changed record ("" when absent).
+type Change struct {
+	Revision Revision   `json:"revision"`
+	At       time.Time  `json:"at"`
+	Actor    string     `json:"actor"`
+	Kind     ChangeKind `json:"kind"`
+	// Key identifies the changed record: an entity id, "team/user", a role
+	// name, or "user/role/entity".
+	Key      string `json:"key"`
+	UserID   string `json:"user_id,omitempty"`
+	TeamID   string `json:"team_id,omitempty"`
+	EntityID string `json:"entity_id,omitempty"`
+	Before   string `json:"before,omitempty"`
+	After    string `json:"after,omitempty"`
+}
+
+// ChangeFilter selects change-log entries. Zero fields match everything.
+type ChangeFilter struct {
+	After    Revision
+	Actor    string
+	UserID   string
+	EntityID string
+	Kind     ChangeKind
+	Limit    int
+}
+
+// AssignmentFilter selects assignments by exactly one of its fields.
+type AssignmentFilter struct {
+	UserID   string
+	EntityID string
+	Role     string
+}

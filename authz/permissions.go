@@ -1,0 +1,127 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// EntityPermissions is what a user may do on one entity and everything
+// below it, and the assignments that grant it.
+type EntityPermissions struct {
+	EntityID    string   `json:"entity_id"`
+	EntityType  string   `json:"entity_type"`
+	Permissions []string `json:"permissions"`
+	Grants      []Grant  `json:"grants"`
+}
+
+// UserPermissions is a user's effective RBAC permissions, what a client
+// fetches once to draw its UI. Guests and users without an account in the
+// team have none, as checks would deny them.
+type UserPermissions struct {
+	TeamID      string              `json:"team_id"`
+	UserID      string              `json:"user_id"`
+	AccountType AccountType         `json:"account_type"`
+	Entities    []EntityPermissions `json:"entities"`
+	Revision    Revision            `json:"revision"`
+}
+
+// ListUserPermissions returns the user's effective permissions by entity,
+// read authoritatively.
+func (e *Engine) ListUserPermissions(ctx context.Context, teamID, userID string) (UserPermissions, error) {
+	if err := validateSubject(teamID, userID, teamID); err != nil {
+		return UserPermissions{}, err
+	}
+	user, _, err := e.loadUser(ctx, userID, Consistency{})
+	if err != nil {
+		return UserPermissions{}, err
+	}
+	e.refMu.RLock()
+	defer e.refMu.RUnlock()
+	if t, ok := e.ref.Entities[teamID]; !ok || t.Type != TypeWorkspace {
+		return UserPermissions{}, fmt.Errorf("%w: team %s is not a known workspace", ErrNotFound, teamID)
+	}
+	out := UserPermissions{TeamID: teamID, UserID: userID, AccountType: user.AccountType(teamID), Revision: user.Revision}
+	if out.AccountType == AccountNone || out.AccountType.Restricted() {
+		return out, nil
+	}
+	byEntity := map[string]*EntityPermissions{}
+	for _, a := range user.Assignments {
+		role, ok := e.role(a.Role)
+		ent, entOK := e.ref.Entities[a.EntityID]
+		if !ok || !entOK {
+			continue
+		}
+		ep := byEntity[a.EntityID]
+		if ep == nil {
+			ep = &EntityPermissions{EntityID: a.EntityID, EntityType: ent.Type}
+			byEntity[a.EntityID] = ep
+		}
+		ep.Grants = append(ep.Grants, Grant{Role: a.Role, EntityID: a.EntityID, GrantedBy: a.GrantedBy})
+		for _, p := range role.Permissions {
+			if !contains(ep.Permissions, p) {
+				ep.Permissions = append(ep.Permissions, p)
+			}
+		}
+	}
+	for _, id := range sortedKeys(byEntity) {
+		ep := byEntity[id]
+		sort.Strings(ep.Permissions)
+		out.Entities = append(out.Entities, *ep)
+	}
+	return out, nil
+}
+
+// LookupUsers returns, sorted, the members of teamID whose role assignments
+// on the entity or an ancestor allow permission there, exactly as a check
+// would: guests and users without an account in teamID are left out.
+func (e *Engine) LookupUsers(ctx context.Context, teamID, entityID, permission string) ([]string, Revision, error) {
+	if err := validateSubject(teamID, teamID, entityID); err != nil {
+		return nil, 0, err
+	}
+	if err := ValidateName("permission", permission); err != nil {
+		return nil, 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	if _, ok := e.catalog.Permissions[permission]; !ok {
+		return nil, 0, fmt.Errorf("%w: unknown permission %s", ErrNotFound, permission)
+	}
+	ent, err := e.Entity(ctx, entityID)
+	if err != nil {
+		return nil, 0, err
+	}
+	candidates := map[string]bool{}
+	for id, d := ent.ID, 0; id != "" && d < maxDepth; d++ {
+		list, err := e.store.ListAssignments(ctx, AssignmentFilter{EntityID: id})
+		if err != nil {
+			return nil, 0, fmt.Errorf("lookup holders on %s: %w", id, err)
+		}
+		for _, a := range list {
+			candidates[a.UserID] = true
+		}
+		e.refMu.RLock()
+		id = e.ref.Entities[id].ParentID
+		e.refMu.RUnlock()
+	}
+	var users []string
+	var rev Revision
+	for _, u := range sortedKeys(candidates) {
+		res, err := e.Check(ctx, EligibilityRequest{TeamID: teamID, UserID: u, EntityID: entityID, Permissions: []string{permission}})
+		if err != nil {
+			return nil, 0, err
+		}
+		rev = max(rev, res.Revision)
+		if res.Allowed() {
+			users = append(users, u)
+		}
+	}
+	return users, rev, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

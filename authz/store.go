@@ -1,0 +1,39 @@
+package authz
+
+import "context"
+
+// Store persists the permission model. Every write runs in one transaction
+// that also appends a Change with the next revision, and returns that
+// revision. Implementations: store/authzsql (SQLite, MySQL, Vitess).
+type Store interface {
+	// LoadUser reads a user's assignments and account types, and the
+	// store's current revision, in one query keyed by user id.
+	LoadUser(ctx context.Context, userID string) (UserRecord, error)
+	// LoadReference reads all entities, team preferences and custom roles.
+	LoadReference(ctx context.Context) (*Reference, error)
+	// Changes lists change-log entries in revision order.
+	Changes(ctx context.Context, f ChangeFilter) ([]Change, error)
+	// CurrentRevision returns the revision of the last write.
+	CurrentRevision(ctx context.Context) (Revision, error)
+	// ListAssignments lists assignments by user, entity or role.
+	ListAssignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error)
+
+	// UpsertEntity creates or replaces an entity.
+	UpsertEntity(ctx context.Context, e Entity, actor string) (Revision, error)
+	// SetAccountType sets a user's account type in a team.
+	SetAccountType(ctx context.Context, teamID, userID string, t AccountType, actor string) (Revision, error)
+	// SetTeamPrefs replaces a team's preferences.
+	SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, actor string) (Revision, error)
+	// PutRole creates or replaces a custom role.
+	PutRole(ctx context.Context, r Role, actor string) (Revision, error)
+	// DeleteRole deletes a custom role that has no assignments.
+	DeleteRole(ctx context.Context, name, actor string) (Revision, error)
+	// Assign adds an assignment; assigning an existing one changes nothing
+	// and returns the current revision.
+	Assign(ctx context.Context, a Assignment, actor string) (Revision, error)
+	// Revoke removes an assignment, or fails with ErrNotFound.
+	Revoke(ctx context.Context, a Assignment, actor string) (Revision, error)
+	// Import writes a batch of rows in one transaction, logged as one
+	// ChangeImport entry.
+	Import(ctx context.Context, batch Import, actor string) (Revision, error)
+}
