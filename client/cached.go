@@ -1,0 +1,169 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"connectrpc.com/connect"
+
+	"github.com/bastionhq/bastion/authz"
+	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
+	"github.com/bastionhq/bastion/server/convert"
+)
+
+// Cached answers permission checks for one team from memory. The first
+// check of a user reads the user's permissions (ListUserPermissions) and
+// opens a WatchPermissions stream that keeps them current; later checks of
+// that user are answered locally, marked non-authoritative. Whatever it
+// cannot answer from memory goes to the remote server: policy checks
+// (legacy rules and creators need the server), other teams, entities it
+// has not seen, a permission it has not yet seen applied to an entity
+// type, a revision it has not reached, and users whose stream broke.
+type Cached struct {
+	remote *Remote
+	teamID string
+	log    *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.RWMutex
+	users    map[string]*cachedUser
+	entities atomic.Pointer[map[string]authz.Entity]
+	// refreshing is set while a background entity reload runs.
+	refreshing atomic.Bool
+	// applies records, per "PERMISSION/type", that the server checked the
+	// permission on an entity of that type (so it applies there).
+	applies sync.Map
+}
+
+type cachedUser struct {
+	perms atomic.Pointer[authz.UserPermissions]
+}
+
+// NewCached returns a cache of teamID's users' permissions in front of
+// remote. Close it to end its watch streams.
+func NewCached(remote *Remote, teamID string, logger *slog.Logger) *Cached {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Cached{remote: remote, teamID: teamID, log: logger, ctx: ctx, cancel: cancel, users: map[string]*cachedUser{}}
+}
+
+// Close ends every watch stream; later checks go to the server.
+func (c *Cached) Close() { c.cancel() }
+
+// Check implements Checker, answering from memory when it can.
+func (c *Cached) Check(ctx context.Context, req authz.EligibilityRequest) (authz.Result, error) {
+	if req.TeamID == c.teamID && c.ctx.Err() == nil {
+		if p := c.permissions(ctx, req.UserID); p != nil && p.Revision >= req.Consistency.AtLeastRevision {
+			if res, ok := c.answer(p, req); ok {
+				return res, nil
+			}
+		}
+	}
+	res, err := c.remote.Check(ctx, req)
+	if err == nil {
+		c.learn(req, res)
+	}
+	return res, err
+}
+
+// CheckPolicy implements Checker; policies are always asked of the server.
+func (c *Cached) CheckPolicy(ctx context.Context, req authz.PolicyRequest) (authz.Result, error) {
+	return c.remote.CheckPolicy(ctx, req)
+}
+
+// permissions returns the user's cached permissions, booting the user on
+// first use; nil when they are not available.
+func (c *Cached) permissions(ctx context.Context, userID string) *authz.UserPermissions {
+	c.mu.RLock()
+	u, ok := c.users[userID]
+	c.mu.RUnlock()
+	if ok {
+		return u.perms.Load()
+	}
+	c.mu.Lock()
+	u, ok = c.users[userID]
+	if !ok {
+		u = &cachedUser{}
+		c.users[userID] = u
+	}
+	c.mu.Unlock()
+	if ok {
+		return u.perms.Load()
+	}
+	if err := c.boot(ctx, userID, u); err != nil {
+		c.log.Warn("bastion cache: cannot load a user's permissions; asking the server", "user", userID, "error", err)
+		c.forget(userID, u)
+		return nil
+	}
+	return u.perms.Load()
+}
+
+// boot loads the user's permissions and the entity tree, then follows the
+// user's changes in the background.
+func (c *Cached) boot(ctx context.Context, userID string, u *cachedUser) error {
+	if c.entities.Load() == nil {
+		if err := c.refreshEntities(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := c.remote.rpc.ListUserPermissions(ctx, connect.NewRequest(&authzv1.ListUserPermissionsRequest{TeamId: c.teamID, UserId: userID}))
+	if err != nil {
+		return fmt.Errorf("list permissions of %s: %w", userID, err)
+	}
+	p := convert.UserPermissions(res.Msg.GetPermissions())
+	u.perms.Store(&p)
+	stream, err := c.remote.rpc.WatchPermissions(c.ctx, connect.NewRequest(&authzv1.WatchPermissionsRequest{TeamId: c.teamID, UserId: userID}))
+	if err != nil {
+		return fmt.Errorf("watch permissions of %s: %w", userID, err)
+	}
+	go c.follow(userID, u, stream)
+	return nil
+}
+
+// follow applies a user's watch events until the stream ends, then forgets
+// the user so that the next check boots again.
+func (c *Cached) follow(userID string, u *cachedUser, stream *connect.ServerStreamForClient[authzv1.WatchPermissionsResponse]) {
+	defer stream.Close()
+	defer c.forget(userID, u)
+	for stream.Receive() {
+		ev := stream.Msg()
+		if ev.GetKind() == authzv1.WatchEventKind_WATCH_EVENT_KIND_SHUTDOWN {
+			return
+		}
+		p := convert.UserPermissions(ev.GetPermissions())
+		u.perms.Store(&p)
+	}
+	if err := stream.Err(); err != nil && c.ctx.Err() == nil {
+		c.log.Warn("bastion cache: watch stream ended", "user", userID, "error", err)
+	}
+}
+
+func (c *Cached) forget(userID string, u *cachedUser) {
+	u.perms.Store(nil)
+	c.mu.Lock()
+	if c.users[userID] == u {
+		delete(c.users, userID)
+	}
+	c.mu.Unlock()
+}
+
+// refreshEntities reloads the entity tree.
+func (c *Cached) refreshEntities(ctx context.Context) error {
+	res, err := c.remote.rpc.ListEntities(ctx, connect.NewRequest(&authzv1.ListEntitiesRequest{}))
+	if err != nil {
+		return fmt.Errorf("list entities: %w", err)
+	}
+	m := make(map[string]authz.Entity, len(res.Msg.GetEntities()))
+	for _, e := range res.Msg.GetEntities() {
+		m[e.GetId()] = convert.Entity(e)
+	}
+	c.entities.Store(&m)
+	return nil
+}

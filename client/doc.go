@@ -1,0 +1,17 @@
+// Package client is the Go library backends use to ask Bastion for
+// permissions. Checker has three implementations:
+//
+//   - Remote calls a bastion serve over gRPC (or Connect).
+//   - Local calls an engine in the same process: the loopback mode an
+//     adopter starts with before running a separate service.
+//   - Cached answers permission checks for one team from a local copy of
+//     each user's permissions, booted with ListUserPermissions and kept
+//     current by WatchPermissions; its answers are not authoritative.
+//
+// Every implementation fails closed: when a check cannot be answered
+// (transport failure, store unreachable, malformed request) it returns a
+// result whose decisions all deny, together with the error.
+//
+// Shadow wraps a Checker to migrate an application's own permission logic
+// to Bastion one action at a time (dark mode, then light mode).
+package client

@@ -1,0 +1,127 @@
+package server
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+
+	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
+	"github.com/bastionhq/bastion/server/convert"
+)
+
+// PutRole creates or replaces a custom role; the actor needs
+// ADMINISTER_ROLES on the role's scope.
+func (v *service) PutRole(ctx context.Context, req *connect.Request[authzv1.PutRoleRequest]) (*connect.Response[authzv1.PutRoleResponse], error) {
+	p := req.Spec().Procedure
+	role := convert.Role(req.Msg.GetRole())
+	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), permAdministerRoles, role.Scope)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := v.s.written(p, actor)(v.s.engine.PutRole(ctx, role, actor))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&authzv1.PutRoleResponse{Revision: rev}), nil
+}
+
+// DeleteRole deletes a custom role; the actor needs ADMINISTER_ROLES on
+// the role's scope.
+func (v *service) DeleteRole(ctx context.Context, req *connect.Request[authzv1.DeleteRoleRequest]) (*connect.Response[authzv1.DeleteRoleResponse], error) {
+	p := req.Spec().Procedure
+	role, err := v.s.engine.Role(ctx, req.Msg.GetName())
+	if err != nil {
+		return nil, v.s.connectError(p, err)
+	}
+	if role.Scope == "" {
+		return nil, connect.NewError(connect.CodeInvalidArgument, errSystemRole(role.Name))
+	}
+	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), permAdministerRoles, role.Scope)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := v.s.written(p, actor)(v.s.engine.DeleteRole(ctx, role.Name, actor))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&authzv1.DeleteRoleResponse{Revision: rev}), nil
+}
+
+// AssignRole assigns a role; the actor needs ASSIGN_ROLES on the entity.
+func (v *service) AssignRole(ctx context.Context, req *connect.Request[authzv1.AssignRoleRequest]) (*connect.Response[authzv1.AssignRoleResponse], error) {
+	p, m := req.Spec().Procedure, req.Msg
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAssignRoles, m.GetEntityId())
+	if err != nil {
+		return nil, err
+	}
+	rev, err := v.s.written(p, actor)(v.s.engine.Assign(ctx, m.GetUserId(), m.GetRole(), m.GetEntityId(), actor))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&authzv1.AssignRoleResponse{Revision: rev}), nil
+}
+
+// RevokeRole revokes an assignment; the actor needs ASSIGN_ROLES on the
+// entity.
+func (v *service) RevokeRole(ctx context.Context, req *connect.Request[authzv1.RevokeRoleRequest]) (*connect.Response[authzv1.RevokeRoleResponse], error) {
+	p, m := req.Spec().Procedure, req.Msg
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAssignRoles, m.GetEntityId())
+	if err != nil {
+		return nil, err
+	}
+	rev, err := v.s.written(p, actor)(v.s.engine.Revoke(ctx, m.GetUserId(), m.GetRole(), m.GetEntityId(), actor))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&authzv1.RevokeRoleResponse{Revision: rev}), nil
+}
+
+// UpsertEntity creates or replaces an entity; the actor needs
+// ADMINISTER_ROLES on its parent, or on the entity itself if it has none.
+func (v *service) UpsertEntity(ctx context.Context, req *connect.Request[authzv1.UpsertEntityRequest]) (*connect.Response[authzv1.UpsertEntityResponse], error) {
+	p := req.Spec().Procedure
+	ent := convert.Entity(req.Msg.GetEntity())
+	on := ent.ParentID
+	if on == "" {
+		on = ent.ID
+	}
+	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), permAdministerRoles, on)
+	if err != nil {
+		return nil, err
+	}
+	rev, err := v.s.written(p, actor)(v.s.engine.UpsertEntity(ctx, ent, actor))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&authzv1.UpsertEntityResponse{Revision: rev}), nil
+}
+
+// SetAccountType sets a user's account type; the actor needs
+// ADMINISTER_ROLES on the team.
+func (v *service) SetAccountType(ctx context.Context, req *connect.Request[authzv1.SetAccountTypeRequest]) (*connect.Response[authzv1.SetAccountTypeResponse], error) {
+	p, m := req.Spec().Procedure, req.Msg
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAdministerRoles, m.GetTeamId())
+	if err != nil {
+		return nil, err
+	}
+	rev, err := v.s.written(p, actor)(v.s.engine.SetAccountType(ctx, m.GetTeamId(), m.GetUserId(), convert.AccountType(m.GetAccountType()), actor))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&authzv1.SetAccountTypeResponse{Revision: rev}), nil
+}
+
+// SetTeamPreferences replaces a team's preferences; the actor needs
+// ADMINISTER_ROLES on the team.
+func (v *service) SetTeamPreferences(ctx context.Context, req *connect.Request[authzv1.SetTeamPreferencesRequest]) (*connect.Response[authzv1.SetTeamPreferencesResponse], error) {
+	p, m := req.Spec().Procedure, req.Msg
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAdministerRoles, m.GetTeamId())
+	if err != nil {
+		return nil, err
+	}
+	rev, err := v.s.written(p, actor)(v.s.engine.SetTeamPrefs(ctx, m.GetTeamId(), m.GetPreferences(), actor))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&authzv1.SetTeamPreferencesResponse{Revision: rev}), nil
+}

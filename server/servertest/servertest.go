@@ -1,0 +1,113 @@
+// Package servertest starts real permission servers for tests: an engine
+// with the built-in roles and the demo organisation on a real database,
+// following the change log, served by httptest over HTTP/1.1 and h2c.
+package servertest
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/authz/demo"
+	"github.com/bastionhq/bastion/authz/rolesfile"
+	"github.com/bastionhq/bastion/client"
+	"github.com/bastionhq/bastion/gen/bastion/authz/v1/authzv1connect"
+	"github.com/bastionhq/bastion/server"
+	"github.com/bastionhq/bastion/store/authzsql"
+	"github.com/bastionhq/bastion/store/sqldb"
+)
+
+// APIKey is the key test servers accept.
+const APIKey = "test-key"
+
+// Env is a running test server and what it is built from.
+type Env struct {
+	DB       *sqldb.DB
+	Engine   *authz.Engine
+	Server   *server.Server
+	HTTP     *httptest.Server
+	Registry *prometheus.Registry
+	// URL is the server's base URL.
+	URL string
+}
+
+// Start serves the demo organisation on db; the server stops when the test
+// ends. Loading the demo data into a database that has it changes nothing,
+// so several servers may share one database.
+func Start(t testing.TB, db *sqldb.DB) *Env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := authzsql.Open(ctx, db)
+	if err != nil {
+		t.Fatalf("open permission store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat, err := rolesfile.LoadBuiltin()
+	if err != nil {
+		t.Fatalf("built-in roles: %v", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	eng, err := authz.NewEngine(ctx, st, cat, authz.Options{Logger: logger})
+	if err != nil {
+		t.Fatalf("new engine: %v", err)
+	}
+	if err := demo.Load(ctx, eng); err != nil {
+		t.Fatalf("load demo data: %v", err)
+	}
+	followCtx, stopFollow := context.WithCancel(ctx)
+	followed := make(chan struct{})
+	go func() { defer close(followed); eng.Follow(followCtx, 0) }()
+
+	reg := prometheus.NewRegistry()
+	srv := server.New(eng, server.Options{APIKeys: []string{APIKey}, Registry: reg, Logger: logger})
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	hs.Config.Protocols = server.Protocols()
+	hs.Start()
+	t.Cleanup(func() {
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		srv.Drain(dctx)
+		hs.Close()
+		stopFollow()
+		<-followed
+	})
+	return &Env{DB: db, Engine: eng, Server: srv, HTTP: hs, Registry: reg, URL: hs.URL}
+}
+
+// HTTPClient returns a client speaking unencrypted HTTP/2 only, as gRPC
+// needs.
+func HTTPClient() *http.Client {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: &p}}
+}
+
+// Client returns a gRPC client of the server that sends key as its bearer
+// API key ("" sends none).
+func (e *Env) Client(key string, opts ...connect.ClientOption) authzv1connect.PermissionServiceClient {
+	opts = append([]connect.ClientOption{connect.WithGRPC(), connect.WithInterceptors(Bearer(key))}, opts...)
+	return authzv1connect.NewPermissionServiceClient(HTTPClient(), e.URL, opts...)
+}
+
+// Bearer returns a client interceptor that sends key as a bearer token.
+func Bearer(key string) connect.Interceptor { return client.APIKey(key) }
+
+// CodeOf returns err's RPC code, failing the test when err is not an RPC
+// error.
+func CodeOf(t testing.TB, err error) connect.Code {
+	t.Helper()
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("want an RPC error, got %v", err)
+	}
+	return ce.Code()
+}
