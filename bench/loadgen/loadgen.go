@@ -1,0 +1,111 @@
+// Package loadgen drives permission checks from many concurrent callers
+// for a fixed time and reports throughput and latency percentiles.
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/bastionhq/bastion/authz"
+)
+
+// Checker is what is loaded: a client, or the engine itself.
+type Checker interface {
+	Check(ctx context.Context, req authz.EligibilityRequest) (authz.Result, error)
+}
+
+// Report is the outcome of a run.
+type Report struct {
+	Checks   int
+	Errors   int
+	Allowed  int
+	Elapsed  time.Duration
+	P50      time.Duration
+	P99      time.Duration
+	P999     time.Duration
+	Max      time.Duration
+	Clients  int
+	FirstErr error
+}
+
+// PerSecond is the completed checks per second.
+func (r Report) PerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Checks) / r.Elapsed.Seconds()
+}
+
+// String renders the report on one line.
+func (r Report) String() string {
+	s := fmt.Sprintf("%d checks in %v from %d clients: %.0f checks/s, p50 %v, p99 %v, p999 %v, max %v, %d allowed, %d errors",
+		r.Checks, r.Elapsed.Round(time.Millisecond), r.Clients, r.PerSecond(), r.P50, r.P99, r.P999, r.Max, r.Allowed, r.Errors)
+	if r.FirstErr != nil {
+		s += fmt.Sprintf(" (first: %v)", r.FirstErr)
+	}
+	return s
+}
+
+// Run calls c.Check from clients goroutines for d, cycling through reqs
+// (each client starts at a different place), and measures every call.
+func Run(ctx context.Context, c Checker, reqs []authz.EligibilityRequest, clients int, d time.Duration) Report {
+	if clients < 1 {
+		clients = 1
+	}
+	// Calls run on the caller's context, not one bounded by d: a deadline
+	// would travel with each call (as grpc-timeout) and the server could
+	// fail the last calls with deadline_exceeded before the client notices
+	// its own context expired. Calls still running at the end are finished
+	// and counted.
+	end := time.Now().Add(d)
+	lat := make([][]time.Duration, clients)
+	errs := make([]int, clients)
+	allowed := make([]int, clients)
+	firstErr := make([]error, clients)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w * len(reqs) / clients; ctx.Err() == nil && time.Now().Before(end); i++ {
+				t0 := time.Now()
+				res, err := c.Check(ctx, reqs[i%len(reqs)])
+				if ctx.Err() != nil {
+					return // the caller gave up: not a measured call
+				}
+				lat[w] = append(lat[w], time.Since(t0))
+				switch {
+				case err != nil:
+					errs[w]++
+					if firstErr[w] == nil {
+						firstErr[w] = err
+					}
+				case res.Allowed():
+					allowed[w]++
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	r := Report{Elapsed: time.Since(start), Clients: clients}
+	var all []time.Duration
+	for w := range lat {
+		all = append(all, lat[w]...)
+		r.Errors += errs[w]
+		r.Allowed += allowed[w]
+		if r.FirstErr == nil {
+			r.FirstErr = firstErr[w]
+		}
+	}
+	r.Checks = len(all)
+	if len(all) > 0 {
+		slices.Sort(all)
+		at := func(q float64) time.Duration { return all[min(len(all)-1, int(float64(len(all))*q))] }
+		r.P50, r.P99, r.P999, r.Max = at(0.50), at(0.99), at(0.999), all[len(all)-1]
+	}
+	return r
+}
