@@ -1,0 +1,32 @@
+package bot
+
+import "context"
+
+// ApprovalGate takes over commands that need approvals: it posts the
+// request for approval and later runs the command once enough people
+// have approved.
+type ApprovalGate interface {
+	// Submit opens an approval request for req and tells the thread who
+	// must approve. The command's handler must not run yet.
+	Submit(ctx context.Context, req *Request) error
+}
+
+// ReactionEvent is a reaction added to or removed from a message.
+type ReactionEvent struct {
+	TeamID string
+	// UserID reacted.
+	UserID   string
+	Reaction string
+	// ItemUser posted the message reacted to; empty for bot posts.
+	ItemUser  string
+	ChannelID string
+	// MessageTS is the message reacted to.
+	MessageTS string
+	EventTS   string
+	Added     bool
+}
+
+// ReactionHook receives reactions, e.g. approvals on the bot's posts.
+type ReactionHook interface {
+	HandleReaction(ctx context.Context, ev ReactionEvent) error
+}

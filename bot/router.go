@@ -1,0 +1,251 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bastionhq/bastion/bot/pattern"
+)
+
+// Router holds the registered commands, matches messages to them,
+// authorizes the caller and runs the handler.
+type Router struct {
+	mu        sync.RWMutex
+	set       *pattern.Set
+	commands  []*compiled
+	auth      Authorizer
+	approvals ApprovalGate
+	now       func() time.Time
+}
+
+// RouterOptions configure a Router.
+type RouterOptions struct {
+	// Authorizer answers permission checks; without one, every command
+	// that names a permission is denied.
+	Authorizer Authorizer
+	// Approvals handles commands with Approvals > 0; without one they are
+	// denied.
+	Approvals ApprovalGate
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// NewRouter returns a router with the built-in help commands registered.
+func NewRouter(opts RouterOptions) *Router {
+	r := &Router{set: pattern.NewSet(), auth: opts.Authorizer, approvals: opts.Approvals, now: opts.Now}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if err := r.Register(r.helpCommands()...); err != nil {
+		panic(fmt.Sprintf("built-in help commands: %v", err)) // fixed patterns: a bug here is a programming error
+	}
+	return r
+}
+
+// Register validates and adds commands. It fails, adding none of the
+// remaining ones, at the first invalid command or one whose pattern could
+// match the same messages as a registered one.
+func (r *Router) Register(cmds ...Command) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range cmds {
+		if err := c.validate(); err != nil {
+			return fmt.Errorf("register command %q: %w", c.Pattern, err)
+		}
+		p, err := pattern.Compile(c.Pattern)
+		if err != nil {
+			return fmt.Errorf("register command: %w", err)
+		}
+		if _, err := r.set.Add(p); err != nil {
+			return fmt.Errorf("register command %q: %w", c.Pattern, err)
+		}
+		c.Channels = append([]string(nil), c.Channels...)
+		r.commands = append(r.commands, &compiled{cmd: c, pattern: p})
+	}
+	return nil
+}
+
+// Commands returns the registered commands in registration order.
+func (r *Router) Commands() []Command {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Command, len(r.commands))
+	for i, c := range r.commands {
+		out[i] = c.cmd
+	}
+	return out
+}
+
+// Handle routes msg, authorizes it, runs the matched handler (or hands it
+// to the approval gate) and replies through out. It returns the audit
+// record; a failed reply is noted in its Result.
+func (r *Router) Handle(ctx context.Context, msg Message, out Responder) Invocation {
+	start := r.now()
+	inv := Invocation{TeamID: msg.TeamID, ChannelID: msg.ChannelID, UserID: msg.UserID, MessageTS: msg.TS, Text: msg.Text, At: start}
+	reply := func(text string) {
+		if err := out.Reply(ctx, text); err != nil {
+			inv.Result = joinResult(inv.Result, "reply failed: "+err.Error())
+		}
+	}
+	r.mu.RLock()
+	res := r.set.Match(msg.Text)
+	var cmd *compiled
+	var near []*compiled
+	if res.Found {
+		cmd = r.commands[res.Index]
+	}
+	for _, i := range res.NearMiss {
+		if r.commands[i].cmd.AllowedIn(msg.ChannelID) {
+			near = append(near, r.commands[i])
+		}
+	}
+	r.mu.RUnlock()
+
+	switch {
+	case cmd == nil && len(near) > 0:
+		inv.Verdict, inv.Command = Usage, near[0].cmd.Usage()
+		inv.Reason = "arguments do not fit"
+		if res.Err != nil && res.NearMiss[0] == indexOf(r, near[0]) {
+			inv.Reason = res.Err.Error()
+		}
+		reply(usageText(near, inv.Reason))
+	case cmd == nil:
+		inv.Verdict, inv.Reason = Unknown, "no command matches"
+		reply(fmt.Sprintf("I don't know `%s`. Say `help` to see the commands you can use here.", escape(clip(msg.Text, 80))))
+	default:
+		inv.Command = cmd.cmd.Usage()
+		req := &Request{Message: msg, Command: &cmd.cmd, Args: res.Args, out: out}
+		r.authorizeAndRun(ctx, req, &inv, reply)
+	}
+	inv.Duration = r.now().Sub(start)
+	return inv
+}
+
+func (r *Router) authorizeAndRun(ctx context.Context, req *Request, inv *Invocation, reply func(string)) {
+	cmd := req.Command
+	if !cmd.AllowedIn(req.ChannelID) {
+		inv.Verdict, inv.Reason = Denied, "not available in this channel"
+		reply(fmt.Sprintf("Denied: `%s` is not available in this channel. It works in %s.", cmd.Usage(), channelList(cmd.Channels)))
+		return
+	}
+	if cmd.Permission != "" {
+		d, err := r.check(ctx, req.Message, cmd.Permission)
+		if err != nil {
+			inv.Verdict, inv.Reason = Denied, "permission service unavailable: "+err.Error()
+			reply(fmt.Sprintf("Denied: the permission service is unavailable, so `%s` was not run. Try again in a moment.", cmd.Usage()))
+			return
+		}
+		if !d.Allowed {
+			inv.Verdict, inv.Reason = Denied, d.Reason
+			reply(fmt.Sprintf("Denied: you need %s here to run `%s`. %s", cmd.Permission, cmd.Usage(), d.Reason))
+			return
+		}
+		inv.Reason = d.Reason
+	}
+	if cmd.Approvals > 0 {
+		if r.approvals == nil {
+			inv.Verdict, inv.Reason = Denied, "approvals are not enabled"
+			reply(fmt.Sprintf("Denied: `%s` needs %d approval(s), and approvals are not enabled on this bot.", cmd.Usage(), cmd.Approvals))
+			return
+		}
+		inv.Verdict = Pending
+		if err := r.approvals.Submit(ctx, req); err != nil {
+			inv.Result = "error: " + err.Error()
+			reply("Could not open the approval request: " + err.Error())
+		}
+		return
+	}
+	inv.Verdict = Ran
+	if err := runHandler(ctx, req); err != nil {
+		inv.Result = "error: " + err.Error()
+		reply(fmt.Sprintf("`%s` failed: %v", cmd.Usage(), err))
+		return
+	}
+	inv.Result = "ok"
+}
+
+// runHandler runs the handler, turning a panic into an error so one bad
+// command cannot take the worker down.
+func runHandler(ctx context.Context, req *Request) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panicked: %v", p)
+		}
+	}()
+	return req.Command.Handler(ctx, req)
+}
+
+// check asks the authorizer, failing closed when there is none.
+func (r *Router) check(ctx context.Context, msg Message, permission string) (Decision, error) {
+	if r.auth == nil {
+		return Decision{}, fmt.Errorf("no permission service configured")
+	}
+	d, err := r.auth.CheckPermission(ctx, msg.TeamID, msg.UserID, msg.ChannelID, permission)
+	if err != nil {
+		return Decision{}, fmt.Errorf("check %s for %s in %s: %w", permission, msg.UserID, msg.ChannelID, err)
+	}
+	return d, nil
+}
+
+func indexOf(r *Router, c *compiled) int {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for i, x := range r.commands {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func usageText(near []*compiled, reason string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "That does not fit (%s). Usage:", reason)
+	for i, c := range near {
+		if i == 3 {
+			break
+		}
+		fmt.Fprintf(&b, "\n• `%s`: %s", c.cmd.Usage(), c.cmd.Description)
+	}
+	return b.String()
+}
+
+func channelList(ids []string) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = "<#" + id + ">"
+	}
+	return strings.Join(out, ", ")
+}
+
+func joinResult(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// escape neutralises Slack's control sequences (mentions, links) in text
+// quoted back to the user.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "`", "'").Replace(s)
+}
+
+// clip shortens s to at most n runes for quoting in a reply.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// Matches reports whether text matches a registered command exactly.
+func (r *Router) Matches(text string) bool {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.set.Match(text).Found
+}
