@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/bench/dataset"
+	"github.com/bastionhq/bastion/bench/loadgen"
+	"github.com/bastionhq/bastion/client"
+)
+
+func newBenchCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Load-test the permission service on generated data"}
+	var assignments int
+	seed := &cobra.Command{
+		Use:   "seed",
+		Short: "Generate an organisation with N assignments into --db (10k channels, 10 assignments per user)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withEngine(cmd.Context(), func(e *authz.Engine) error {
+				return a.seedBench(cmd.Context(), e, assignments)
+			})
+		},
+	}
+	seed.Flags().IntVar(&assignments, "assignments", 1_000_000, "how many role assignments to generate")
+
+	var o benchOptions
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Drive Check over gRPC from many concurrent clients and print checks/s and latency percentiles",
+		Long: `check sends eligibility checks for generated users (seeding --db first when it holds no
+generated data) to a running server (--target) or to one it starts in this process on a
+loopback port, from --clients concurrent callers for --duration, and prints checks/s and
+p50/p99/p999 latency. --mode cached measures the caching client instead, local the
+in-process engine.`,
+		Example: "  bastion --db bench.db bench check --assignments 1000000 --clients 64 --duration 10s\n" +
+			"  bastion --db bench.db bench check --target http://127.0.0.1:8080 --api-key KEY",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.benchCheck(cmd.Context(), o) },
+	}
+	f := check.Flags()
+	f.IntVar(&o.assignments, "assignments", 1_000_000, "size of the generated data set")
+	f.IntVar(&o.clients, "clients", 64, "concurrent callers")
+	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive load")
+	f.StringVar(&o.target, "target", "", "base URL of a running bastion serve (default: start one in this process)")
+	f.StringVar(&o.apiKey, "api-key", "", "API key for --target")
+	f.StringVar(&o.mode, "mode", "authoritative", "authoritative (remote gRPC), cached (caching client) or local (engine in-process)")
+	f.BoolVar(&o.connect, "connect-protocol", false, "use the Connect protocol instead of gRPC")
+	cmd.AddCommand(seed, check)
+	return cmd
+}
+
+type benchOptions struct {
+	assignments, clients int
+	duration             time.Duration
+	target, apiKey, mode string
+	connect              bool
+}
+
+func (a *app) seedBench(ctx context.Context, e *authz.Engine, assignments int) error {
+	start := time.Now()
+	last := time.Time{}
+	_, err := dataset.Generate(ctx, e, dataset.ForAssignments(assignments), func(done, total int) {
+		if time.Since(last) > time.Second || done == total {
+			fmt.Fprintf(a.stderr, "\rseeding: %d/%d assignments (%.0f%%)", done, total, 100*float64(done)/float64(total))
+			last = time.Now()
+		}
+	})
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "seeded %d assignments in %v\n", assignments, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// benchRequests are checks of generated users on channels of their team.
+func benchRequests(spec dataset.Spec) ([]authz.EligibilityRequest, error) {
+	ds, err := dataset.Describe(spec)
+	if err != nil {
+		return nil, err
+	}
+	perms := []string{"ARCHIVE_CHANNEL", "VIEW_ACCOUNT", "EXTEND_TRIAL", "RENAME_CHANNEL"}
+	n := min(10_000, spec.Users)
+	reqs := make([]authz.EligibilityRequest, n)
+	for i := range reqs {
+		u := i * (spec.Users / n)
+		reqs[i] = authz.EligibilityRequest{TeamID: ds.Team(u), UserID: dataset.UserID(u), EntityID: ds.Channel(u, i), Permissions: []string{perms[i%len(perms)]}}
+	}
+	return reqs, nil
+}
+
+func (a *app) benchCheck(ctx context.Context, o benchOptions) error {
+	spec := dataset.ForAssignments(o.assignments)
+	reqs, err := benchRequests(spec)
+	if err != nil {
+		return err
+	}
+	e, closeEngine, err := a.openEngine(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeEngine()
+	if _, err := e.Entity(ctx, "E0"); errors.Is(err, authz.ErrNotFound) {
+		if err := a.seedBench(ctx, e, o.assignments); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+
+	var checker loadgen.Checker
+	switch o.mode {
+	case "local":
+		checker = client.NewLocal(e)
+	case "authoritative", "cached":
+		target, key := o.target, o.apiKey
+		if target == "" {
+			addr, benchKey, stop, err := a.startBenchServer(ctx)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			target, key = "http://"+addr, benchKey
+		}
+		var opts []client.Option
+		if o.connect {
+			opts = append(opts, client.WithConnectProtocol())
+		}
+		remote := client.NewRemote(target, key, opts...)
+		checker = remote
+		if o.mode == "cached" {
+			checker = newTeamCaches(remote, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		}
+	default:
+		return fmt.Errorf("--mode %q: want authoritative, cached or local", o.mode)
+	}
+	// Warm up: one pass over a slice of the requests (boots caches, opens
+	// connections) before measuring.
+	loadgen.Run(ctx, checker, reqs[:min(len(reqs), 2000)], o.clients, min(2*time.Second, o.duration))
+	r := loadgen.Run(ctx, checker, reqs, o.clients, o.duration)
+	fmt.Fprintf(a.stdout, "mode %s, %d assignments, %d distinct requests\n%s\n", o.mode, o.assignments, len(reqs), r)
+	if r.Errors > 0 {
+		return exitError{code: 1, msg: fmt.Sprintf("%d checks failed", r.Errors)}
+	}
+	return nil
+}
+
+// startBenchServer runs `bastion serve` in this process on a loopback port
+// with a fresh API key, returning its address, the key and a stop function.
+func (a *app) startBenchServer(ctx context.Context) (string, string, func(), error) {
+	var raw [16]byte
+	rand.Read(raw[:])
+	key := hex.EncodeToString(raw[:])
+	ready := make(chan string, 1)
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	quiet := *a
+	quiet.stderr = io.Discard
+	go func() {
+		done <- quiet.serve(sctx, &serveOptions{addr: "127.0.0.1:0", apiKeys: []string{key}, follow: authz.DefaultFollowInterval, ready: ready})
+	}()
+	select {
+	case addr := <-ready:
+		return addr, key, func() { cancel(); <-done }, nil
+	case err := <-done:
+		cancel()
+		return "", "", nil, fmt.Errorf("start server: %w", err)
+	}
+}
+
+// teamCaches routes each check to a caching client of the request's team.
+type teamCaches struct {
+	remote *client.Remote
+	log    *slog.Logger
+	byTeam sync.Map // team id -> *client.Cached
+}
+
+func newTeamCaches(remote *client.Remote, log *slog.Logger) *teamCaches {
+	return &teamCaches{remote: remote, log: log}
+}
+
+func (t *teamCaches) Check(ctx context.Context, req authz.EligibilityRequest) (authz.Result, error) {
+	c, ok := t.byTeam.Load(req.TeamID)
+	if !ok {
+		fresh := client.NewCached(t.remote, req.TeamID, t.log)
+		var loaded bool
+		if c, loaded = t.byTeam.LoadOrStore(req.TeamID, fresh); loaded {
+			fresh.Close()
+		}
+	}
+	return c.(*client.Cached).Check(ctx, req)
+}
