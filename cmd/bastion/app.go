@@ -52,5 +52,5 @@ func newRootCmd(a *app) *cobra.Command {
 var subcommands = []func(*app) *cobra.Command{
 	newRolesCmd, newEntityCmd, newUserCmd, newTeamCmd, newChannelCmd,
 	newAssignCmd, newRevokeCmd, newAssignmentsCmd, newCheckCmd, newAuditCmd, newDemoDataCmd,
-	newSlackCmd, newShellCmd, newGenCmd, newServeCmd, newBenchCmd,
+	newSlackCmd, newShellCmd, newGenCmd, newServeCmd, newBenchCmd, newDevCmd,
 }
