@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bastionhq/bastion/authz/demo"
+	"github.com/bastionhq/bastion/slackapp"
+)
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startDev runs bastion dev in dir on a free port until the test ends.
+func startDev(t *testing.T) *devEnv {
+	t.Helper()
+	dir := t.TempDir()
+	out := &syncBuffer{}
+	a := &app{dbURL: filepath.Join(dir, "bastion.db"), stdout: out, stderr: out}
+	ctx, stop := context.WithCancel(context.Background())
+	ready := make(chan *devEnv, 1)
+	done := make(chan error, 1)
+	go func() { done <- a.dev(ctx, &devOptions{addr: "127.0.0.1:0", dir: dir, ready: ready}) }()
+	t.Cleanup(func() {
+		stop()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("bastion dev ended with %v\n%s", err, out)
+			}
+		case <-time.After(30 * time.Second):
+			t.Errorf("bastion dev did not stop\n%s", out)
+		}
+	})
+	select {
+	case env := <-ready:
+		if !strings.Contains(out.String(), "Open "+env.URL) {
+			t.Fatalf("dev did not print the URL to open:\n%s", out)
+		}
+		return env
+	case err := <-done:
+		t.Fatalf("bastion dev failed: %v\n%s", err, out)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("bastion dev did not start\n%s", out)
+	}
+	return nil
+}
+
+// dev installs the app into both demo workspaces through the OAuth flow;
+// the support workspace lacks reactions:write, as the console's upgrade
+// notice expects.
+func TestDevInstallsTheAppThroughOAuth(t *testing.T) {
+	env := startDev(t)
+	ctx := context.Background()
+	for team, want := range map[string]bool{demo.TeamMain: true, demo.TeamOther: false} {
+		ok, err := env.Slack.FeatureAvailable(ctx, team, slackapp.FeatureApprovalsByReaction)
+		if err != nil || ok != want {
+			t.Errorf("approvals by reaction in %s: %v, %v; want %v", team, ok, err, want)
+		}
+		ok, err = env.Slack.FeatureAvailable(ctx, team, slackapp.FeatureBotMentions)
+		if err != nil || !ok {
+			t.Errorf("bot mentions in %s: %v, %v; want available", team, ok, err)
+		}
+	}
+}
