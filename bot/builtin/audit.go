@@ -1,0 +1,143 @@
+package builtin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/bot"
+)
+
+// auditKinds are the changes audit shows: who holds which role, and what
+// custom roles allow.
+var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeRolePut, authz.ChangeRoleDelete}
+
+// auditPage is how many change-log entries one read asks for.
+const auditPage = 500
+
+// audit shows the last n role changes that concern the caller's
+// organisation, newest first.
+func (c *commands) audit(ctx context.Context, req *bot.Request) error {
+	n := DefaultAuditLimit
+	if v, ok := req.Args["n"]; ok {
+		given := v.(int64)
+		if given < 1 || given > MaxAuditLimit {
+			return req.Reply(ctx, fmt.Sprintf("Ask for 1 to %d changes.", MaxAuditLimit))
+		}
+		n = int(given)
+	}
+	p, err := c.place(ctx, req)
+	if err != nil {
+		return err
+	}
+	head, err := c.engine.Sync(ctx)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	var all []authz.Change
+	for _, kind := range auditKinds {
+		got, err := c.tail(ctx, kind, head, n, p.root())
+		if err != nil {
+			return err
+		}
+		all = append(all, got...)
+	}
+	slices.SortFunc(all, func(a, b authz.Change) int { return int(b.Revision - a.Revision) })
+	if len(all) > n {
+		all = all[:n]
+	}
+	if len(all) == 0 {
+		return req.Reply(ctx, "No role changes recorded in this organisation yet.")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Last %d role change(s), newest first:", len(all))
+	for _, ch := range all {
+		fmt.Fprintf(&b, "\n• r%d %s %s: %s", ch.Revision, ch.At.UTC().Format("2006-01-02 15:04"), ch.Actor, c.describeChange(ctx, ch))
+	}
+	return req.Reply(ctx, b.String())
+}
+
+// tail returns up to the last n changes of kind at or before head that
+// concern the organisation under root, oldest first. It reads windows of
+// growing size back from head, so a long log is not read whole.
+func (c *commands) tail(ctx context.Context, kind authz.ChangeKind, head authz.Revision, n int, root string) ([]authz.Change, error) {
+	for window := authz.Revision(64 * n); ; window *= 8 {
+		after := max(0, head-window)
+		var got []authz.Change
+		for from := after; ; {
+			page, err := c.engine.Audit(ctx, authz.ChangeFilter{Kind: kind, After: from, Limit: auditPage})
+			if err != nil {
+				return nil, fmt.Errorf("audit %s: %w", kind, err)
+			}
+			for _, ch := range page {
+				if ch.Revision > head {
+					break
+				}
+				ok, err := c.concerns(ctx, ch, root)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					got = append(got, ch)
+				}
+			}
+			if len(got) > n {
+				got = got[len(got)-n:]
+			}
+			if len(page) < auditPage || page[len(page)-1].Revision >= head {
+				break
+			}
+			from = page[len(page)-1].Revision
+		}
+		if len(got) >= n || after == 0 {
+			return got, nil
+		}
+	}
+}
+
+// concerns reports whether a change is about the organisation under root:
+// an assignment on an entity there, or a custom role scoped there.
+func (c *commands) concerns(ctx context.Context, ch authz.Change, root string) (bool, error) {
+	entity := ch.EntityID
+	if entity == "" && (ch.Kind == authz.ChangeRolePut || ch.Kind == authz.ChangeRoleDelete) {
+		entity = roleScope(ch)
+	}
+	if entity == "" {
+		return false, nil
+	}
+	return within(ctx, c.engine, entity, root)
+}
+
+// roleScope reads the scope of a role change from its before or after.
+func roleScope(ch authz.Change) string {
+	for _, doc := range []string{ch.After, ch.Before} {
+		var r authz.Role
+		if doc != "" && json.Unmarshal([]byte(doc), &r) == nil && r.Scope != "" {
+			return r.Scope
+		}
+	}
+	return ""
+}
+
+// describeChange says in words what a change did.
+func (c *commands) describeChange(ctx context.Context, ch authz.Change) string {
+	switch ch.Kind {
+	case authz.ChangeAssign, authz.ChangeRevoke:
+		verb, prep := "granted", "to"
+		if ch.Kind == authz.ChangeRevoke {
+			verb, prep = "revoked", "from"
+		}
+		role := ch.Key
+		if parts := strings.Split(ch.Key, "/"); len(parts) == 3 {
+			role = parts[1]
+		}
+		return fmt.Sprintf("%s `%s` %s %s on %s", verb, role, prep, userMention(ch.UserID), describe(ctx, c.engine, ch.EntityID))
+	case authz.ChangeRolePut:
+		return fmt.Sprintf("defined custom role `%s`", ch.Key)
+	default:
+		return fmt.Sprintf("deleted custom role `%s`", ch.Key)
+	}
+}

@@ -1,0 +1,78 @@
+package builtin
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bastionhq/bastion/bot"
+)
+
+// Group heads the built-in commands in help.
+const Group = "Permissions"
+
+// Permissions the built-in commands need, from the built-in roles file.
+const (
+	// PermAssignRoles allows grant and revoke, on the channel where they
+	// are typed and on the target entity.
+	PermAssignRoles = "ASSIGN_ROLES"
+	// PermAdministerRoles allows audit.
+	PermAdministerRoles = "ADMINISTER_ROLES"
+)
+
+// DefaultAuditLimit is how many changes audit shows without a count;
+// MaxAuditLimit bounds the count.
+const (
+	DefaultAuditLimit = 10
+	MaxAuditLimit     = 50
+)
+
+// commands holds what the handlers share.
+type commands struct {
+	engine Engine
+	list   func() []bot.Command
+}
+
+// Commands returns the built-in commands, run against engine. list returns
+// the commands whoami reports on (pass the router's Commands method); nil
+// leaves whoami to report roles only.
+func Commands(engine Engine, list func() []bot.Command) []bot.Command {
+	c := &commands{engine: engine, list: list}
+	return []bot.Command{
+		{Pattern: "whoami", Group: Group, Handler: c.whoami,
+			Description: "Show your account type, your roles and which commands you may run in this channel."},
+		{Pattern: "roles", Group: Group, Handler: c.roles,
+			Description: "List the roles of this organisation with their permissions."},
+		{Pattern: "grant <user:user> <role>", Group: Group, Permission: PermAssignRoles, Handler: c.grant,
+			Description: "Give someone a role in this channel."},
+		{Pattern: "grant <user:user> <role> on <where>", Group: Group, Permission: PermAssignRoles, Handler: c.grant,
+			Description: "Give someone a role on a #channel, the `workspace` or the `enterprise`; you need ASSIGN_ROLES there."},
+		{Pattern: "revoke <user:user> <role>", Group: Group, Permission: PermAssignRoles, Handler: c.revoke,
+			Description: "Take a role back from someone in this channel."},
+		{Pattern: "revoke <user:user> <role> on <where>", Group: Group, Permission: PermAssignRoles, Handler: c.revoke,
+			Description: "Take a role back on a #channel, the `workspace` or the `enterprise`; you need ASSIGN_ROLES there."},
+		{Pattern: "who can <permission>", Group: Group, Handler: c.whoCan,
+			Description: "List the members whose roles give them a permission in this channel."},
+		{Pattern: "who can <permission> in <channel:channel>", Group: Group, Handler: c.whoCan,
+			Description: "List the members whose roles give them a permission in a channel."},
+		{Pattern: "audit", Group: Group, Permission: PermAdministerRoles, Handler: c.audit,
+			Description: fmt.Sprintf("Show the last %d role changes in this organisation.", DefaultAuditLimit)},
+		{Pattern: "audit <n:int>", Group: Group, Permission: PermAdministerRoles, Handler: c.audit,
+			Description: fmt.Sprintf("Show the last n role changes in this organisation (at most %d).", MaxAuditLimit)},
+	}
+}
+
+// place resolves where req was written, in the entity tree.
+func (c *commands) place(ctx context.Context, req *bot.Request) (place, error) {
+	return resolvePlace(ctx, c.engine, req.Message)
+}
+
+// actor is how a Slack user is recorded in the audit log, as the
+// permission service records admin writes: "TEAM/USER".
+func actor(msg bot.Message) string { return msg.TeamID + "/" + msg.UserID }
+
+// roleName reads a role argument; role names are UPPER_SNAKE.
+func roleName(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+
+// userMention formats a user id as a mention.
+func userMention(id string) string { return "<@" + id + ">" }
