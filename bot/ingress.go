@@ -28,6 +28,10 @@ type EventsHandlerOptions struct {
 	// MaxBody bounds request bodies (default DefaultMaxEventBody); larger
 	// ones get 413.
 	MaxBody int64
+	// Installations, when set, gates events by installation: app_uninstalled
+	// and tokens_revoked are applied to it, and events of a team whose
+	// installation is inactive are acknowledged and dropped.
+	Installations InstallationGate
 	// Now is the clock for the signature window (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -60,11 +64,12 @@ func NewEventsHandler(opts EventsHandlerOptions) (*EventsHandler, error) {
 
 // envelope is the outer shape of an Events API request.
 type envelope struct {
-	Type      string `json:"type"`
-	Challenge string `json:"challenge"`
-	EventID   string `json:"event_id"`
-	TeamID    string `json:"team_id"`
-	Event     *struct {
+	Type         string `json:"type"`
+	Challenge    string `json:"challenge"`
+	EventID      string `json:"event_id"`
+	TeamID       string `json:"team_id"`
+	EnterpriseID string `json:"enterprise_id"`
+	Event        *struct {
 		Type string `json:"type"`
 	} `json:"event"`
 }
@@ -108,6 +113,16 @@ func (h *EventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			refuse(w, http.StatusBadRequest, "event_callback without event_id or event")
 			return
 		}
+		keep, err := admit(r.Context(), h.opts.Installations, env, h.opts.Logger)
+		if err != nil {
+			h.opts.Logger.Error("apply installation event", "event_id", env.EventID, "team", env.TeamID, "err", err)
+			http.Error(w, "could not apply the installation event; retry", http.StatusServiceUnavailable)
+			return
+		}
+		if !keep {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		fresh, err := h.opts.Queue.Enqueue(r.Context(), EventQueueID(env.EventID), body)
 		if err != nil {
 			h.opts.Logger.Error("enqueue event", "event_id", env.EventID, "err", err)
@@ -130,4 +145,57 @@ func (h *EventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func refuse(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("X-Slack-No-Retry", "1")
 	http.Error(w, msg, status)
+}
+
+// InstallationGate knows which teams have the app installed and applies
+// the events that change it; *slackapp.Service is one.
+type InstallationGate interface {
+	// IsActive reports whether the team (or enterprise) has an active
+	// installation.
+	IsActive(ctx context.Context, teamID string) (bool, error)
+	// HandleLifecycleEvent applies app_uninstalled and tokens_revoked; it
+	// reports whether eventType was one it handles.
+	HandleLifecycleEvent(ctx context.Context, teamID, eventType string) (bool, error)
+}
+
+// Lifecycle event types the ingress hands to the InstallationGate.
+const (
+	EventAppUninstalled = "app_uninstalled"
+	EventTokensRevoked  = "tokens_revoked"
+)
+
+// admit decides whether an event callback goes to the queue. Without a
+// gate every event does. With one, lifecycle events are applied to it and
+// not queued (the workers have nothing to do with them), and events of a
+// team without an active installation are dropped with a log line. When
+// the gate cannot say whether a team is active the event is queued: the
+// installation store being down must not lose commands, which are still
+// authorized one by one. An error means a lifecycle event could not be
+// applied and Slack should send it again.
+func admit(ctx context.Context, gate InstallationGate, env envelope, log *slog.Logger) (bool, error) {
+	if gate == nil || env.Event == nil {
+		return true, nil
+	}
+	switch env.Event.Type {
+	case EventAppUninstalled, EventTokensRevoked:
+		if _, err := gate.HandleLifecycleEvent(ctx, env.TeamID, env.Event.Type); err != nil {
+			return false, fmt.Errorf("%s for team %s: %w", env.Event.Type, env.TeamID, err)
+		}
+		log.Info("applied installation event", "type", env.Event.Type, "team", env.TeamID, "event_id", env.EventID)
+		return false, nil
+	}
+	active, err := gate.IsActive(ctx, env.TeamID)
+	if err == nil && !active && env.EnterpriseID != "" && env.EnterpriseID != env.TeamID {
+		active, err = gate.IsActive(ctx, env.EnterpriseID) // an org-wide install
+	}
+	switch {
+	case err != nil:
+		log.Warn("could not check the installation; queueing the event", "team", env.TeamID, "event_id", env.EventID, "err", err)
+		return true, nil
+	case !active:
+		log.Info("dropped event of an inactive installation", "team", env.TeamID, "enterprise", env.EnterpriseID,
+			"type", env.Event.Type, "event_id", env.EventID)
+		return false, nil
+	}
+	return true, nil
 }

@@ -11,15 +11,21 @@ import (
 
 // SocketAcker acknowledges Socket Mode envelopes; *socketmode.Client is one.
 type SocketAcker interface {
-	Ack(req socketmode.Request, payload ...interface{})
+	Ack(req socketmode.Request, payload ...any) error
 }
+
+var _ SocketAcker = (*socketmode.Client)(nil)
 
 // SocketIngest feeds Socket Mode events into the same queue as the Events
 // API, acknowledging each envelope only after the event is stored.
 type SocketIngest struct {
-	Acker  SocketAcker
-	Queue  Enqueuer
-	Logger *slog.Logger
+	Acker SocketAcker
+	Queue Enqueuer
+	// Installations, when set, gates events as EventsHandlerOptions
+	// describes: lifecycle events are applied to it, events of inactive
+	// installations are acknowledged and dropped.
+	Installations InstallationGate
+	Logger        *slog.Logger
 }
 
 // NewSocketIngest returns an ingest for client's events.
@@ -51,21 +57,59 @@ func (s *SocketIngest) Run(ctx context.Context, events <-chan socketmode.Event) 
 // Handle stores one Socket Mode event. An events_api envelope that cannot
 // be stored is not acknowledged, so Slack sends it again.
 func (s *SocketIngest) Handle(ctx context.Context, ev socketmode.Event) error {
-	if ev.Type != socketmode.EventTypeEventsAPI {
+	req := ev.Request
+	switch ev.Type {
+	case socketmode.EventTypeEventsAPI:
+		if req == nil {
+			return fmt.Errorf("events_api envelope without request")
+		}
+	case socketmode.EventTypeErrorBadMessage:
+		// slack-go gives up on envelopes whose inner event type it does not
+		// map (app_uninstalled, tokens_revoked, …) without acknowledging
+		// them; read the envelope ourselves.
+		req = badMessageRequest(ev)
+		if req == nil {
+			s.Logger.Warn("socket mode: unreadable message", "data", fmt.Sprint(ev.Data))
+			return nil
+		}
+	default:
 		s.Logger.Debug("socket mode", "type", ev.Type)
 		return nil
 	}
-	if ev.Request == nil {
-		return fmt.Errorf("events_api envelope without request")
-	}
 	var env envelope
-	if err := json.Unmarshal(ev.Request.Payload, &env); err != nil || env.EventID == "" {
-		s.Acker.Ack(*ev.Request) // a malformed payload would fail the same way again
-		return fmt.Errorf("events_api envelope %s: payload without event_id", ev.Request.EnvelopeID)
+	if err := json.Unmarshal(req.Payload, &env); err != nil || env.EventID == "" {
+		s.ack(*req) // a malformed payload would fail the same way again
+		return fmt.Errorf("events_api envelope %s: payload without event_id", req.EnvelopeID)
 	}
-	if _, err := s.Queue.Enqueue(ctx, EventQueueID(env.EventID), ev.Request.Payload); err != nil {
-		return fmt.Errorf("enqueue event %s: %w", env.EventID, err)
+	keep, err := admit(ctx, s.Installations, env, s.Logger)
+	if err != nil {
+		return fmt.Errorf("events_api envelope %s: %w", req.EnvelopeID, err)
 	}
-	s.Acker.Ack(*ev.Request)
+	if keep {
+		if _, err := s.Queue.Enqueue(ctx, EventQueueID(env.EventID), req.Payload); err != nil {
+			return fmt.Errorf("enqueue event %s: %w", env.EventID, err)
+		}
+	}
+	s.ack(*req)
 	return nil
+}
+
+func (s *SocketIngest) ack(req socketmode.Request) {
+	if err := s.Acker.Ack(req); err != nil {
+		s.Logger.Warn("socket mode ack", "envelope", req.EnvelopeID, "err", err)
+	}
+}
+
+// badMessageRequest recovers an events_api request from a message
+// slack-go could not parse; nil when it is not one.
+func badMessageRequest(ev socketmode.Event) *socketmode.Request {
+	bad, ok := ev.Data.(*socketmode.ErrorBadMessage)
+	if !ok || bad == nil {
+		return nil
+	}
+	var req socketmode.Request
+	if err := json.Unmarshal(bad.Message, &req); err != nil || req.Type != socketmode.RequestTypeEventsAPI || req.EnvelopeID == "" {
+		return nil
+	}
+	return &req
 }
