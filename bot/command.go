@@ -24,12 +24,32 @@ type Command struct {
 	// Permission is checked with the permission service for the caller on
 	// the channel; empty means anyone who can reach the command may run it.
 	Permission string
-	// Approvals is how many other people must approve before the command
-	// runs; it needs an ApprovalGate on the Router.
+	// Approvals is how many people besides the caller must approve before
+	// the command runs; it needs an ApprovalGate on the Router. The caller
+	// must approve too. See also Risk: the larger requirement wins.
 	Approvals int
+	// Risk rates how destructive the command is; the Router's RiskPolicy
+	// maps it to a number of approvals. Zero means not rated: Approvals
+	// alone decides.
+	Risk Risk
+	// ApprovalPermission is the permission an approver must hold on the
+	// channel; empty means Permission. When both are empty anyone in the
+	// channel other than the caller may approve.
+	ApprovalPermission string
+	// DryRun says what the command would do, computed without side
+	// effects; it is posted with the request for approval. Optional.
+	DryRun func(ctx context.Context, req *Request) (string, error)
 	// Handler does the work. It replies through req.Reply; a returned error
 	// is shown to the caller and recorded as the result.
 	Handler func(ctx context.Context, req *Request) error
+}
+
+// approvalPermission is the permission approvers must hold.
+func (c *Command) approvalPermission() string {
+	if c.ApprovalPermission != "" {
+		return c.ApprovalPermission
+	}
+	return c.Permission
 }
 
 // Usage returns the command's pattern as the user types it.
@@ -59,6 +79,10 @@ func (c *Command) validate() error {
 		return fmt.Errorf("approvals %d is negative", c.Approvals)
 	case strings.ContainsAny(c.Permission, " \t\n"):
 		return fmt.Errorf("permission %q contains spaces", c.Permission)
+	case strings.ContainsAny(c.ApprovalPermission, " \t\n"):
+		return fmt.Errorf("approval permission %q contains spaces", c.ApprovalPermission)
+	case c.Risk < 0 || c.Risk > Destructive:
+		return fmt.Errorf("risk %d is not Safe, Sensitive or Destructive", c.Risk)
 	}
 	for _, ch := range c.Channels {
 		if strings.TrimSpace(ch) == "" || strings.ContainsAny(ch, " <>#|") {

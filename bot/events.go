@@ -13,14 +13,22 @@ type incoming struct {
 	message  *Message // a message that may be a command
 	mention  bool     // delivered as app_mention
 	reaction *ReactionEvent
-	ignore   string // why the event is ignored, when it is
+	action   *ActionEvent // a button click, queued by InteractionsHandler
+	ignore   string       // why the event is ignored, when it is
 }
 
 // messageSubtypes that carry a new message a person wrote.
 var messageSubtypes = map[string]bool{"": true, "thread_broadcast": true, "file_share": true}
 
-// decodeEvent parses an Events API callback body as queued by the ingress.
+// decodeEvent parses an Events API callback body as queued by the
+// ingress, or a block_actions payload queued by InteractionsHandler.
 func decodeEvent(body []byte, botUserID string) (incoming, error) {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(body, &head) == nil && head.Type == "block_actions" {
+		return decodeBlockActions(body, botUserID)
+	}
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
 		var outer struct {

@@ -6,9 +6,10 @@ import "context"
 // request for approval and later runs the command once enough people
 // have approved.
 type ApprovalGate interface {
-	// Submit opens an approval request for req and tells the thread who
-	// must approve. The command's handler must not run yet.
-	Submit(ctx context.Context, req *Request) error
+	// Submit opens an approval request for req, which needs the caller
+	// and approvals other people, and tells the thread who must approve.
+	// The command's handler must not run yet.
+	Submit(ctx context.Context, req *Request, approvals int) error
 }
 
 // ReactionEvent is a reaction added to or removed from a message.
@@ -29,4 +30,24 @@ type ReactionEvent struct {
 // ReactionHook receives reactions, e.g. approvals on the bot's posts.
 type ReactionHook interface {
 	HandleReaction(ctx context.Context, ev ReactionEvent) error
+}
+
+// ActionEvent is a click on a Block Kit button of one of the bot's
+// messages, delivered by Slack as a block_actions interaction.
+type ActionEvent struct {
+	TeamID    string
+	UserID    string
+	ChannelID string
+	// MessageTS is the message holding the button.
+	MessageTS string
+	ActionID  string
+	// Value is the button's value.
+	Value    string
+	ActionTS string
+}
+
+// ActionHook receives button clicks, e.g. approvals where reactions are
+// not available.
+type ActionHook interface {
+	HandleAction(ctx context.Context, ev ActionEvent) error
 }

@@ -18,6 +18,7 @@ type Router struct {
 	commands  []*compiled
 	auth      Authorizer
 	approvals ApprovalGate
+	risk      RiskPolicy
 	now       func() time.Time
 }
 
@@ -29,15 +30,21 @@ type RouterOptions struct {
 	// Approvals handles commands with Approvals > 0; without one they are
 	// denied.
 	Approvals ApprovalGate
+	// Risk maps commands' Risk levels to approvals; DefaultRiskPolicy
+	// when nil; negative counts mean 0. SetRiskPolicy changes it at runtime.
+	Risk *RiskPolicy
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
 
 // NewRouter returns a router with the built-in help commands registered.
 func NewRouter(opts RouterOptions) *Router {
-	r := &Router{set: pattern.NewSet(), auth: opts.Authorizer, approvals: opts.Approvals, now: opts.Now}
+	r := &Router{set: pattern.NewSet(), auth: opts.Authorizer, approvals: opts.Approvals, risk: DefaultRiskPolicy(), now: opts.Now}
 	if r.now == nil {
 		r.now = time.Now
+	}
+	if opts.Risk != nil {
+		r.risk = *opts.Risk
 	}
 	if err := r.Register(r.helpCommands()...); err != nil {
 		panic(fmt.Sprintf("built-in help commands: %v", err)) // fixed patterns: a bug here is a programming error
@@ -145,14 +152,17 @@ func (r *Router) authorizeAndRun(ctx context.Context, req *Request, inv *Invocat
 		}
 		inv.Reason = d.Reason
 	}
-	if cmd.Approvals > 0 {
-		if r.approvals == nil {
+	if needed := r.ApprovalsNeeded(cmd); needed > 0 {
+		r.mu.RLock()
+		gate := r.approvals
+		r.mu.RUnlock()
+		if gate == nil {
 			inv.Verdict, inv.Reason = Denied, "approvals are not enabled"
-			reply(fmt.Sprintf("Denied: `%s` needs %d approval(s), and approvals are not enabled on this bot.", cmd.Usage(), cmd.Approvals))
+			reply(fmt.Sprintf("Denied: `%s` needs %d approval(s), and approvals are not enabled on this bot.", cmd.Usage(), needed))
 			return
 		}
 		inv.Verdict = Pending
-		if err := r.approvals.Submit(ctx, req); err != nil {
+		if err := gate.Submit(ctx, req, needed); err != nil {
 			inv.Result = "error: " + err.Error()
 			reply("Could not open the approval request: " + err.Error())
 		}
@@ -165,6 +175,55 @@ func (r *Router) authorizeAndRun(ctx context.Context, req *Request, inv *Invocat
 		return
 	}
 	inv.Result = "ok"
+}
+
+// SetApprovalGate sets the gate that takes commands needing approvals.
+func (r *Router) SetApprovalGate(g ApprovalGate) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.approvals = g
+}
+
+// SetRiskPolicy changes how Risk levels map to approvals for requests
+// made from now on.
+func (r *Router) SetRiskPolicy(p RiskPolicy) error {
+	if err := p.validate(); err != nil {
+		return fmt.Errorf("set risk policy: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.risk = p
+	return nil
+}
+
+// RiskPolicy returns the current risk setting.
+func (r *Router) RiskPolicy() RiskPolicy {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.risk
+}
+
+// ApprovalsNeeded is how many people besides the caller must approve cmd:
+// the larger of cmd.Approvals and what the risk policy gives its Risk.
+func (r *Router) ApprovalsNeeded(cmd *Command) int {
+	return max(cmd.Approvals, r.RiskPolicy().For(cmd.Risk))
+}
+
+// Resolve matches msg to a registered command again, as when an approved
+// request runs, possibly in another process than the one that opened it.
+// The request replies through out.
+func (r *Router) Resolve(msg Message, out Responder) (*Request, error) {
+	r.mu.RLock()
+	res := r.set.Match(msg.Text)
+	var cmd *compiled
+	if res.Found {
+		cmd = r.commands[res.Index]
+	}
+	r.mu.RUnlock()
+	if cmd == nil {
+		return nil, fmt.Errorf("resolve %q: no registered command matches it", clip(msg.Text, 80))
+	}
+	return &Request{Message: msg, Command: &cmd.cmd, Args: res.Args, out: out}, nil
 }
 
 // runHandler runs the handler, turning a panic into an error so one bad

@@ -23,6 +23,9 @@ type WorkerOptions struct {
 	// Reactions receives reaction_added and reaction_removed events; they
 	// are dropped when nil.
 	Reactions ReactionHook
+	// Actions receives button clicks (block_actions queued by
+	// InteractionsHandler); they are dropped when nil.
+	Actions ActionHook
 	// BotUserID is the bot's own user id: its messages are ignored and its
 	// mention addresses it.
 	BotUserID string
@@ -110,6 +113,13 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 		if w.opts.Reactions != nil {
 			if err := w.opts.Reactions.HandleReaction(ctx, *in.reaction); err != nil {
 				return fmt.Errorf("handle reaction on %s: %w", in.reaction.MessageTS, err)
+			}
+		}
+		return w.ack(ctx, d)
+	case in.action != nil:
+		if w.opts.Actions != nil {
+			if err := w.opts.Actions.HandleAction(ctx, *in.action); err != nil {
+				return fmt.Errorf("handle action %s on %s: %w", in.action.ActionID, in.action.MessageTS, err)
 			}
 		}
 		return w.ack(ctx, d)

@@ -18,6 +18,9 @@ type Options struct {
 	// EventsURL receives Events API requests; empty means events are
 	// recorded as undeliverable until SetEventsURL is called.
 	EventsURL string
+	// InteractionsURL receives interaction payloads (button clicks, see
+	// Click); SetInteractionsURL changes it.
+	InteractionsURL string
 	// AppID is the api_app_id of the app (default "ASANDBOX").
 	AppID string
 	// BotUserID is the bot's user id in every team (default "UBOT").

@@ -1,5 +1,6 @@
-// Package botsql stores the bot's message claims and its invocation audit
-// log in Bastion's SQL store (SQLite or MySQL), under the "bot" component.
+// Package botsql stores the bot's message claims, its invocation audit
+// log and its approval requests in Bastion's SQL store (SQLite or MySQL),
+// under the "bot" component.
 package botsql
 
 import (
@@ -73,16 +74,18 @@ CREATE TABLE bot_invocations (
 );
 CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
 	},
+	approvalsMigration,
 }
 
-// Store implements bot.ClaimStore and bot.AuditLog over SQL.
+// Store implements bot.ClaimStore, bot.AuditLog and bot.ApprovalStore over SQL.
 type Store struct {
 	db *sqldb.DB
 }
 
 var (
-	_ bot.ClaimStore = (*Store)(nil)
-	_ bot.AuditLog   = (*Store)(nil)
+	_ bot.ClaimStore    = (*Store)(nil)
+	_ bot.AuditLog      = (*Store)(nil)
+	_ bot.ApprovalStore = (*Store)(nil)
 )
 
 // Open migrates the bot's tables in db and returns a store on it; db stays

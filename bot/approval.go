@@ -1,0 +1,251 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Defaults of ApprovalsOptions.
+const (
+	DefaultApproveEmoji  = "white_check_mark"
+	DefaultRejectEmoji   = "x"
+	DefaultApprovalTTL   = time.Hour
+	DefaultExpireEvery   = time.Minute
+	approvalExpireBatch  = 100
+	approvalIDHexLength  = 12
+	approvalButtonPrefix = "bastion_approval_"
+)
+
+// Button action ids of the approval post in ByButton mode.
+const (
+	ApproveActionID  = approvalButtonPrefix + "approve"
+	RejectActionID   = approvalButtonPrefix + "reject"
+	WithdrawActionID = approvalButtonPrefix + "withdraw"
+)
+
+// ApprovalChat is what approvals need from Slack beyond Chat: Block Kit
+// posts, edits of the bot's posts and the full list of reactions on a
+// message. SlackChat implements it.
+type ApprovalChat interface {
+	Chat
+	// PostBlocks posts a Block Kit message in a thread and returns its ts.
+	PostBlocks(ctx context.Context, channelID, threadTS, text string, blocks []slack.Block) (string, error)
+	// UpdateMessage edits one of the bot's messages; blocks replace the
+	// old ones when given.
+	UpdateMessage(ctx context.Context, channelID, ts, text string, blocks []slack.Block) error
+	// ReactionUsers maps each emoji on a message to everyone who added it.
+	ReactionUsers(ctx context.Context, channelID, ts string) (map[string][]string, error)
+}
+
+// ReactionScopes tells which scopes approvals by reaction need
+// (reactions:read, reactions:write) a workspace has not granted.
+// slackapp.Service answers it with MissingScopes(ctx, teamID,
+// slackapp.FeatureApprovalsByReaction); wrap that in ReactionScopesFunc.
+type ReactionScopes interface {
+	MissingReactionScopes(ctx context.Context, teamID string) ([]string, error)
+}
+
+// ReactionScopesFunc adapts a function to ReactionScopes.
+type ReactionScopesFunc func(ctx context.Context, teamID string) ([]string, error)
+
+// MissingReactionScopes calls f.
+func (f ReactionScopesFunc) MissingReactionScopes(ctx context.Context, teamID string) ([]string, error) {
+	return f(ctx, teamID)
+}
+
+// ApprovalsOptions configure Approvals. Store, Router and Chat are required.
+type ApprovalsOptions struct {
+	Store ApprovalStore
+	// Router matches an approved request's text to its command again when
+	// it runs; NewApprovals makes the Approvals its gate.
+	Router *Router
+	Chat   ApprovalChat
+	// Authorizer decides who may approve, asked at the moment of each
+	// vote; the Router's when nil.
+	Authorizer Authorizer
+	// Audit receives an invocation record when a request runs, is
+	// rejected or expires; optional (the approval history is always kept).
+	Audit AuditLog
+	// Scopes says whether a workspace granted the scopes reactions need;
+	// when nil, reactions are assumed available.
+	Scopes ReactionScopes
+	// NoButtons refuses commands that need approvals in workspaces without
+	// the reaction scopes, saying what to reinstall with, instead of
+	// falling back to Approve / Reject buttons.
+	NoButtons bool
+	// BotUserID is the bot's own user id; its reactions never count.
+	BotUserID string
+	// ApproveEmoji and RejectEmoji are the reaction names that vote
+	// (defaults white_check_mark and x).
+	ApproveEmoji string
+	RejectEmoji  string
+	// TTL is how long a request waits for approvals (default 1 hour).
+	TTL time.Duration
+	// ExpireEvery is how often Run looks for expired requests (default 1 minute).
+	ExpireEvery time.Duration
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Approvals is the approval gate: it posts a command's dry run for
+// approval, counts votes cast by reaction or button, and runs the command
+// exactly once when the caller and enough eligible people approved. All
+// state lives in the store, so any worker of any process can take a vote
+// and pending requests survive restarts.
+type Approvals struct {
+	opts ApprovalsOptions
+	log  *slog.Logger
+}
+
+var (
+	_ ApprovalGate = (*Approvals)(nil)
+	_ ReactionHook = (*Approvals)(nil)
+	_ ActionHook   = (*Approvals)(nil)
+)
+
+// NewApprovals checks opts, returns the gate and installs it as
+// opts.Router's ApprovalGate.
+func NewApprovals(opts ApprovalsOptions) (*Approvals, error) {
+	if opts.Store == nil || opts.Router == nil || opts.Chat == nil {
+		return nil, errors.New("new approvals: Store, Router and Chat are required")
+	}
+	if opts.Authorizer == nil {
+		opts.Authorizer = opts.Router.auth
+	}
+	if opts.ApproveEmoji == "" {
+		opts.ApproveEmoji = DefaultApproveEmoji
+	}
+	if opts.RejectEmoji == "" {
+		opts.RejectEmoji = DefaultRejectEmoji
+	}
+	if opts.ApproveEmoji == opts.RejectEmoji {
+		return nil, fmt.Errorf("new approvals: approve and reject emoji are both %q", opts.ApproveEmoji)
+	}
+	if opts.TTL <= 0 {
+		opts.TTL = DefaultApprovalTTL
+	}
+	if opts.ExpireEvery <= 0 {
+		opts.ExpireEvery = DefaultExpireEvery
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	a := &Approvals{opts: opts, log: opts.Logger.With("component", "approvals")}
+	opts.Router.SetApprovalGate(a)
+	return a, nil
+}
+
+// ApprovalID is the id of the request opened by a message: the same
+// message never opens two requests.
+func ApprovalID(teamID, channelID, messageTS string) string {
+	sum := sha256.Sum256([]byte(teamID + "/" + channelID + "/" + messageTS))
+	return hex.EncodeToString(sum[:])[:approvalIDHexLength]
+}
+
+// Submit runs the command's dry run, stores a pending request and posts it
+// in the thread with who must approve and how.
+func (a *Approvals) Submit(ctx context.Context, req *Request, needed int) error {
+	now := a.opts.Now()
+	dry, err := a.dryRun(ctx, req)
+	if err != nil {
+		return err
+	}
+	mode, err := a.mode(ctx, req.TeamID)
+	if err != nil {
+		return err
+	}
+	ar := ApprovalRequest{
+		ID: ApprovalID(req.TeamID, req.ChannelID, req.TS), TeamID: req.TeamID, ChannelID: req.ChannelID,
+		MessageTS: req.TS, ThreadTS: req.ThreadTS, CallerID: req.UserID, Text: req.Text, Command: req.Command.Usage(),
+		Needed: needed, Permission: req.Command.approvalPermission(), Mode: mode, DryRun: dry, State: ApprovalPending,
+		CreatedAt: now, ExpiresAt: now.Add(a.opts.TTL),
+	}
+	created, err := a.opts.Store.CreateApproval(ctx, ar)
+	if err != nil {
+		return fmt.Errorf("open approval request: %w", err)
+	}
+	if !created {
+		a.log.Info("approval request already open", "id", ar.ID)
+		return nil
+	}
+	a.event(ctx, ar.ID, "requested", ar.CallerID, fmt.Sprintf("needs the caller and %d more; dry run: %s", needed, dry))
+	text := requestText(ar, a.opts.ApproveEmoji, a.opts.RejectEmoji)
+	var postTS string
+	if mode == ByReaction {
+		postTS, err = a.opts.Chat.PostReply(ctx, ar.ChannelID, ar.ThreadTS, text)
+	} else {
+		postTS, err = a.opts.Chat.PostBlocks(ctx, ar.ChannelID, ar.ThreadTS, text, requestBlocks(ar, text))
+	}
+	if err != nil {
+		err = fmt.Errorf("post approval request %s: %w", ar.ID, err)
+		if _, serr := a.opts.Store.SettleApproval(context.WithoutCancel(ctx), ar.ID, ApprovalPending, ApprovalFailed, "error: "+err.Error(), a.opts.Now()); serr != nil {
+			err = errors.Join(err, serr)
+		}
+		return err
+	}
+	if err := a.opts.Store.SetApprovalPost(ctx, ar.ID, postTS); err != nil {
+		return fmt.Errorf("open approval request: %w", err)
+	}
+	ar.PostTS = postTS
+	if mode != ByReaction {
+		return nil
+	}
+	for _, emoji := range []string{a.opts.ApproveEmoji, a.opts.RejectEmoji} {
+		if err := a.opts.Chat.AddReaction(ctx, ar.ChannelID, postTS, emoji); err != nil {
+			a.log.Warn("seed approval reaction", "id", ar.ID, "emoji", emoji, "err", err)
+		}
+	}
+	// Reactions added before the post was recorded found no request; count
+	// them now.
+	return a.reconcile(ctx, ar, nil)
+}
+
+// dryRun runs the command's DryRun, turning a panic into an error.
+func (a *Approvals) dryRun(ctx context.Context, req *Request) (out string, err error) {
+	if req.Command.DryRun == nil {
+		return "", nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("dry run of `%s` panicked: %v", req.Command.Usage(), p)
+		}
+	}()
+	out, err = req.Command.DryRun(ctx, req)
+	if err != nil {
+		return "", fmt.Errorf("dry run of `%s` failed: %w", req.Command.Usage(), err)
+	}
+	return strings.TrimSpace(out), nil
+}
+
+// mode picks reactions where the workspace granted their scopes, buttons
+// otherwise, or refuses when buttons are turned off.
+func (a *Approvals) mode(ctx context.Context, teamID string) (ApprovalMode, error) {
+	if a.opts.Scopes == nil {
+		return ByReaction, nil
+	}
+	missing, err := a.opts.Scopes.MissingReactionScopes(ctx, teamID)
+	if err != nil {
+		a.log.Warn("scopes for approvals by reaction unknown; using buttons", "team", teamID, "err", err)
+		missing = []string{"reactions:read", "reactions:write"}
+	}
+	if len(missing) == 0 {
+		return ByReaction, nil
+	}
+	if a.opts.NoButtons {
+		return "", fmt.Errorf("approvals by reaction need the scopes %s, which this workspace has not granted: "+
+			"reinstall the app with them", strings.Join(missing, ", "))
+	}
+	return ByButton, nil
+}

@@ -1,0 +1,173 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Verdicts the approval flow adds to the audit log.
+const (
+	// Rejected: the caller or an eligible approver rejected the request.
+	Rejected Verdict = "rejected"
+	// Expired: the request did not get enough approvals in time.
+	Expired Verdict = "expired"
+)
+
+// tryStart runs the request when the store lets this call move it from
+// pending to running: exactly one call ever does.
+func (a *Approvals) tryStart(ctx context.Context, ar ApprovalRequest) error {
+	started, err := a.opts.Store.StartApproval(ctx, ar.ID, a.opts.Now())
+	if err != nil || !started {
+		return err
+	}
+	a.execute(context.WithoutCancel(ctx), ar)
+	return nil
+}
+
+// execute runs an approved request's command in its thread and records
+// how it ended. It is called once per request, by the winner of
+// StartApproval; it never returns an error so the event that triggered it
+// is not retried.
+func (a *Approvals) execute(ctx context.Context, ar ApprovalRequest) {
+	start := a.opts.Now()
+	approvers := a.approvers(ctx, ar)
+	a.event(ctx, ar.ID, "started", "", "approved by "+strings.Join(approvers, ", "))
+	a.say(ctx, ar, fmt.Sprintf("Approved by %s. Running `%s`.", mentionList(approvers), escape(clip(ar.Text, 200))))
+	inv := Invocation{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, MessageTS: ar.MessageTS, Text: ar.Text,
+		Command: ar.Command, Verdict: Ran, Reason: "approved by " + strings.Join(approvers, ", "), At: start}
+	out := threadReply{chat: a.opts.Chat, channel: ar.ChannelID, thread: ar.ThreadTS}
+	msg := Message{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, Text: ar.Text, TS: ar.MessageTS, ThreadTS: ar.ThreadTS}
+	err := a.run(ctx, msg, out)
+	var denied *deniedError
+	switch {
+	case errors.As(err, &denied):
+		inv.Verdict, inv.Reason, inv.Result = Denied, denied.reason, "not run"
+		a.say(ctx, ar, fmt.Sprintf("Not run: %s", denied.reason))
+	case err != nil:
+		inv.Result = "error: " + err.Error()
+		a.say(ctx, ar, fmt.Sprintf("`%s` failed: %v", ar.Command, err))
+	default:
+		inv.Result = "ok"
+	}
+	state, kind := ApprovalDone, "ran"
+	if inv.Result != "ok" {
+		state, kind = ApprovalFailed, "failed"
+	}
+	if _, err := a.opts.Store.SettleApproval(ctx, ar.ID, ApprovalRunning, state, inv.Result, a.opts.Now()); err != nil {
+		a.log.Error("record approval result", "id", ar.ID, "err", err)
+	}
+	a.event(ctx, ar.ID, kind, ar.CallerID, inv.Result)
+	ar.State = state
+	status := "Approved by " + mentionList(approvers) + " and run."
+	if state == ApprovalFailed {
+		status = "Approved by " + mentionList(approvers) + "; it failed: " + clip(inv.Result, 200)
+	}
+	a.updatePost(ctx, ar, status)
+	inv.Duration = a.opts.Now().Sub(start)
+	a.audit(ctx, inv)
+}
+
+// deniedError says the caller may no longer run the command.
+type deniedError struct{ reason string }
+
+func (e *deniedError) Error() string { return e.reason }
+
+// run matches the request's text to its command again, checks that the
+// caller still holds its permission, and runs the handler.
+func (a *Approvals) run(ctx context.Context, msg Message, out Responder) error {
+	req, err := a.opts.Router.Resolve(msg, out)
+	if err != nil {
+		return &deniedError{reason: "the command is no longer registered (" + err.Error() + ")"}
+	}
+	if p := req.Command.Permission; p != "" {
+		d, err := a.opts.Router.check(ctx, msg, p)
+		switch {
+		case err != nil:
+			return &deniedError{reason: "the permission service is unavailable: " + err.Error()}
+		case !d.Allowed:
+			return &deniedError{reason: fmt.Sprintf("<@%s> no longer holds %s here. %s", msg.UserID, p, d.Reason)}
+		}
+	}
+	return runHandler(ctx, req)
+}
+
+// reject cancels the request on behalf of user.
+func (a *Approvals) reject(ctx context.Context, ar ApprovalRequest, user, via string) error {
+	if _, err := a.opts.Store.AddApprovalVote(ctx, ar.ID, ApprovalVote{UserID: user, Kind: VoteReject, Via: via, At: a.opts.Now()}); err != nil {
+		return err
+	}
+	ok, err := a.opts.Store.SettleApproval(ctx, ar.ID, ApprovalPending, ApprovalRejected, "rejected by "+user, a.opts.Now())
+	if err != nil || !ok {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
+	a.event(ctx, ar.ID, "rejected", user, "by "+via)
+	a.say(ctx, ar, fmt.Sprintf("Rejected by <@%s>: `%s` will not run.", user, escape(clip(ar.Text, 200))))
+	ar.State = ApprovalRejected
+	a.updatePost(ctx, ar, fmt.Sprintf("Rejected by <@%s>.", user))
+	a.audit(ctx, Invocation{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, MessageTS: ar.MessageTS, Text: ar.Text,
+		Command: ar.Command, Verdict: Rejected, Reason: "rejected by " + user, At: a.opts.Now()})
+	return nil
+}
+
+// expire closes a request whose time is up, unless something else closed
+// it first; it reports whether this call did.
+func (a *Approvals) expire(ctx context.Context, ar ApprovalRequest) (bool, error) {
+	ok, err := a.opts.Store.SettleApproval(ctx, ar.ID, ApprovalPending, ApprovalExpired, "expired", a.opts.Now())
+	if err != nil || !ok {
+		return false, err
+	}
+	ctx = context.WithoutCancel(ctx)
+	ttl := ar.ExpiresAt.Sub(ar.CreatedAt)
+	a.event(ctx, ar.ID, "expired", "", "after "+ttl.String())
+	a.say(ctx, ar, fmt.Sprintf("This request expired after %s without enough approvals: `%s` was not run.", ttl, escape(clip(ar.Text, 200))))
+	ar.State = ApprovalExpired
+	a.updatePost(ctx, ar, "Expired.")
+	a.audit(ctx, Invocation{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, MessageTS: ar.MessageTS, Text: ar.Text,
+		Command: ar.Command, Verdict: Expired, Reason: "no quorum within " + ttl.String(), At: a.opts.Now()})
+	return true, nil
+}
+
+// ExpireDue expires every pending request whose time is up at now and
+// returns how many this call expired. A periodic loop (Run) calls it; a
+// vote on an expired request also expires it.
+func (a *Approvals) ExpireDue(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	for {
+		due, err := a.opts.Store.DueApprovals(ctx, now, approvalExpireBatch)
+		if err != nil {
+			return n, fmt.Errorf("expire approvals: %w", err)
+		}
+		for _, ar := range due {
+			ok, err := a.expire(ctx, ar)
+			if err != nil {
+				return n, fmt.Errorf("expire approval %s: %w", ar.ID, err)
+			}
+			if ok {
+				n++
+			}
+		}
+		if len(due) < approvalExpireBatch {
+			return n, nil
+		}
+	}
+}
+
+// Run expires due requests every ExpireEvery until ctx ends.
+func (a *Approvals) Run(ctx context.Context) error {
+	t := time.NewTicker(a.opts.ExpireEvery)
+	defer t.Stop()
+	for {
+		if _, err := a.ExpireDue(ctx, a.opts.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("expire approvals", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ApprovalState is the life cycle of an approval request:
+// pending -> running -> done | failed, or pending -> rejected | expired.
+type ApprovalState string
+
+// Approval states.
+const (
+	// ApprovalPending: waiting for approvals.
+	ApprovalPending ApprovalState = "pending"
+	// ApprovalRunning: approved; one worker won the right to run it.
+	ApprovalRunning ApprovalState = "running"
+	// ApprovalDone: the command ran and succeeded.
+	ApprovalDone ApprovalState = "done"
+	// ApprovalFailed: the command ran and failed, or could not be run.
+	ApprovalFailed ApprovalState = "failed"
+	// ApprovalRejected: the caller or an eligible approver rejected it.
+	ApprovalRejected ApprovalState = "rejected"
+	// ApprovalExpired: not enough approvals came in time.
+	ApprovalExpired ApprovalState = "expired"
+)
+
+// ApprovalMode is how people vote on a request.
+type ApprovalMode string
+
+// Approval modes.
+const (
+	// ByReaction: votes are emoji reactions on the request's post.
+	ByReaction ApprovalMode = "reactions"
+	// ByButton: votes are Block Kit button clicks, where the workspace
+	// did not grant the scopes reactions need.
+	ByButton ApprovalMode = "buttons"
+)
+
+// Vote kinds stored per request and user.
+const (
+	VoteApprove = "approve"
+	VoteReject  = "reject"
+)
+
+// ApprovalRequest is a command waiting for, or done with, approvals.
+type ApprovalRequest struct {
+	// ID is derived from the command's message, so a message opens at
+	// most one request.
+	ID        string
+	TeamID    string
+	ChannelID string
+	// MessageTS is the caller's message; ThreadTS the thread replies go to.
+	MessageTS string
+	ThreadTS  string
+	CallerID  string
+	// Text is the command as the caller typed it; it is matched again
+	// when the request runs.
+	Text string
+	// Command is the matched command's usage.
+	Command string
+	// Needed is how many people besides the caller must approve.
+	Needed int
+	// Permission is what approvers other than the caller must hold on the
+	// channel; empty means anyone.
+	Permission string
+	Mode       ApprovalMode
+	// PostTS is the bot's request post that people vote on.
+	PostTS    string
+	DryRun    string
+	State     ApprovalState
+	Result    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	// FinishedAt is when the request left pending or running; zero before.
+	FinishedAt time.Time
+	// Approvals counts approvals by people other than the caller and
+	// CallerApproved says whether the caller approved; filled by listings.
+	Approvals      int
+	CallerApproved bool
+}
+
+// ApprovalVote is one person's vote on a request.
+type ApprovalVote struct {
+	UserID string
+	// Kind is VoteApprove or VoteReject.
+	Kind string
+	// Via is "reaction" or "button".
+	Via string
+	At  time.Time
+}
+
+// ApprovalEvent is one audit record of a request's history.
+type ApprovalEvent struct {
+	RequestID string
+	// Kind is one of requested, approved, withdrawn, rejected, ignored,
+	// expired, started, ran, failed.
+	Kind   string
+	UserID string
+	Detail string
+	At     time.Time
+}
+
+// ApprovalFilter selects requests to list.
+type ApprovalFilter struct {
+	// TeamID and ChannelID narrow the list when set.
+	TeamID    string
+	ChannelID string
+	// States keeps requests in these states; all states when empty.
+	States []ApprovalState
+	// Limit bounds the list (default 100), newest first.
+	Limit int
+}
+
+// ErrApprovalNotFound is returned for an unknown request.
+var ErrApprovalNotFound = errors.New("approval request not found")
+
+// ApprovalStore keeps approval requests, their votes and their history so
+// that they survive restarts and are shared by every worker. Every state
+// change is a compare-and-set in the store.
+type ApprovalStore interface {
+	// CreateApproval stores a new pending request; it reports false when
+	// a request with the same ID exists.
+	CreateApproval(ctx context.Context, a ApprovalRequest) (bool, error)
+	// SetApprovalPost records the post people vote on.
+	SetApprovalPost(ctx context.Context, id, postTS string) error
+	// Approval returns a request by id, or ErrApprovalNotFound.
+	Approval(ctx context.Context, id string) (ApprovalRequest, error)
+	// ApprovalByPost returns the request whose post is channelID/postTS,
+	// or ErrApprovalNotFound.
+	ApprovalByPost(ctx context.Context, teamID, channelID, postTS string) (ApprovalRequest, error)
+	// ApprovalVotes returns a request's votes.
+	ApprovalVotes(ctx context.Context, id string) ([]ApprovalVote, error)
+	// AddApprovalVote stores v while the request is pending; it reports
+	// whether anything changed (a repeated vote changes nothing).
+	AddApprovalVote(ctx context.Context, id string, v ApprovalVote) (bool, error)
+	// RemoveApprovalVote deletes userID's vote while the request is
+	// pending; it reports whether there was one.
+	RemoveApprovalVote(ctx context.Context, id, userID string) (bool, error)
+	// StartApproval moves the request from pending to running in one
+	// conditional update, only when it has not expired at now, the caller
+	// approved, and Needed other people approved. It reports whether this
+	// call did so: exactly one caller ever gets true.
+	StartApproval(ctx context.Context, id string, now time.Time) (bool, error)
+	// SettleApproval moves the request from one state to another with a
+	// result; it reports whether this call did so.
+	SettleApproval(ctx context.Context, id string, from, to ApprovalState, result string, now time.Time) (bool, error)
+	// DueApprovals returns up to limit pending requests that expire at or
+	// before now.
+	DueApprovals(ctx context.Context, now time.Time, limit int) ([]ApprovalRequest, error)
+	// ListApprovals returns requests, newest first, with vote counts.
+	ListApprovals(ctx context.Context, f ApprovalFilter) ([]ApprovalRequest, error)
+	// RecordApprovalEvent appends to a request's history.
+	RecordApprovalEvent(ctx context.Context, ev ApprovalEvent) error
+	// ApprovalEvents returns a request's history, oldest first.
+	ApprovalEvents(ctx context.Context, id string) ([]ApprovalEvent, error)
+}

@@ -1,0 +1,130 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// InteractionsHandlerOptions configure an InteractionsHandler.
+type InteractionsHandlerOptions struct {
+	// SigningSecret is the app's signing secret; required.
+	SigningSecret string
+	// Queue stores accepted interactions; required. It is the queue the
+	// workers read events from.
+	Queue Enqueuer
+	// MaxBody bounds request bodies (default DefaultMaxEventBody).
+	MaxBody int64
+	// Now is the clock for the signature window (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// InteractionsHandler serves POST /slack/interactions, Slack's
+// interactivity request URL: it verifies the signature as EventsHandler
+// does, reads the form field "payload", and stores each block_actions
+// payload (a button click) in the queue under an id made from the click,
+// so a repeated request is stored once. Other interactions are
+// acknowledged and dropped.
+type InteractionsHandler struct {
+	opts InteractionsHandlerOptions
+}
+
+// NewInteractionsHandler checks opts and returns the handler.
+func NewInteractionsHandler(opts InteractionsHandlerOptions) (*InteractionsHandler, error) {
+	if opts.SigningSecret == "" || opts.Queue == nil {
+		return nil, errors.New("new interactions handler: SigningSecret and Queue are required")
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxEventBody
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &InteractionsHandler{opts: opts}, nil
+}
+
+// interactionHead is the part of an interaction payload the ingress reads.
+type interactionHead struct {
+	Type string `json:"type"`
+	Team struct {
+		ID string `json:"id"`
+	} `json:"team"`
+	User struct {
+		ID string `json:"id"`
+	} `json:"user"`
+	Actions []struct {
+		ActionID string `json:"action_id"`
+		ActionTS string `json:"action_ts"`
+	} `json:"actions"`
+}
+
+// InteractionQueueID is the queue id of a block action: a click is
+// identified by its team, user, action and action_ts.
+func InteractionQueueID(teamID, userID, actionID, actionTS string) string {
+	return "slack-action:" + teamID + ":" + userID + ":" + actionID + ":" + actionTS
+}
+
+func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", h.opts.MaxBody))
+			return
+		}
+		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := VerifySignature(h.opts.SigningSecret, r.Header.Get("X-Slack-Request-Timestamp"),
+		r.Header.Get("X-Slack-Signature"), body, h.opts.Now()); err != nil {
+		h.opts.Logger.Warn("rejected interactions request", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, "invalid request signature: "+err.Error(), http.StatusUnauthorized)
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil || form.Get("payload") == "" {
+		refuse(w, http.StatusBadRequest, "no payload form field")
+		return
+	}
+	payload := []byte(form.Get("payload"))
+	var head interactionHead
+	if err := json.Unmarshal(payload, &head); err != nil {
+		refuse(w, http.StatusBadRequest, "malformed payload JSON: "+err.Error())
+		return
+	}
+	if head.Type != "block_actions" {
+		h.opts.Logger.Debug("ignoring interaction", "type", head.Type)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if head.Team.ID == "" || head.User.ID == "" || len(head.Actions) == 0 || head.Actions[0].ActionTS == "" {
+		refuse(w, http.StatusBadRequest, "block_actions without team, user or action")
+		return
+	}
+	act := head.Actions[0]
+	id := InteractionQueueID(head.Team.ID, head.User.ID, act.ActionID, act.ActionTS)
+	fresh, err := h.opts.Queue.Enqueue(r.Context(), id, payload)
+	if err != nil {
+		h.opts.Logger.Error("enqueue interaction", "id", id, "err", err)
+		http.Error(w, "could not store the interaction; retry", http.StatusServiceUnavailable)
+		return
+	}
+	if !fresh {
+		h.opts.Logger.Debug("dropped duplicate interaction", "id", id)
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,295 @@
+package botsql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bastionhq/bastion/bot"
+)
+
+const approvalColumns = `a.id, a.team_id, a.channel_id, a.message_ts, a.thread_ts, a.caller_id, a.text, a.command, a.needed,
+	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at`
+
+// CreateApproval stores a pending request unless one with its id exists.
+func (s *Store) CreateApproval(ctx context.Context, a bot.ApprovalRequest) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.db.InsertIgnore()+` INTO bot_approvals
+		(id, team_id, channel_id, message_ts, thread_ts, caller_id, text, command, needed, permission, mode, post_ts, dry_run,
+		 state, result, created_at, expires_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		a.ID, a.TeamID, a.ChannelID, a.MessageTS, a.ThreadTS, a.CallerID, a.Text, clip(a.Command, 1000), a.Needed, a.Permission,
+		string(a.Mode), a.PostTS, a.DryRun, string(bot.ApprovalPending), a.Result, a.CreatedAt.UnixNano(), a.ExpiresAt.UnixNano())
+	if err != nil {
+		return false, fmt.Errorf("create approval %s: %w", a.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("create approval %s: %w", a.ID, err)
+	}
+	return n == 1, nil
+}
+
+// SetApprovalPost records the post people vote on.
+func (s *Store) SetApprovalPost(ctx context.Context, id, postTS string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET post_ts = ? WHERE id = ?`, postTS, id); err != nil {
+		return fmt.Errorf("set post of approval %s: %w", id, err)
+	}
+	return nil
+}
+
+// Approval returns a request by id.
+func (s *Store) Approval(ctx context.Context, id string) (bot.ApprovalRequest, error) {
+	a, err := scanApproval(s.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a WHERE a.id = ?`, id))
+	if err != nil {
+		return bot.ApprovalRequest{}, fmt.Errorf("load approval %s: %w", id, err)
+	}
+	return a, nil
+}
+
+// ApprovalByPost returns the request whose post is channelID/postTS.
+func (s *Store) ApprovalByPost(ctx context.Context, teamID, channelID, postTS string) (bot.ApprovalRequest, error) {
+	if postTS == "" {
+		return bot.ApprovalRequest{}, fmt.Errorf("load approval by post: %w", bot.ErrApprovalNotFound)
+	}
+	a, err := scanApproval(s.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a
+		WHERE a.team_id = ? AND a.channel_id = ? AND a.post_ts = ?`, teamID, channelID, postTS))
+	if err != nil {
+		return bot.ApprovalRequest{}, fmt.Errorf("load approval posted at %s/%s: %w", channelID, postTS, err)
+	}
+	return a, nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanApproval(row rowScanner, extra ...any) (bot.ApprovalRequest, error) {
+	var a bot.ApprovalRequest
+	var mode, state string
+	var created, expires, finished int64
+	dest := []any{&a.ID, &a.TeamID, &a.ChannelID, &a.MessageTS, &a.ThreadTS, &a.CallerID, &a.Text, &a.Command, &a.Needed,
+		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished}
+	if err := row.Scan(append(dest, extra...)...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return a, bot.ErrApprovalNotFound
+		}
+		return a, err
+	}
+	a.Mode, a.State = bot.ApprovalMode(mode), bot.ApprovalState(state)
+	a.CreatedAt, a.ExpiresAt = time.Unix(0, created), time.Unix(0, expires)
+	if finished != 0 {
+		a.FinishedAt = time.Unix(0, finished)
+	}
+	return a, nil
+}
+
+// ApprovalVotes returns a request's votes in the order they were cast.
+func (s *Store) ApprovalVotes(ctx context.Context, id string) ([]bot.ApprovalVote, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT user_id, vote, via, at_ns FROM bot_approval_votes
+		WHERE request_id = ? ORDER BY at_ns, user_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("load votes of approval %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []bot.ApprovalVote
+	for rows.Next() {
+		var v bot.ApprovalVote
+		var at int64
+		if err := rows.Scan(&v.UserID, &v.Kind, &v.Via, &at); err != nil {
+			return nil, fmt.Errorf("load votes of approval %s: %w", id, err)
+		}
+		v.At = time.Unix(0, at)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load votes of approval %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// pendingCond keeps a vote statement to requests still pending.
+const pendingCond = `EXISTS (SELECT 1 FROM bot_approvals a WHERE a.id = ? AND a.state = 'pending')`
+
+// AddApprovalVote inserts the vote, or changes its kind, while the request
+// is pending.
+func (s *Store) AddApprovalVote(ctx context.Context, id string, v bot.ApprovalVote) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.db.InsertIgnore()+` INTO bot_approval_votes (request_id, user_id, vote, via, at_ns)
+		SELECT ?, ?, ?, ?, ? FROM bot_approvals a WHERE a.id = ? AND a.state = 'pending'`,
+		id, v.UserID, v.Kind, v.Via, v.At.UnixNano(), id)
+	if added, err := changedAny(res, err); err != nil || added {
+		return added, wrapVote(err, id, v.UserID)
+	}
+	res, err = s.db.ExecContext(ctx, `UPDATE bot_approval_votes SET vote = ?, via = ?, at_ns = ?
+		WHERE request_id = ? AND user_id = ? AND vote <> ? AND `+pendingCond,
+		v.Kind, v.Via, v.At.UnixNano(), id, v.UserID, v.Kind, id)
+	changed, err := changedAny(res, err)
+	return changed, wrapVote(err, id, v.UserID)
+}
+
+// RemoveApprovalVote deletes a vote while the request is pending.
+func (s *Store) RemoveApprovalVote(ctx context.Context, id, userID string) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM bot_approval_votes WHERE request_id = ? AND user_id = ? AND `+pendingCond,
+		id, userID, id)
+	removed, err := changedAny(res, err)
+	if err != nil {
+		return false, fmt.Errorf("withdraw vote of %s on approval %s: %w", userID, id, err)
+	}
+	return removed, nil
+}
+
+func wrapVote(err error, id, userID string) error {
+	if err != nil {
+		return fmt.Errorf("record vote of %s on approval %s: %w", userID, id, err)
+	}
+	return nil
+}
+
+// StartApproval is the compare-and-set pending -> running: one UPDATE whose
+// condition counts the stored votes, so concurrent workers and processes
+// cannot both win and a withdrawal committed first is honoured.
+func (s *Store) StartApproval(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = 'running'
+		WHERE id = ? AND state = 'pending' AND expires_at > ?
+		AND EXISTS (SELECT 1 FROM bot_approval_votes v
+			WHERE v.request_id = bot_approvals.id AND v.user_id = bot_approvals.caller_id AND v.vote = 'approve')
+		AND (SELECT COUNT(*) FROM bot_approval_votes v
+			WHERE v.request_id = bot_approvals.id AND v.user_id <> bot_approvals.caller_id AND v.vote = 'approve') >= bot_approvals.needed`,
+		id, now.UnixNano())
+	started, err := changedAny(res, err)
+	if err != nil {
+		return false, fmt.Errorf("start approval %s: %w", id, err)
+	}
+	return started, nil
+}
+
+// SettleApproval moves a request from one state to another.
+func (s *Store) SettleApproval(ctx context.Context, id string, from, to bot.ApprovalState, result string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = ?, result = ?, finished_at = ? WHERE id = ? AND state = ?`,
+		string(to), result, now.UnixNano(), id, string(from))
+	settled, err := changedAny(res, err)
+	if err != nil {
+		return false, fmt.Errorf("move approval %s from %s to %s: %w", id, from, to, err)
+	}
+	return settled, nil
+}
+
+// DueApprovals returns pending requests that expire at or before now.
+func (s *Store) DueApprovals(ctx context.Context, now time.Time, limit int) ([]bot.ApprovalRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a
+		WHERE a.state = 'pending' AND a.expires_at <= ? ORDER BY a.expires_at LIMIT ?`, now.UnixNano(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("load due approvals: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.ApprovalRequest
+	for rows.Next() {
+		a, err := scanApproval(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load due approvals: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load due approvals: %w", err)
+	}
+	return out, nil
+}
+
+// ListApprovals returns requests, newest first, with their vote counts.
+func (s *Store) ListApprovals(ctx context.Context, f bot.ApprovalFilter) ([]bot.ApprovalRequest, error) {
+	var where []string
+	var args []any
+	if f.TeamID != "" {
+		where, args = append(where, "a.team_id = ?"), append(args, f.TeamID)
+	}
+	if f.ChannelID != "" {
+		where, args = append(where, "a.channel_id = ?"), append(args, f.ChannelID)
+	}
+	if len(f.States) > 0 {
+		marks := make([]string, len(f.States))
+		for i, st := range f.States {
+			marks[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "a.state IN ("+strings.Join(marks, ", ")+")")
+	}
+	q := `SELECT ` + approvalColumns + `,
+		(SELECT COUNT(*) FROM bot_approval_votes v WHERE v.request_id = a.id AND v.user_id <> a.caller_id AND v.vote = 'approve'),
+		(SELECT COUNT(*) FROM bot_approval_votes v WHERE v.request_id = a.id AND v.user_id = a.caller_id AND v.vote = 'approve')
+		FROM bot_approvals a`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	q += " ORDER BY a.created_at DESC, a.id LIMIT ?"
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list approvals: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.ApprovalRequest
+	for rows.Next() {
+		var callerVotes int
+		var others int
+		a, err := scanApproval(rows, &others, &callerVotes)
+		if err != nil {
+			return nil, fmt.Errorf("list approvals: %w", err)
+		}
+		a.Approvals, a.CallerApproved = others, callerVotes > 0
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list approvals: %w", err)
+	}
+	return out, nil
+}
+
+// RecordApprovalEvent appends to a request's history.
+func (s *Store) RecordApprovalEvent(ctx context.Context, ev bot.ApprovalEvent) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO bot_approval_events (request_id, kind, user_id, detail, at_ns) VALUES (?, ?, ?, ?, ?)`,
+		ev.RequestID, ev.Kind, ev.UserID, ev.Detail, ev.At.UnixNano())
+	if err != nil {
+		return fmt.Errorf("record %s event of approval %s: %w", ev.Kind, ev.RequestID, err)
+	}
+	return nil
+}
+
+// ApprovalEvents returns a request's history, oldest first.
+func (s *Store) ApprovalEvents(ctx context.Context, id string) ([]bot.ApprovalEvent, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT request_id, kind, user_id, detail, at_ns FROM bot_approval_events
+		WHERE request_id = ? ORDER BY id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("load history of approval %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []bot.ApprovalEvent
+	for rows.Next() {
+		var ev bot.ApprovalEvent
+		var at int64
+		if err := rows.Scan(&ev.RequestID, &ev.Kind, &ev.UserID, &ev.Detail, &at); err != nil {
+			return nil, fmt.Errorf("load history of approval %s: %w", id, err)
+		}
+		ev.At = time.Unix(0, at)
+		out = append(out, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load history of approval %s: %w", id, err)
+	}
+	return out, nil
+}
+
+func changedAny(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}

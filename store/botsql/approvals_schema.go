@@ -1,0 +1,89 @@
+package botsql
+
+import "github.com/bastionhq/bastion/store/sqldb"
+
+// approvalsMigration adds approval requests, their votes (one row per
+// request and person, so repeated and withdrawn votes are idempotent) and
+// their history.
+var approvalsMigration = sqldb.Migration{
+	Version: 2,
+	Name:    "approvals",
+	SQL: `CREATE TABLE bot_approvals (
+	id VARCHAR(32) NOT NULL PRIMARY KEY,
+	team_id VARCHAR(32) NOT NULL,
+	channel_id VARCHAR(32) NOT NULL,
+	message_ts VARCHAR(32) NOT NULL,
+	thread_ts VARCHAR(32) NOT NULL,
+	caller_id VARCHAR(32) NOT NULL,
+	text TEXT NOT NULL,
+	command VARCHAR(1000) NOT NULL,
+	needed INTEGER NOT NULL,
+	permission VARCHAR(128) NOT NULL,
+	mode VARCHAR(16) NOT NULL,
+	post_ts VARCHAR(32) NOT NULL DEFAULT '',
+	dry_run TEXT NOT NULL,
+	state VARCHAR(16) NOT NULL,
+	result TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	finished_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX bot_approvals_post ON bot_approvals (team_id, channel_id, post_ts);
+CREATE INDEX bot_approvals_due ON bot_approvals (state, expires_at);
+CREATE TABLE bot_approval_votes (
+	request_id VARCHAR(32) NOT NULL,
+	user_id VARCHAR(32) NOT NULL,
+	vote VARCHAR(16) NOT NULL,
+	via VARCHAR(16) NOT NULL,
+	at_ns BIGINT NOT NULL,
+	PRIMARY KEY (request_id, user_id)
+);
+CREATE TABLE bot_approval_events (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	request_id VARCHAR(32) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	user_id VARCHAR(32) NOT NULL,
+	detail TEXT NOT NULL,
+	at_ns BIGINT NOT NULL
+);
+CREATE INDEX bot_approval_events_request ON bot_approval_events (request_id, id);`,
+	MySQL: `CREATE TABLE bot_approvals (
+	id VARCHAR(32) NOT NULL PRIMARY KEY,
+	team_id VARCHAR(32) NOT NULL,
+	channel_id VARCHAR(32) NOT NULL,
+	message_ts VARCHAR(32) NOT NULL,
+	thread_ts VARCHAR(32) NOT NULL,
+	caller_id VARCHAR(32) NOT NULL,
+	text TEXT NOT NULL,
+	command VARCHAR(1000) NOT NULL,
+	needed INTEGER NOT NULL,
+	permission VARCHAR(128) NOT NULL,
+	mode VARCHAR(16) NOT NULL,
+	post_ts VARCHAR(32) NOT NULL DEFAULT '',
+	dry_run TEXT NOT NULL,
+	state VARCHAR(16) NOT NULL,
+	result TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	expires_at BIGINT NOT NULL,
+	finished_at BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX bot_approvals_post ON bot_approvals (team_id, channel_id, post_ts);
+CREATE INDEX bot_approvals_due ON bot_approvals (state, expires_at);
+CREATE TABLE bot_approval_votes (
+	request_id VARCHAR(32) NOT NULL,
+	user_id VARCHAR(32) NOT NULL,
+	vote VARCHAR(16) NOT NULL,
+	via VARCHAR(16) NOT NULL,
+	at_ns BIGINT NOT NULL,
+	PRIMARY KEY (request_id, user_id)
+);
+CREATE TABLE bot_approval_events (
+	id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+	request_id VARCHAR(32) NOT NULL,
+	kind VARCHAR(16) NOT NULL,
+	user_id VARCHAR(32) NOT NULL,
+	detail TEXT NOT NULL,
+	at_ns BIGINT NOT NULL
+);
+CREATE INDEX bot_approval_events_request ON bot_approval_events (request_id, id);`,
+}
