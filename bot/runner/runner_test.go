@@ -1,0 +1,303 @@
+package runner_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/authz/demo"
+	"github.com/bastionhq/bastion/authz/rolesfile"
+	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/bot/botauthz"
+	"github.com/bastionhq/bastion/bot/builtin"
+	"github.com/bastionhq/bastion/bot/runner"
+	natsq "github.com/bastionhq/bastion/queue/nats"
+	"github.com/bastionhq/bastion/sandbox"
+	"github.com/bastionhq/bastion/store/authzsql"
+	"github.com/bastionhq/bastion/store/sqldb"
+	"github.com/bastionhq/bastion/store/storetest"
+)
+
+const (
+	secret  = "runner-test-secret"
+	natsURL = "nats://127.0.0.1:4222"
+	// wait bounds every wait for the bot: generous for a loaded machine.
+	wait = 20 * time.Second
+)
+
+// slack is a sandbox with the demo workspace T1: #general (C1),
+// #backoffice (C2) and a few demo users.
+func newSandbox(t *testing.T) (*sandbox.Server, string) {
+	t.Helper()
+	sb := sandbox.New(sandbox.Options{SigningSecret: secret})
+	must(t, sb.AddTeam(sandbox.Team{ID: demo.TeamMain, EnterpriseID: demo.Enterprise}))
+	must(t, sb.AddChannel(demo.TeamMain, sandbox.Channel{ID: demo.ChannelGeneral, Name: "general"}))
+	must(t, sb.AddChannel(demo.TeamMain, sandbox.Channel{ID: demo.ChannelBackoffice, Name: "backoffice"}))
+	for _, u := range []string{"UOPS", "UMEMBER", "UROLES"} {
+		must(t, sb.AddUser(demo.TeamMain, sandbox.User{ID: u}))
+	}
+	token, err := sb.InstallApp(demo.TeamMain, "chat:write", "reactions:write", "reactions:read", "app_mentions:read")
+	must(t, err)
+	return sb, token
+}
+
+// newEngine is the permission engine on db with the demo organisation.
+func newEngine(t *testing.T, db *sqldb.DB) *authz.Engine {
+	t.Helper()
+	ctx := context.Background()
+	st, err := authzsql.Open(ctx, db)
+	must(t, err)
+	cat, err := rolesfile.LoadBuiltin()
+	must(t, err)
+	e, err := authz.NewEngine(ctx, st, cat, authz.Options{})
+	must(t, err)
+	must(t, demo.Load(ctx, e))
+	return e
+}
+
+// backoffice is the test's back-office command set: one open command, one
+// that needs EXTEND_TRIAL, and one that blocks until released.
+type backoffice struct {
+	release chan struct{}
+	started chan struct{}
+	// handlerCtxErr records the slow handler's context error when it ends.
+	handlerCtxErr atomic.Value
+}
+
+func newBackoffice() *backoffice {
+	return &backoffice{release: make(chan struct{}), started: make(chan struct{}, 1)}
+}
+
+func (b *backoffice) commands() []bot.Command {
+	return []bot.Command{
+		{Pattern: "show account <subdomain>", Description: "Show an account.", Handler: func(ctx context.Context, req *bot.Request) error {
+			return req.Replyf(ctx, "account %s: plan pro", req.Args.String("subdomain"))
+		}},
+		{Pattern: "extend <subdomain> by <days:int> days", Description: "Extend a trial.", Permission: "EXTEND_TRIAL",
+			Handler: func(ctx context.Context, req *bot.Request) error {
+				return req.Replyf(ctx, "extended %s by %d days", req.Args.String("subdomain"), req.Args.Int("days"))
+			}},
+		{Pattern: "slow", Description: "Waits to be released.", Handler: func(ctx context.Context, req *bot.Request) error {
+			b.started <- struct{}{}
+			select {
+			case <-b.release:
+			case <-ctx.Done():
+			}
+			b.handlerCtxErr.Store(ctxErrString(ctx))
+			return req.Reply(ctx, "slow done")
+		}},
+	}
+}
+
+func ctxErrString(ctx context.Context) string {
+	if ctx.Err() == nil {
+		return "none"
+	}
+	return ctx.Err().Error()
+}
+
+// started is a runner running against a sandbox, served over HTTP.
+type started struct {
+	sb     *sandbox.Server
+	runner *runner.Runner
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start builds the runner with opts completed for the sandbox, serves its
+// handler as the sandbox's events URL and runs it.
+func start(t *testing.T, sb *sandbox.Server, opts runner.Options) *started {
+	t.Helper()
+	sb.Start()
+	t.Cleanup(sb.Close)
+	opts.APIURL = sb.APIURL()
+	opts.SigningSecret = secret
+	r, err := runner.New(context.Background(), opts)
+	must(t, err)
+	t.Cleanup(func() { r.Close() })
+	srv := httptest.NewServer(r.Handler())
+	t.Cleanup(srv.Close)
+	sb.SetEventsURL(srv.URL + "/slack/events")
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &started{sb: sb, runner: r, cancel: cancel, done: make(chan error, 1)}
+	go func() { s.done <- r.Run(ctx) }()
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// stop ends Run and returns its error.
+func (s *started) stop(t *testing.T) error {
+	t.Helper()
+	s.cancel()
+	select {
+	case err, ok := <-s.done:
+		if ok {
+			close(s.done)
+		}
+		return err
+	case <-time.After(wait):
+		t.Fatal("Run did not return after its context ended")
+		return nil
+	}
+}
+
+// reply posts text as user in channel and waits for the bot's first reply
+// in the thread.
+func reply(t *testing.T, sb *sandbox.Server, channel, user, text string) string {
+	t.Helper()
+	ts, err := sb.PostAsUser(demo.TeamMain, channel, user, text)
+	must(t, err)
+	return waitReply(t, sb, channel, ts)
+}
+
+func waitReply(t *testing.T, sb *sandbox.Server, channel, ts string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	var got string
+	err := sb.WaitFor(ctx, func() bool {
+		for _, m := range sb.Thread(channel, ts) {
+			if m.BotID != "" {
+				got = m.Text
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatalf("no reply in thread %s/%s: %v", channel, ts, err)
+	}
+	return got
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// uniqueNATS names a stream of its own for a test.
+func uniqueNATS(t *testing.T) natsq.Options {
+	var b [6]byte
+	rand.Read(b[:])
+	s := hex.EncodeToString(b[:])
+	return natsq.Options{Stream: "RUNNER_TEST_" + s, Subject: "runner.test." + s, Consumer: "w" + s, VisibilityTimeout: 5 * time.Second}
+}
+
+func TestRunnerPipeline(t *testing.T) {
+	for _, backend := range []string{"sqlite", "nats"} {
+		t.Run(backend, func(t *testing.T) {
+			db := storetest.SQLite(t)
+			engine := newEngine(t, db)
+			sb, token := newSandbox(t)
+			router := bot.NewRouter(bot.RouterOptions{Authorizer: botauthz.New(engine)})
+			must(t, router.Register(builtin.Commands(engine, router.Commands)...))
+			opts := runner.Options{DB: db, BotToken: token, Router: router, Commands: newBackoffice().commands(), Workers: 2}
+			if backend == "nats" {
+				opts.NATSURL, opts.NATS = natsURL, uniqueNATS(t)
+				t.Cleanup(func() { deleteStream(t, opts.NATS.Stream) })
+			}
+			s := start(t, sb, opts)
+			if got := s.runner.BotUserID(); got != sb.BotUserID() {
+				t.Fatalf("bot user from auth.test = %q, want %q", got, sb.BotUserID())
+			}
+
+			if got := reply(t, sb, demo.ChannelGeneral, "UMEMBER", "<@UBOT> show account acme"); got != "account acme: plan pro" {
+				t.Fatalf("reply = %q", got)
+			}
+			got := reply(t, sb, demo.ChannelBackoffice, "UMEMBER", "<@UBOT> extend acme by 3 days")
+			if !strings.HasPrefix(got, "Denied: you need EXTEND_TRIAL") {
+				t.Fatalf("a member extending a trial: %q", got)
+			}
+			if got := reply(t, sb, demo.ChannelBackoffice, "UOPS", "<@UBOT> extend acme by 3 days"); got != "extended acme by 3 days" {
+				t.Fatalf("an operator extending a trial: %q", got)
+			}
+			if got := reply(t, sb, demo.ChannelBackoffice, "UROLES", "<@UBOT> grant <@UMEMBER> BACKOFFICE_OPERATOR"); !strings.HasPrefix(got, "Granted") {
+				t.Fatalf("grant: %q", got)
+			}
+			if got := reply(t, sb, demo.ChannelBackoffice, "UMEMBER", "<@UBOT> extend acme by 5 days"); got != "extended acme by 5 days" {
+				t.Fatalf("after the grant: %q", got)
+			}
+			if err := s.stop(t); err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+		})
+	}
+}
+
+func TestRunnerDrainsHandlersInProgress(t *testing.T) {
+	db := storetest.SQLite(t)
+	sb, token := newSandbox(t)
+	b := newBackoffice()
+	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
+		return bot.Decision{Allowed: true}, nil
+	})
+	s := start(t, sb, runner.Options{DB: db, BotToken: token, Authorizer: allow, Commands: b.commands(), Workers: 1, DrainTimeout: time.Minute})
+	ts, err := sb.PostAsUser(demo.TeamMain, demo.ChannelGeneral, "UOPS", "<@UBOT> slow")
+	must(t, err)
+	<-b.started
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.stop(t) }()
+	close(b.release)
+	if err := <-stopped; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := b.handlerCtxErr.Load(); got != "none" {
+		t.Fatalf("the handler in progress saw its context end (%v); draining must let it finish", got)
+	}
+	if got := waitReply(t, sb, demo.ChannelGeneral, ts); got != "slow done" {
+		t.Fatalf("reply = %q", got)
+	}
+}
+
+func TestRunnerDrainTimeoutCancelsHandlers(t *testing.T) {
+	db := storetest.SQLite(t)
+	sb, token := newSandbox(t)
+	b := newBackoffice()
+	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
+		return bot.Decision{Allowed: true}, nil
+	})
+	s := start(t, sb, runner.Options{DB: db, BotToken: token, Authorizer: allow, Commands: b.commands(), Workers: 1,
+		DrainTimeout: 10 * time.Millisecond})
+	_, err := sb.PostAsUser(demo.TeamMain, demo.ChannelGeneral, "UOPS", "<@UBOT> slow")
+	must(t, err)
+	<-b.started
+	if err := s.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := b.handlerCtxErr.Load(); got != context.Canceled.Error() {
+		t.Fatalf("handler context after the drain timeout: %v, want cancelled", got)
+	}
+}
+
+func TestNewRefusesIncompleteOptions(t *testing.T) {
+	db := storetest.SQLite(t)
+	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
+		return bot.Decision{}, nil
+	})
+	for name, o := range map[string]runner.Options{
+		"no token":          {DB: db, SigningSecret: "s", Authorizer: allow, BotUserID: "UBOT"},
+		"no secret":         {DB: db, BotToken: "xoxb-1", Authorizer: allow, BotUserID: "UBOT"},
+		"no authorizer":     {DB: db, BotToken: "xoxb-1", SigningSecret: "s", BotUserID: "UBOT"},
+		"no db":             {BotToken: "xoxb-1", SigningSecret: "s", Authorizer: allow, BotUserID: "UBOT"},
+		"bot token as app":  {DB: db, BotToken: "xoxb-1", AppToken: "xoxb-1", Authorizer: allow, BotUserID: "UBOT"},
+		"approvals+router":  {DB: db, BotToken: "xoxb-1", SigningSecret: "s", Router: bot.NewRouter(bot.RouterOptions{}), Approvals: nopGate{}, BotUserID: "UBOT"},
+		"clashing commands": {DB: db, BotToken: "xoxb-1", SigningSecret: "s", Authorizer: allow, BotUserID: "UBOT", Commands: []bot.Command{{Pattern: "help", Description: "x", Handler: func(context.Context, *bot.Request) error { return nil }}}},
+	} {
+		if r, err := runner.New(context.Background(), o); err == nil {
+			r.Close()
+			t.Errorf("%s: New accepted it", name)
+		}
+	}
+}
+
+type nopGate struct{}
+
+func (nopGate) Submit(context.Context, *bot.Request) error { return nil }
