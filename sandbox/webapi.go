@@ -53,6 +53,9 @@ func methodTable() map[string]methodSpec {
 		"conversations.info": {accepted: "channels:read,groups:read,im:read,mpim:read", handle: (*Server).conversationsInfo},
 		"users.info":         {accepted: "users:read", handle: (*Server).usersInfo},
 		"oauth.v2.access":    {noToken: true, handle: (*Server).oauthV2Access},
+
+		"openid.connect.token":    {noToken: true, handle: (*Server).openIDConnectToken},
+		"openid.connect.userInfo": {accepted: "openid", handle: (*Server).openIDConnectUserInfo},
 	}
 }
 

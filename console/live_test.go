@@ -1,0 +1,119 @@
+package console_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// eventStream reads server-sent events from the console.
+type eventStream struct {
+	events chan string
+	cancel context.CancelFunc
+}
+
+func (c *client) openEvents(t *testing.T) *eventStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/console/events", nil)
+	// The client's timeout would cut the stream; use one without.
+	hc := &http.Client{Jar: c.http.Jar}
+	res, err := hc.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		cancel()
+		t.Fatalf("events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	s := &eventStream{events: make(chan string, 16), cancel: cancel}
+	go func() {
+		defer res.Body.Close()
+		defer close(s.events)
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+				s.events <- name
+			}
+		}
+	}()
+	t.Cleanup(cancel)
+	return s
+}
+
+func (s *eventStream) next(t *testing.T, want string) {
+	t.Helper()
+	select {
+	case got, ok := <-s.events:
+		if !ok || got != want {
+			t.Fatalf("event %q (open %v), want %q", got, ok, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("no %q event", want)
+	}
+}
+
+type permsJSON struct {
+	UserID   string `json:"user_id"`
+	Entities []struct {
+		EntityID    string   `json:"entity_id"`
+		Permissions []string `json:"permissions"`
+	} `json:"entities"`
+	Parents map[string]string `json:"parents"`
+}
+
+func (c *client) permissions(t *testing.T) permsJSON {
+	t.Helper()
+	status, body := c.get("/console/api/permissions")
+	if status != http.StatusOK {
+		t.Fatalf("permissions: %d %s", status, body)
+	}
+	var p permsJSON
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (p permsJSON) has(entity, perm string) bool {
+	for _, e := range p.Entities {
+		if e.EntityID == entity {
+			for _, q := range e.Permissions {
+				if q == perm {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func TestEventStreamFollowsTheUsersPermissions(t *testing.T) {
+	e := newEnv(t, nil)
+	member := e.signIn("T1", "UMEMBER")
+	admin := e.signIn("T1", "UROLES")
+	stream := member.openEvents(t)
+	stream.next(t, "ready")
+	if p := member.permissions(t); p.has("T1", "ASSIGN_ROLES") || p.Parents["C1"] != "T1" || p.Parents["T1"] != "E1" {
+		t.Fatalf("before: %+v", p)
+	}
+
+	admin.post("/console/assignments/assign", assignForm("UMEMBER", "ROLES_ADMIN", "T1"))
+	stream.next(t, "permissions")
+	if p := member.permissions(t); !p.has("T1", "ASSIGN_ROLES") {
+		t.Fatalf("after assign: %+v", p)
+	}
+
+	// Someone else's change does not wake this stream; the member's does.
+	admin.post("/console/assignments/assign", assignForm("UOPS", "USERS_ADMIN", "T1"))
+	admin.post("/console/assignments/revoke", assignForm("UMEMBER", "ROLES_ADMIN", "T1"))
+	stream.next(t, "permissions")
+	if p := member.permissions(t); p.has("T1", "ASSIGN_ROLES") {
+		t.Fatalf("after revoke: %+v", p)
+	}
+}

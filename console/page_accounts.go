@@ -1,0 +1,130 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/bastionhq/bastion/authz"
+)
+
+// teamAccounts is one workspace on the accounts page.
+type teamAccounts struct {
+	TeamID   string
+	Prefs    []pref
+	PrefText string
+	Accounts []account
+}
+
+type pref struct{ Key, Value string }
+
+// accountsBody is the accounts page's data.
+type accountsBody struct {
+	Teams []teamAccounts
+	Types []string
+}
+
+// accountsPage serves GET /accounts: each workspace's preferences and
+// account types, with the forms that change them.
+func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *Session) {
+	ctx := r.Context()
+	ents, err := c.engine.Entities(ctx)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
+	accts, err := c.accounts(ctx)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
+	b := accountsBody{Types: authz.AccountTypeNames()}
+	for _, e := range ents {
+		if e.Type != authz.TypeWorkspace {
+			continue
+		}
+		prefs, err := c.engine.TeamPrefs(ctx, e.ID)
+		if err != nil {
+			c.readFailed(w, r, s, err)
+			return
+		}
+		ta := teamAccounts{TeamID: e.ID}
+		var lines []string
+		for k, v := range prefs {
+			ta.Prefs = append(ta.Prefs, pref{k, v})
+		}
+		sort.Slice(ta.Prefs, func(i, j int) bool { return ta.Prefs[i].Key < ta.Prefs[j].Key })
+		for _, p := range ta.Prefs {
+			lines = append(lines, p.Key+"="+p.Value)
+		}
+		ta.PrefText = strings.Join(lines, "\n")
+		for _, a := range accts {
+			if a.TeamID == e.ID {
+				ta.Accounts = append(ta.Accounts, a)
+			}
+		}
+		b.Teams = append(b.Teams, ta)
+	}
+	c.render(w, r, s, http.StatusOK, "accounts", "Accounts and preferences", b)
+}
+
+// setAccountType serves POST /accounts/type; it needs ADMINISTER_ROLES on
+// the team.
+func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *Session) {
+	team, user := strings.TrimSpace(r.PostFormValue("team")), strings.TrimSpace(r.PostFormValue("user"))
+	what := fmt.Sprintf("set the account type of %s in %s", user, team)
+	t, err := authz.ParseAccountType(r.PostFormValue("type"))
+	if err != nil {
+		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": "+err.Error())
+		return
+	}
+	if err := c.authorize(r.Context(), s, permAdministerRoles, team, "change account types"); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	if _, err := c.engine.SetAccountType(r.Context(), team, user, t, s.Actor()); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	c.done(w, r, s, fmt.Sprintf("%s is now %s in %s.", user, t, team), "/accounts")
+}
+
+// setTeamPrefs serves POST /accounts/prefs: replace a team's preferences
+// with the "key=value" lines of the prefs field. It needs
+// ADMINISTER_ROLES on the team.
+func (c *Console) setTeamPrefs(w http.ResponseWriter, r *http.Request, s *Session) {
+	team := strings.TrimSpace(r.PostFormValue("team"))
+	what := "set the preferences of " + team
+	prefs, err := parsePrefs(r.PostFormValue("prefs"))
+	if err != nil {
+		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": "+err.Error())
+		return
+	}
+	if err := c.authorize(r.Context(), s, permAdministerRoles, team, "change team preferences"); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	if _, err := c.engine.SetTeamPrefs(r.Context(), team, prefs, s.Actor()); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	c.done(w, r, s, "Saved the preferences of "+team+".", "/accounts")
+}
+
+// parsePrefs reads "key=value" lines; blank lines are skipped.
+func parsePrefs(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("line %d: write key=value", i+1)
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out, nil
+}

@@ -1,0 +1,62 @@
+package console
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/bastionhq/bastion/slackapp"
+)
+
+// upgradeNotice says that a feature lacks scopes on an installation.
+type upgradeNotice struct {
+	Feature slackapp.Feature
+	Missing []string
+}
+
+// installationRow is one installation on the installations page.
+type installationRow struct {
+	ID, TeamID, EnterpriseID string
+	Active                   bool
+	InstalledAt              time.Time
+	ScopesUpdatedAt          time.Time
+	HasScopeRecord           bool
+	Granted                  string
+	Notices                  []upgradeNotice
+}
+
+// installationsBody is the installations page's data.
+type installationsBody struct {
+	Configured    bool
+	InstallURL    string
+	Installations []installationRow
+}
+
+// installationsPage serves GET /installations: each installation's granted
+// scopes, and an upgrade notice with the reinstall link for every feature
+// whose scopes are missing.
+func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *Session) {
+	b := installationsBody{Configured: c.opts.Installations != nil, InstallURL: c.opts.InstallURL}
+	if b.Configured {
+		list, err := c.opts.Installations.ListInstallations(r.Context())
+		if err != nil {
+			c.readFailed(w, r, s, err)
+			return
+		}
+		for _, in := range list {
+			b.Installations = append(b.Installations, installationRowOf(in))
+		}
+	}
+	c.render(w, r, s, http.StatusOK, "installations", "Slack installations", b)
+}
+
+func installationRowOf(in slackapp.Installation) installationRow {
+	row := installationRow{ID: in.ID, TeamID: in.TeamID, EnterpriseID: in.EnterpriseID, Active: in.Active,
+		InstalledAt: in.InstalledAt, ScopesUpdatedAt: in.ScopesUpdatedAt, HasScopeRecord: in.HasScopeRecord(), Granted: in.Scopes.String()}
+	for _, f := range slackapp.Features() {
+		missing, err := slackapp.Missing(in.Scopes, f)
+		if err == nil && len(missing) > 0 {
+			row.Notices = append(row.Notices, upgradeNotice{Feature: f, Missing: missing})
+		}
+	}
+	return row
+}

@@ -1,0 +1,151 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/bastionhq/bastion/authz"
+)
+
+// rolesBody is the roles pages' data.
+type rolesBody struct {
+	Roles       []authz.Role
+	Permissions []authz.Permission
+	// Scopes are the enterprises and workspaces a custom role can belong to.
+	Scopes []authz.Entity
+	// Edit is the role being edited (role_edit), or a blank one.
+	Edit  authz.Role
+	IsNew bool
+}
+
+// Has reports whether the edited role grants permission p.
+func (b rolesBody) Has(p string) bool { return b.Edit.Grants(p) }
+
+func (c *Console) rolesBody(r *http.Request) (rolesBody, error) {
+	var b rolesBody
+	roles, err := c.engine.Roles(r.Context())
+	if err != nil {
+		return b, fmt.Errorf("list roles: %w", err)
+	}
+	b.Roles = roles
+	cat := c.engine.Catalog()
+	for _, n := range cat.PermissionNames() {
+		b.Permissions = append(b.Permissions, cat.Permissions[n])
+	}
+	ents, err := c.engine.Entities(r.Context())
+	if err != nil {
+		return b, fmt.Errorf("list entities: %w", err)
+	}
+	for _, e := range ents {
+		if e.Type == authz.TypeEnterprise || e.Type == authz.TypeWorkspace {
+			b.Scopes = append(b.Scopes, e)
+		}
+	}
+	return b, nil
+}
+
+// rolesPage serves GET /roles: every role with its permissions, and the
+// form that creates a custom role.
+func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, s *Session) {
+	b, err := c.rolesBody(r)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
+	b.IsNew = true
+	c.render(w, r, s, http.StatusOK, "roles", "Roles", b)
+}
+
+// roleEditPage serves GET /roles/{name}: the form that edits a custom role.
+func (c *Console) roleEditPage(w http.ResponseWriter, r *http.Request, s *Session) {
+	b, err := c.rolesBody(r)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
+	role, err := c.engine.Role(r.Context(), r.PathValue("name"))
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
+	b.Edit = role
+	c.render(w, r, s, http.StatusOK, "role_edit", "Role "+role.Name, b)
+}
+
+// putRole serves POST /roles: create or replace a custom role. It needs
+// ADMINISTER_ROLES on the role's scope, and on its former scope when an
+// existing role moves.
+func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *Session) {
+	role := authz.Role{
+		Name:        strings.ToUpper(strings.TrimSpace(r.PostFormValue("name"))),
+		Description: strings.TrimSpace(r.PostFormValue("description")),
+		Scope:       r.PostFormValue("scope"),
+		Permissions: r.PostForm["permissions"],
+	}
+	what := "save role " + role.Name
+	if role.Scope == "" {
+		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": choose the enterprise or workspace the role belongs to.")
+		return
+	}
+	scopes := []string{role.Scope}
+	old, err := c.engine.Role(r.Context(), role.Name)
+	switch {
+	case err == nil && old.Scope != "" && old.Scope != role.Scope:
+		scopes = append(scopes, old.Scope)
+	case err != nil && !errors.Is(err, authz.ErrNotFound):
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	for _, sc := range scopes {
+		if err := c.authorize(r.Context(), s, permAdministerRoles, sc, "edit roles"); err != nil {
+			c.writeFailed(w, r, s, what, err)
+			return
+		}
+	}
+	if _, err := c.engine.PutRole(r.Context(), role, s.Actor()); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	c.done(w, r, s, "Saved role "+role.Name+".", "/roles/"+url.PathEscape(role.Name))
+}
+
+// deleteRole serves POST /roles/{name}/delete; it needs ADMINISTER_ROLES
+// on the role's scope.
+func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, s *Session) {
+	name := r.PathValue("name")
+	what := "delete role " + name
+	role, err := c.engine.Role(r.Context(), name)
+	if err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	if role.Scope == "" {
+		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": it is a system role; system roles change only in the roles file.")
+		return
+	}
+	if err := c.authorize(r.Context(), s, permAdministerRoles, role.Scope, "edit roles"); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	if _, err := c.engine.DeleteRole(r.Context(), name, s.Actor()); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	c.done(w, r, s, "Deleted role "+name+".", "/roles")
+}
+
+// readFailed answers a page whose data could not be read.
+func (c *Console) readFailed(w http.ResponseWriter, r *http.Request, s *Session, err error) {
+	switch {
+	case errors.Is(err, authz.ErrNotFound):
+		c.fail(w, r, s, http.StatusNotFound, err.Error())
+	case errors.Is(err, authz.ErrInvalidRequest):
+		c.fail(w, r, s, http.StatusBadRequest, err.Error())
+	default:
+		c.log.Error("console: read page data", "path", r.URL.Path, "error", err)
+		c.fail(w, r, s, http.StatusInternalServerError, "The page's data could not be read. Try again.")
+	}
+}
