@@ -35,7 +35,9 @@ func (r *Runner) runSocketMode(ctx context.Context) error {
 			}
 			return fmt.Errorf("socket mode: %w", err)
 		case ev := <-client.Events:
-			r.logSocketEvent(ev)
+			if ctx.Err() == nil {
+				r.logSocketEvent(ev)
+			}
 			if err := ingest.Handle(ctx, ev); err != nil && !errors.Is(err, context.Canceled) {
 				r.log.Error("socket mode event", "err", err)
 			}
