@@ -86,6 +86,51 @@ func (c *SlackChat) AddReaction(ctx context.Context, channelID, ts, emoji string
 	})
 }
 
+// PostBlocks posts a Block Kit message in a thread; text is the
+// notification and fallback text.
+func (c *SlackChat) PostBlocks(ctx context.Context, channelID, threadTS, text string, blocks []slack.Block) (string, error) {
+	var ts string
+	err := c.retry(ctx, "chat.postMessage", func() error {
+		var err error
+		_, ts, err = c.api.PostMessageContext(ctx, channelID, slack.MsgOptionText(text, false),
+			slack.MsgOptionBlocks(blocks...), slack.MsgOptionTS(threadTS))
+		return err
+	})
+	return ts, err
+}
+
+// UpdateMessage replaces the text, and the blocks when given, of one of
+// the bot's messages.
+func (c *SlackChat) UpdateMessage(ctx context.Context, channelID, ts, text string, blocks []slack.Block) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(text, false)}
+	if len(blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(blocks...))
+	}
+	return c.retry(ctx, "chat.update", func() error {
+		_, _, _, err := c.api.UpdateMessageContext(ctx, channelID, ts, opts...)
+		return err
+	})
+}
+
+// ReactionUsers returns, for each emoji on a message, everyone who added
+// it, asking reactions.get with full=true so no list is cut short.
+func (c *SlackChat) ReactionUsers(ctx context.Context, channelID, ts string) (map[string][]string, error) {
+	var got slack.ReactedItem
+	err := c.retry(ctx, "reactions.get", func() error {
+		var err error
+		got, err = c.api.GetReactionsContext(ctx, slack.NewRefToMessage(channelID, ts), slack.GetReactionsParameters{Full: true})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(got.Reactions))
+	for _, r := range got.Reactions {
+		out[r.Name] = append(out[r.Name], r.Users...)
+	}
+	return out, nil
+}
+
 func (c *SlackChat) retry(ctx context.Context, method string, call func() error) error {
 	backoff := c.opts.BaseBackoff
 	var err error
