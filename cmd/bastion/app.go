@@ -53,4 +53,5 @@ var subcommands = []func(*app) *cobra.Command{
 	newRolesCmd, newEntityCmd, newUserCmd, newTeamCmd, newChannelCmd,
 	newAssignCmd, newRevokeCmd, newAssignmentsCmd, newCheckCmd, newAuditCmd, newDemoDataCmd,
 	newSlackCmd, newShellCmd, newGenCmd, newServeCmd, newBenchCmd, newDevCmd,
+	newApprovalsCmd,
 }
