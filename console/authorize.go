@@ -59,7 +59,7 @@ func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *Session
 	switch {
 	case errors.As(err, &denied):
 		c.log.Info("console: write denied", "actor", s.Actor(), "doing", denied.doing, "entity", denied.entity, "reason", denied.reason)
-		c.fail(w, r, s, http.StatusForbidden, denied.Error()+" Your page was out of date; it now shows what you can do.")
+		c.fail(w, r, s, http.StatusForbidden, denied.Error()+" The page you acted from was out of date; go back to see what you can do now.")
 	case errors.Is(err, authz.ErrInvalidRequest):
 		c.fail(w, r, s, http.StatusBadRequest, fmt.Sprintf("Could not %s: %v", what, err))
 	case errors.Is(err, authz.ErrNotFound):

@@ -2,6 +2,7 @@ package console
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bastionhq/bastion/slackapp"
@@ -51,7 +52,7 @@ func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *S
 
 func installationRowOf(in slackapp.Installation) installationRow {
 	row := installationRow{ID: in.ID, TeamID: in.TeamID, EnterpriseID: in.EnterpriseID, Active: in.Active,
-		InstalledAt: in.InstalledAt, ScopesUpdatedAt: in.ScopesUpdatedAt, HasScopeRecord: in.HasScopeRecord(), Granted: in.Scopes.String()}
+		InstalledAt: in.InstalledAt, ScopesUpdatedAt: in.ScopesUpdatedAt, HasScopeRecord: in.HasScopeRecord(), Granted: strings.Join(in.Scopes.Names(), ", ")}
 	for _, f := range slackapp.Features() {
 		missing, err := slackapp.Missing(in.Scopes, f)
 		if err == nil && len(missing) > 0 {
