@@ -124,3 +124,30 @@ func TestBrowserInstallationsShowTheUpgradeNotice(t *testing.T) {
 	}
 	admin.Screenshot("installations-upgrade-notice")
 }
+
+func TestBrowserEveryPageDrawsWithoutScriptErrors(t *testing.T) {
+	e := newEnv(t, nil)
+	b := browsertest.New(t)
+	admin := b.NewPerson("admin")
+	admin.Navigate(e.srv.URL + "/console/signin")
+	admin.WaitVisible("#dev-pick")
+	admin.Screenshot("signin")
+	signInBrowser(t, e, admin, "T1", "UROLES")
+	for _, p := range []struct{ path, name, heading string }{
+		{"/console/", "home", "Welcome, UROLES"},
+		{"/console/roles", "roles", "Roles"},
+		{"/console/assignments?role=ROLES_ADMIN", "assignments-by-role", "Assignments"},
+		{"/console/entities", "entities", "Entities"},
+		{"/console/accounts", "accounts", "Accounts and team preferences"},
+		{"/console/installations", "installations", "Slack installations"},
+		{"/console/approvals", "approvals", "Pending approvals"},
+		{"/console/audit?kind=assignment.add", "audit", "Audit log"},
+	} {
+		openLive(t, e, admin, p.path)
+		admin.WaitText("h1", p.heading)
+		admin.Screenshot(p.name)
+	}
+	if errs := admin.ConsoleErrors(); len(errs) != 0 {
+		t.Fatalf("the pages logged script errors: %v", errs)
+	}
+}

@@ -1,0 +1,36 @@
+package console
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bastionhq/bastion/bot"
+)
+
+// ApprovalLister is the part of bot.ApprovalStore the console reads
+// (store/botsql.Store satisfies it).
+type ApprovalLister interface {
+	ListApprovals(ctx context.Context, f bot.ApprovalFilter) ([]bot.ApprovalRequest, error)
+}
+
+// BotApprovals adapts the bot's approval store to Approvals:
+// Options{Approvals: console.BotApprovals{Store: store}}.
+type BotApprovals struct {
+	Store ApprovalLister
+	// Limit bounds each team's list (default 100).
+	Limit int
+}
+
+// Pending lists a team's pending requests, newest first.
+func (b BotApprovals) Pending(ctx context.Context, teamID string) ([]PendingApproval, error) {
+	list, err := b.Store.ListApprovals(ctx, bot.ApprovalFilter{TeamID: teamID, States: []bot.ApprovalState{bot.ApprovalPending}, Limit: b.Limit})
+	if err != nil {
+		return nil, fmt.Errorf("pending approvals of %s: %w", teamID, err)
+	}
+	out := make([]PendingApproval, 0, len(list))
+	for _, a := range list {
+		out = append(out, PendingApproval{ID: a.ID, TeamID: a.TeamID, ChannelID: a.ChannelID, RequesterID: a.CallerID,
+			Command: a.Text, Approvals: a.Approvals, Required: a.Needed, RequestedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt})
+	}
+	return out, nil
+}
