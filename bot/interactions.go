@@ -73,6 +73,7 @@ func InteractionQueueID(teamID, userID, actionID, actionTS string) string {
 	return "slack-action:" + teamID + ":" + userID + ":" + actionID + ":" + actionTS
 }
 
+// ServeHTTP verifies, queues and acknowledges one interaction request.
 func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
