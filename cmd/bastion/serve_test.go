@@ -5,17 +5,28 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"connectrpc.com/connect"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/authz/demo"
 	"github.com/bastionhq/bastion/client"
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
+	"github.com/bastionhq/bastion/sandbox"
+	"github.com/bastionhq/bastion/slackapp"
+	"github.com/bastionhq/bastion/store"
+	"github.com/bastionhq/bastion/store/botsql"
+	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
 )
 
@@ -100,5 +111,266 @@ func TestServe(t *testing.T) {
 				t.Errorf("logs lack the clean stop:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// serveSandbox is a sandbox with demo workspace T1, #general and
+// #backoffice, and demo users; the app is installed with a bot token.
+func serveSandbox(t *testing.T, opts sandbox.Options) (*sandbox.Server, string) {
+	t.Helper()
+	opts.Logger = slog.New(slog.DiscardHandler) // deliveries failing once serve stops are expected
+	sb := sandbox.New(opts)
+	serveMust(t, sb.AddTeam(sandbox.Team{ID: demo.TeamMain, EnterpriseID: demo.Enterprise}))
+	serveMust(t, sb.AddChannel(demo.TeamMain, sandbox.Channel{ID: demo.ChannelGeneral, Name: "general"}))
+	serveMust(t, sb.AddChannel(demo.TeamMain, sandbox.Channel{ID: demo.ChannelBackoffice, Name: "backoffice"}))
+	for _, u := range []string{"UOPS", "UMEMBER", "UROLES"} {
+		serveMust(t, sb.AddUser(demo.TeamMain, sandbox.User{ID: u}))
+	}
+	token, err := sb.InstallApp(demo.TeamMain, "chat:write", "reactions:write", "reactions:read", "app_mentions:read")
+	serveMust(t, err)
+	sb.Start()
+	t.Cleanup(sb.Close)
+	return sb, token
+}
+
+// setSlackEnv sets the SLACK_* variables serve reads, clearing the rest.
+func setSlackEnv(t *testing.T, vars map[string]string) {
+	for _, k := range []string{envSlackBotToken, envSlackSigningKey, envSlackAppToken, envSlackAPIURL, envSlackClientID,
+		envSlackClientSecret, envSlackRedirectURL, slackapp.EncryptionKeyEnv, envNATSURL} {
+		t.Setenv(k, vars[k])
+	}
+}
+
+// startServe runs serve with o until the test ends and returns its address.
+func startServe(t *testing.T, a *app, o *serveOptions, logs *lockedBuffer) (addr string, stop func() error) {
+	t.Helper()
+	ready := make(chan string, 1)
+	o.ready = ready
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, o) }()
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve ended early: %v\n%s", err, logs.String())
+	}
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case err = <-done:
+			case <-time.After(time.Minute):
+				err = errors.New("serve did not stop")
+			}
+		})
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return addr, stop
+}
+
+// mentionBot posts text to the bot as user in channel and returns the
+// message's ts.
+func mentionBot(t *testing.T, sb *sandbox.Server, channel, user, text string) string {
+	t.Helper()
+	ts, err := sb.PostAsUser(demo.TeamMain, channel, user, "<@"+sb.BotUserID()+"> "+text)
+	serveMust(t, err)
+	return ts
+}
+
+// botReply waits for the bot's first reply in the thread of ts.
+func botReply(t *testing.T, sb *sandbox.Server, channel, ts string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var got string
+	if err := sb.WaitFor(ctx, func() bool {
+		for _, m := range sb.Thread(channel, ts) {
+			if m.BotID != "" {
+				got = m.Text
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("no bot reply in %s/%s: %v", channel, ts, err)
+	}
+	return got
+}
+
+func TestServeRunsTheSlackBot(t *testing.T) {
+	dbURL := filepath.Join(t.TempDir(), "bastion.db")
+	if out, code := runCLI(t, dbURL, "", "demo-data"); code != 0 {
+		t.Fatalf("demo-data: %d %s", code, out)
+	}
+	const secret = "serve-test-secret"
+	sb, token := serveSandbox(t, sandbox.Options{SigningSecret: secret})
+	setSlackEnv(t, map[string]string{envSlackBotToken: token, envSlackSigningKey: secret, envSlackAPIURL: sb.APIURL()})
+	logs := &lockedBuffer{}
+	a := &app{dbURL: dbURL, stdout: logs, stderr: logs}
+	addr, stop := startServe(t, a, &serveOptions{addr: "127.0.0.1:0", apiKeys: []string{"k"}, bot: botConfigFromEnv(os.Getenv)}, logs)
+	sb.SetEventsURL("http://" + addr + "/slack/events")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := sb.VerifyURL(ctx); err != nil {
+		t.Fatalf("url_verification through serve: %v\n%s", err, logs.String())
+	}
+
+	help := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "help"))
+	for _, want := range []string{"`show account <subdomain>`", "`whoami`", "`grant <user:user> <role>`"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("help lacks %s:\n%s", want, help)
+		}
+	}
+	if got := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UMEMBER", "set plan of acme to pro")); !strings.HasPrefix(got, "Denied: you need SET_PLAN") {
+		t.Errorf("a member setting a plan: %q", got)
+	}
+	if got := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "whoami")); !strings.Contains(got, "`BACKOFFICE_OPERATOR` on <#C2>") {
+		t.Errorf("whoami of an operator: %q", got)
+	}
+	// The permission service still answers on the same port.
+	res, err := client.NewRemote("http://"+addr, "k").Check(ctx, authz.EligibilityRequest{TeamID: "T1", UserID: "UOPS", EntityID: "C2", Permissions: []string{"SET_PLAN"}})
+	if err != nil || !res.Allowed() {
+		t.Fatalf("check next to the bot: %+v, %v", res, err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, logs.String())
+	}
+	if !strings.Contains(logs.String(), `"msg":"bot stopped"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Errorf("logs lack the bot's and the server's clean stop:\n%s", logs.String())
+	}
+}
+
+func TestServeSlackInstallFlowAndInstallationGate(t *testing.T) {
+	dbURL := filepath.Join(t.TempDir(), "bastion.db")
+	if out, code := runCLI(t, dbURL, "", "demo-data"); code != 0 {
+		t.Fatalf("demo-data: %d %s", code, out)
+	}
+	const secret = "serve-test-secret"
+	sb, token := serveSandbox(t, sandbox.Options{SigningSecret: secret, ClientID: "cid", ClientSecret: "csecret"})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	serveMust(t, err)
+	base := "http://" + ln.Addr().String()
+	setSlackEnv(t, map[string]string{envSlackBotToken: token, envSlackSigningKey: secret, envSlackAPIURL: sb.APIURL(),
+		envSlackClientID: "cid", envSlackClientSecret: "csecret", envSlackRedirectURL: base + "/slack/oauth/callback",
+		slackapp.EncryptionKeyEnv: strings.Repeat("ab", 32)})
+	logs := &lockedBuffer{}
+	a := &app{dbURL: dbURL, stdout: logs, stderr: logs}
+	startServe(t, a, &serveOptions{listener: ln, apiKeys: []string{"k"}, bot: botConfigFromEnv(os.Getenv)}, logs)
+	sb.SetEventsURL(base + "/slack/events")
+
+	// Before the install flow ran, T1 has no installation: its events are
+	// acknowledged and dropped.
+	ignored := mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "show account acme")
+	waitDelivered(t, sb, "app_mention", 1)
+	db, err := store.Open(context.Background(), dbURL)
+	serveMust(t, err)
+	defer db.Close()
+	assertNeverQueued(t, db, ignored)
+
+	installThroughOAuth(t, base, demo.TeamMain)
+	if got := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "show account acme")); !strings.Contains(got, "acme") || strings.HasPrefix(got, "Denied") {
+		t.Fatalf("after the install: %q", got)
+	}
+
+	serveMust(t, sb.UninstallApp(demo.TeamMain))
+	waitDelivered(t, sb, "app_uninstalled", 1)
+	ts := mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "show account acme")
+	waitDelivered(t, sb, "app_mention", 3)
+	assertNeverQueued(t, db, ts)
+	if !strings.Contains(logs.String(), "dropped event of an inactive installation") {
+		t.Errorf("no log line for dropped events:\n%s", logs.String())
+	}
+}
+
+// waitDelivered waits until n events of type kind were acknowledged.
+func waitDelivered(t *testing.T, sb *sandbox.Server, kind string, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := sb.WaitFor(ctx, func() bool {
+		got := 0
+		for _, d := range sb.Deliveries() {
+			if d.Type == kind && d.Status == http.StatusOK {
+				got++
+			}
+		}
+		return got >= n
+	}); err != nil {
+		t.Fatalf("%d %s deliveries acknowledged: %v (%+v)", n, kind, err, sb.Deliveries())
+	}
+}
+
+// assertNeverQueued checks that an acknowledged message was dropped at the
+// ingress: a queued one is either still in the queue or, once handled,
+// in the bot's audit log.
+func assertNeverQueued(t *testing.T, db *sqldb.DB, ts string) {
+	t.Helper()
+	var queued int
+	serveMust(t, db.QueryRow("SELECT COUNT(*) FROM queue_messages").Scan(&queued))
+	audit, err := botsql.Open(context.Background(), db)
+	serveMust(t, err)
+	invs, err := audit.RecentInvocations(context.Background(), demo.TeamMain, 100)
+	serveMust(t, err)
+	for _, inv := range invs {
+		if inv.MessageTS == ts {
+			t.Fatalf("message %s of an uninstalled team was handled: %+v", ts, inv)
+		}
+	}
+	if queued != 0 {
+		t.Fatalf("%d messages queued; events of an uninstalled team must be dropped", queued)
+	}
+}
+
+// installThroughOAuth follows /slack/install to the sandbox's authorize
+// page, picking team, and back to the callback.
+func installThroughOAuth(t *testing.T, base, team string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(r *http.Request, via []*http.Request) error {
+		if r.URL.Path == "/oauth/v2/authorize" {
+			q := r.URL.Query()
+			q.Set("team", team)
+			r.URL.RawQuery = q.Encode()
+		}
+		if len(via) > 5 {
+			return errors.New("too many redirects")
+		}
+		return nil
+	}}
+	resp, err := c.Get(base + "/slack/install")
+	serveMust(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "installed") {
+		t.Fatalf("install: %s %s", resp.Status, body)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's concurrent logging.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *lockedBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *lockedBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func serveMust(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }

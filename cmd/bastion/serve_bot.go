@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/bot/botauthz"
+	"github.com/bastionhq/bastion/bot/builtin"
+	"github.com/bastionhq/bastion/bot/runner"
+	"github.com/bastionhq/bastion/examples/backoffice/accounts"
+	"github.com/bastionhq/bastion/slackapp"
+	"github.com/bastionhq/bastion/store/installsql"
+	"github.com/bastionhq/bastion/store/sqldb"
+)
+
+// Environment variables that configure the bot in `bastion serve`.
+const (
+	envSlackBotToken     = "SLACK_BOT_TOKEN"
+	envSlackSigningKey   = "SLACK_SIGNING_SECRET"
+	envSlackAppToken     = "SLACK_APP_TOKEN"
+	envSlackAPIURL       = "SLACK_API_URL"
+	envSlackClientID     = "SLACK_CLIENT_ID"
+	envSlackClientSecret = "SLACK_CLIENT_SECRET"
+	envSlackRedirectURL  = "SLACK_REDIRECT_URL"
+	envNATSURL           = "BASTION_NATS_URL"
+)
+
+// botConfig is what the bot runtime needs beyond the database and the
+// engine. Env fields come from the environment (botConfigFromEnv); the
+// others are for callers such as `bastion dev` that build more parts.
+type botConfig struct {
+	BotToken      string
+	SigningSecret string
+	// AppToken (xapp-…) selects Socket Mode instead of POST /slack/events.
+	AppToken string
+	// APIURL is the Web API base (default https://slack.com/api/); the
+	// OAuth authorize page is derived from it.
+	APIURL string
+	// ClientID, ClientSecret, RedirectURL and EncryptionKey enable the
+	// install flow (GET /slack/install, /slack/oauth/callback) and the
+	// installation gate.
+	ClientID      string
+	ClientSecret  string
+	RedirectURL   string
+	EncryptionKey string
+	// NATSURL puts the queue on NATS JetStream instead of the database.
+	NATSURL string
+	// Workers is how many workers handle messages (default runner's).
+	Workers int
+
+	// Approvals, Reactions and Interactions are the approval flow's parts
+	// when a caller has them; nil leaves commands with approvals denied.
+	Approvals    bot.ApprovalGate
+	Reactions    bot.ReactionHook
+	Interactions http.Handler
+	// Handlers are more handlers served next to /slack/events.
+	Handlers map[string]http.Handler
+	// Installations replaces the gate the install flow would set up (for
+	// a caller that runs its own slackapp.Service).
+	Installations bot.InstallationGate
+	Logger        *slog.Logger
+}
+
+// botConfigFromEnv reads the bot's configuration from getenv (os.Getenv).
+func botConfigFromEnv(getenv func(string) string) botConfig {
+	return botConfig{
+		BotToken:      getenv(envSlackBotToken),
+		SigningSecret: getenv(envSlackSigningKey),
+		AppToken:      getenv(envSlackAppToken),
+		APIURL:        getenv(envSlackAPIURL),
+		ClientID:      getenv(envSlackClientID),
+		ClientSecret:  getenv(envSlackClientSecret),
+		RedirectURL:   getenv(envSlackRedirectURL),
+		EncryptionKey: getenv(slackapp.EncryptionKeyEnv),
+		NATSURL:       getenv(envNATSURL),
+	}
+}
+
+// enabled reports whether the bot should run: a bot token and a way to
+// receive events.
+func (c botConfig) enabled() bool {
+	return c.BotToken != "" && (c.SigningSecret != "" || c.AppToken != "")
+}
+
+// oauthEnabled reports whether the install flow is configured.
+func (c botConfig) oauthEnabled() bool {
+	return c.ClientID != "" || c.ClientSecret != "" || c.RedirectURL != ""
+}
+
+// validate explains a half-configured bot instead of silently not
+// running it.
+func (c botConfig) validate() error {
+	if c.BotToken == "" && (c.SigningSecret != "" || c.AppToken != "") {
+		return fmt.Errorf("%s is not set: the bot needs its token (xoxb-…) along with %s or %s", envSlackBotToken, envSlackSigningKey, envSlackAppToken)
+	}
+	if c.BotToken != "" && !c.enabled() {
+		return fmt.Errorf("%s is set but neither %s (Events API) nor %s (Socket Mode) is", envSlackBotToken, envSlackSigningKey, envSlackAppToken)
+	}
+	if !c.oauthEnabled() {
+		return nil
+	}
+	var missing []string
+	for name, v := range map[string]string{envSlackClientID: c.ClientID, envSlackClientSecret: c.ClientSecret,
+		envSlackRedirectURL: c.RedirectURL, slackapp.EncryptionKeyEnv: c.EncryptionKey} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return fmt.Errorf("the Slack install flow needs %s too", strings.Join(missing, ", "))
+	}
+	if !c.enabled() {
+		return fmt.Errorf("the Slack install flow is configured but the bot is not: set %s and %s", envSlackBotToken, envSlackSigningKey)
+	}
+	return nil
+}
+
+// botRuntime assembles the bot on db: the built-in permission commands and
+// the example back-office commands, authorized by engine, with the install
+// flow when configured. The caller serves its Handler under /slack/, runs
+// it and closes it.
+func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine, cfg botConfig) (*runner.Runner, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = slackapp.DefaultAPIURL
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(a.stderr, nil))
+	}
+	accts, err := accounts.Open(ctx, db, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	if err := accts.Seed(ctx); err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	router := bot.NewRouter(bot.RouterOptions{Authorizer: botauthz.New(engine), Approvals: cfg.Approvals})
+	if err := router.Register(builtin.Commands(engine, router.Commands)...); err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	handlers := map[string]http.Handler{}
+	for pattern, h := range cfg.Handlers {
+		handlers[pattern] = h
+	}
+	gate := cfg.Installations
+	if cfg.oauthEnabled() {
+		svc, oauth, err := slackInstallFlow(ctx, db, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("bot: %w", err)
+		}
+		handlers["GET /slack/install"] = oauth
+		handlers["GET /slack/oauth/callback"] = oauth
+		if gate == nil {
+			gate = svc
+		}
+	}
+	return runner.New(ctx, runner.Options{
+		DB: db, NATSURL: cfg.NATSURL,
+		BotToken: cfg.BotToken, APIURL: cfg.APIURL, SigningSecret: cfg.SigningSecret, AppToken: cfg.AppToken,
+		Router: router, Commands: accounts.Commands(accts),
+		Reactions: cfg.Reactions, Interactions: cfg.Interactions, Handlers: handlers, Installations: gate,
+		Workers: cfg.Workers, Logger: cfg.Logger,
+	})
+}
+
+// slackInstallFlow opens the installation store and the OAuth handler.
+// The OAuth state is signed with a key derived from the token key, so no
+// other secret has to be configured.
+func slackInstallFlow(ctx context.Context, db *sqldb.DB, cfg botConfig) (*slackapp.Service, *slackapp.OAuthHandler, error) {
+	key, err := slackapp.ParseEncryptionKey(cfg.EncryptionKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	sealer, err := slackapp.NewTokenSealer(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := installsql.Open(ctx, db, sealer)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc := slackapp.NewService(store, slackapp.ServiceOptions{APIURL: cfg.APIURL, Logger: cfg.Logger})
+	state := sha256.Sum256(append([]byte("bastion slack oauth state\x00"), key...))
+	oauth, err := slackapp.NewOAuthHandler(slackapp.OAuthConfig{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret,
+		RedirectURL: cfg.RedirectURL, AuthorizeURL: authorizeURL(cfg.APIURL), StateSecret: state[:]}, svc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return svc, oauth, nil
+}
+
+// authorizeURL is the OAuth authorize page next to a Web API base:
+// https://slack.com/api/ gives https://slack.com/oauth/v2/authorize, and a
+// sandbox's …/api/ its own page.
+func authorizeURL(apiURL string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(apiURL, "/"), "/api")
+	return base + "/oauth/v2/authorize"
+}
