@@ -156,8 +156,12 @@ func ApprovalID(teamID, channelID, messageTS string) string {
 
 // Submit runs the command's dry run, stores a pending request and posts it
 // in the thread with who must approve and how.
-func (a *Approvals) Submit(ctx context.Context, req *Request, needed int) error {
+func (a *Approvals) Submit(ctx context.Context, req *Request) error {
 	now := a.opts.Now()
+	needed := a.opts.Router.ApprovalsNeeded(req.Command)
+	if needed <= 0 {
+		return fmt.Errorf("open approval request: `%s` needs no approvals", req.Command.Usage())
+	}
 	dry, err := a.dryRun(ctx, req)
 	if err != nil {
 		return err
@@ -208,8 +212,12 @@ func (a *Approvals) Submit(ctx context.Context, req *Request, needed int) error 
 		}
 	}
 	// Reactions added before the post was recorded found no request; count
-	// them now.
-	return a.reconcile(ctx, ar, nil)
+	// them now. The request is open either way: a failure here is made
+	// good by the next reaction.
+	if err := a.reconcile(ctx, ar, nil); err != nil {
+		a.log.Warn("count early reactions", "id", ar.ID, "err", err)
+	}
+	return nil
 }
 
 // dryRun runs the command's DryRun, turning a panic into an error.

@@ -6,10 +6,10 @@ import "context"
 // request for approval and later runs the command once enough people
 // have approved.
 type ApprovalGate interface {
-	// Submit opens an approval request for req, which needs the caller
-	// and approvals other people, and tells the thread who must approve.
-	// The command's handler must not run yet.
-	Submit(ctx context.Context, req *Request, approvals int) error
+	// Submit opens an approval request for req and tells the thread who
+	// must approve: the caller and Router.ApprovalsNeeded(req.Command)
+	// other people. The command's handler must not run yet.
+	Submit(ctx context.Context, req *Request) error
 }
 
 // ReactionEvent is a reaction added to or removed from a message.

@@ -162,7 +162,7 @@ func (r *Router) authorizeAndRun(ctx context.Context, req *Request, inv *Invocat
 			return
 		}
 		inv.Verdict = Pending
-		if err := gate.Submit(ctx, req, needed); err != nil {
+		if err := gate.Submit(ctx, req); err != nil {
 			inv.Result = "error: " + err.Error()
 			reply("Could not open the approval request: " + err.Error())
 		}
