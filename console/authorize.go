@@ -33,7 +33,7 @@ func (e *deniedError) Error() string {
 
 // authorize checks, authoritatively, that the session's user holds
 // permission on entityID; doing names the action for the refusal message.
-func (c *Console) authorize(ctx context.Context, s *Session, permission, entityID, doing string) error {
+func (c *Console) authorize(ctx context.Context, s *userSession, permission, entityID, doing string) error {
 	res, err := c.engine.Check(ctx, authz.EligibilityRequest{
 		TeamID: s.TeamID, UserID: s.UserID, EntityID: entityID,
 		Permissions: []string{permission},
@@ -54,7 +54,7 @@ func (c *Console) authorize(ctx context.Context, s *Session, permission, entityI
 
 // writeFailed answers a write that was refused or failed, with a status
 // and message that say why.
-func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *Session, what string, err error) {
+func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *userSession, what string, err error) {
 	var denied *deniedError
 	switch {
 	case errors.As(err, &denied):

@@ -126,7 +126,7 @@ func (c *Console) routes() *http.ServeMux {
 }
 
 // sessionHandler is a handler for a signed-in user.
-type sessionHandler func(w http.ResponseWriter, r *http.Request, s *Session)
+type sessionHandler func(w http.ResponseWriter, r *http.Request, s *userSession)
 
 // page wraps a GET page: without a session it sends the browser to sign in.
 func (c *Console) page(h sessionHandler) http.HandlerFunc {

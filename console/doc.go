@@ -16,6 +16,17 @@
 // the server, and a refused one answers "You no longer have permission to
 // …".
 //
+// Any member of a workspace (not a guest) may sign in and read every page;
+// writes need, as in the permission server, ASSIGN_ROLES on the entity
+// (assign, revoke) or ADMINISTER_ROLES on the role's scope or the team
+// (custom roles, account types, team preferences). Writes are recorded in
+// the audit log with the actor "TEAM/USER".
+//
+// The live stream hears of changes made through the same engine at once;
+// run the engine's Follow so that it also hears of changes made by other
+// processes sharing the store. The stream is long-lived: do not wrap the
+// handler in http.TimeoutHandler.
+//
 // Mount the handler at its prefix (default /console):
 //
 //	c, err := console.New(console.Options{Engine: engine, DevSignIn: true})

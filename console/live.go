@@ -10,7 +10,7 @@ import (
 // signed-in user: "ready" once subscribed, then "permissions" whenever
 // the engine says the user's permissions may have changed. The page
 // fetches /api/permissions again on both.
-func (c *Console) events(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) events(w http.ResponseWriter, r *http.Request, s *userSession) {
 	rc := http.NewResponseController(w)
 	// The stream outlives any server write timeout.
 	_ = rc.SetWriteDeadline(time.Time{})

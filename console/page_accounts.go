@@ -27,7 +27,7 @@ type accountsBody struct {
 
 // accountsPage serves GET /accounts: each workspace's preferences and
 // account types, with the forms that change them.
-func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	ctx := r.Context()
 	ents, err := c.engine.Entities(ctx)
 	if err != nil {
@@ -71,7 +71,7 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *Sessio
 
 // setAccountType serves POST /accounts/type; it needs ADMINISTER_ROLES on
 // the team.
-func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *userSession) {
 	team, user := strings.TrimSpace(r.PostFormValue("team")), strings.TrimSpace(r.PostFormValue("user"))
 	what := fmt.Sprintf("set the account type of %s in %s", user, team)
 	t, err := authz.ParseAccountType(r.PostFormValue("type"))
@@ -93,7 +93,7 @@ func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *Sess
 // setTeamPrefs serves POST /accounts/prefs: replace a team's preferences
 // with the "key=value" lines of the prefs field. It needs
 // ADMINISTER_ROLES on the team.
-func (c *Console) setTeamPrefs(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) setTeamPrefs(w http.ResponseWriter, r *http.Request, s *userSession) {
 	team := strings.TrimSpace(r.PostFormValue("team"))
 	what := "set the preferences of " + team
 	prefs, err := parsePrefs(r.PostFormValue("prefs"))

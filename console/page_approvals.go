@@ -21,7 +21,7 @@ type approvalsBody struct {
 
 // approvalsPage serves GET /approvals: the pending approvals of every
 // workspace.
-func (c *Console) approvalsPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) approvalsPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	b := approvalsBody{Configured: c.opts.Approvals != nil}
 	if b.Configured {
 		ents, err := c.engine.Entities(r.Context())

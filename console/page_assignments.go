@@ -21,7 +21,7 @@ type assignmentsBody struct {
 
 // assignmentsPage serves GET /assignments?user=U, ?entity=E or ?role=R:
 // the assignments that match, with revoke buttons, and the assign form.
-func (c *Console) assignmentsPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) assignmentsPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	ctx := r.Context()
 	var b assignmentsBody
 	q := r.URL.Query()
@@ -79,7 +79,7 @@ func assignmentForm(r *http.Request) (user, role, entity string) {
 
 // assign serves POST /assignments/assign; it needs ASSIGN_ROLES on the
 // entity.
-func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *userSession) {
 	user, role, entity := assignmentForm(r)
 	what := fmt.Sprintf("assign %s to %s on %s", role, user, entity)
 	if err := c.authorize(r.Context(), s, permAssignRoles, entity, "assign roles"); err != nil {
@@ -95,7 +95,7 @@ func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *Session) {
 
 // revoke serves POST /assignments/revoke; it needs ASSIGN_ROLES on the
 // entity.
-func (c *Console) revoke(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) revoke(w http.ResponseWriter, r *http.Request, s *userSession) {
 	user, role, entity := assignmentForm(r)
 	what := fmt.Sprintf("revoke %s from %s on %s", role, user, entity)
 	if err := c.authorize(r.Context(), s, permAssignRoles, entity, "revoke roles"); err != nil {

@@ -29,7 +29,7 @@ var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, auth
 
 // auditPage serves GET /audit?actor=&user=&entity=&kind=&after=&limit=:
 // change-log entries in revision order, filtered.
-func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	q := r.URL.Query()
 	f := auditFilter{Actor: strings.TrimSpace(q.Get("actor")), User: strings.TrimSpace(q.Get("user")),
 		Entity: strings.TrimSpace(q.Get("entity")), Kind: q.Get("kind"), Limit: 100}

@@ -49,7 +49,7 @@ func entityTree(ents []authz.Entity) []entityRow {
 }
 
 // entitiesPage serves GET /entities: enterprise → workspaces → channels.
-func (c *Console) entitiesPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) entitiesPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	ents, err := c.engine.Entities(r.Context())
 	if err != nil {
 		c.readFailed(w, r, s, err)

@@ -35,7 +35,7 @@ type installationsBody struct {
 // installationsPage serves GET /installations: each installation's granted
 // scopes, and an upgrade notice with the reinstall link for every feature
 // whose scopes are missing.
-func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	b := installationsBody{Configured: c.opts.Installations != nil, InstallURL: c.opts.InstallURL}
 	if b.Configured {
 		list, err := c.opts.Installations.ListInstallations(r.Context())

@@ -49,7 +49,7 @@ func (c *Console) rolesBody(r *http.Request) (rolesBody, error) {
 
 // rolesPage serves GET /roles: every role with its permissions, and the
 // form that creates a custom role.
-func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	b, err := c.rolesBody(r)
 	if err != nil {
 		c.readFailed(w, r, s, err)
@@ -60,7 +60,7 @@ func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, s *Session) 
 }
 
 // roleEditPage serves GET /roles/{name}: the form that edits a custom role.
-func (c *Console) roleEditPage(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) roleEditPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	b, err := c.rolesBody(r)
 	if err != nil {
 		c.readFailed(w, r, s, err)
@@ -78,7 +78,7 @@ func (c *Console) roleEditPage(w http.ResponseWriter, r *http.Request, s *Sessio
 // putRole serves POST /roles: create or replace a custom role. It needs
 // ADMINISTER_ROLES on the role's scope, and on its former scope when an
 // existing role moves.
-func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *userSession) {
 	role := authz.Role{
 		Name:        strings.ToUpper(strings.TrimSpace(r.PostFormValue("name"))),
 		Description: strings.TrimSpace(r.PostFormValue("description")),
@@ -114,7 +114,7 @@ func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *Session) {
 
 // deleteRole serves POST /roles/{name}/delete; it needs ADMINISTER_ROLES
 // on the role's scope.
-func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, s *userSession) {
 	name := r.PathValue("name")
 	what := "delete role " + name
 	role, err := c.engine.Role(r.Context(), name)
@@ -138,7 +138,7 @@ func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, s *Session)
 }
 
 // readFailed answers a page whose data could not be read.
-func (c *Console) readFailed(w http.ResponseWriter, r *http.Request, s *Session, err error) {
+func (c *Console) readFailed(w http.ResponseWriter, r *http.Request, s *userSession, err error) {
 	switch {
 	case errors.Is(err, authz.ErrNotFound):
 		c.fail(w, r, s, http.StatusNotFound, err.Error())

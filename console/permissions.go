@@ -57,7 +57,7 @@ func (p *permView) can(permission, entity string) bool {
 }
 
 // permissions reads the session user's permissions, authoritatively.
-func (c *Console) permissions(ctx context.Context, s *Session) (*permView, error) {
+func (c *Console) permissions(ctx context.Context, s *userSession) (*permView, error) {
 	up, err := c.engine.ListUserPermissions(ctx, s.TeamID, s.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("permissions of %s: %w", s.Actor(), err)
@@ -81,7 +81,7 @@ func (c *Console) permissions(ctx context.Context, s *Session) (*permView, error
 
 // permissionsJSON serves GET /api/permissions: the view the page's script
 // draws controls from.
-func (c *Console) permissionsJSON(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) permissionsJSON(w http.ResponseWriter, r *http.Request, s *userSession) {
 	pv, err := c.permissions(r.Context(), s)
 	if err != nil {
 		c.log.Warn("console: permissions for the page", "user", s.UserID, "error", err)

@@ -40,7 +40,7 @@ type pageData struct {
 	Title   string
 	Nav     string
 	Prefix  string
-	Session *Session
+	Session *userSession
 	Flash   string
 	Error   string
 	// Perms are the user's permissions when the page was drawn.
@@ -71,7 +71,7 @@ func (d *pageData) Needs(permission, entity string) template.HTMLAttr {
 
 // render draws a page for a signed-in user (s may be nil on sign-in and
 // error pages), consuming the session's one-time notice.
-func (c *Console) render(w http.ResponseWriter, r *http.Request, s *Session, status int, name, title string, body any) {
+func (c *Console) render(w http.ResponseWriter, r *http.Request, s *userSession, status int, name, title string, body any) {
 	d := &pageData{Title: title, Nav: name, Prefix: c.opts.Prefix, Session: s, Body: body}
 	if s != nil {
 		if s.Flash != "" {
@@ -117,7 +117,7 @@ func wantsJSON(r *http.Request) bool {
 
 // fail answers a refused or failed request: JSON {"error": msg} for
 // scripts, otherwise an error page with a link back.
-func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *Session, status int, msg string) {
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *userSession, status int, msg string) {
 	if wantsJSON(r) {
 		writeJSON(w, status, map[string]string{"error": msg})
 		return
@@ -127,7 +127,7 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, s *Session, statu
 
 // done answers a successful write: JSON for scripts, otherwise a notice
 // and a redirect back to the page the form was on.
-func (c *Console) done(w http.ResponseWriter, r *http.Request, s *Session, msg, fallback string) {
+func (c *Console) done(w http.ResponseWriter, r *http.Request, s *userSession, msg, fallback string) {
 	if wantsJSON(r) {
 		writeJSON(w, http.StatusOK, map[string]string{"message": msg})
 		return

@@ -17,8 +17,8 @@ import (
 // sessionCookie holds the signed session.
 const sessionCookie = "bastion_console"
 
-// Session is a signed-in user as the signed cookie carries it.
-type Session struct {
+// userSession is a signed-in user as the signed cookie carries it.
+type userSession struct {
 	TeamID string `json:"t"`
 	UserID string `json:"u"`
 	// Via says how the user signed in: "dev" or "slack".
@@ -33,7 +33,7 @@ type Session struct {
 
 // Actor is the session's user as the audit log records it ("TEAM/USER"),
 // the form the permission server uses.
-func (s *Session) Actor() string { return s.TeamID + "/" + s.UserID }
+func (s *userSession) Actor() string { return s.TeamID + "/" + s.UserID }
 
 var errBadSignature = errors.New("bad signature")
 
@@ -90,12 +90,12 @@ func randomToken(n int) string {
 
 // session reads and verifies the request's session; ok is false when
 // there is none or it is invalid or expired.
-func (c *Console) session(r *http.Request) (*Session, bool) {
+func (c *Console) session(r *http.Request) (*userSession, bool) {
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, false
 	}
-	var s Session
+	var s userSession
 	if err := c.signer.open(sessionCookie, ck.Value, &s); err != nil {
 		return nil, false
 	}
@@ -107,13 +107,13 @@ func (c *Console) session(r *http.Request) (*Session, bool) {
 
 // startSession signs a new session for the user in and sets its cookie.
 func (c *Console) startSession(w http.ResponseWriter, teamID, userID, via string) error {
-	s := &Session{TeamID: teamID, UserID: userID, Via: via, CSRF: randomToken(24),
+	s := &userSession{TeamID: teamID, UserID: userID, Via: via, CSRF: randomToken(24),
 		Expires: c.opts.Now().Add(c.opts.SessionTTL).Unix()}
 	return c.writeSession(w, s)
 }
 
 // writeSession sets the session cookie to s.
-func (c *Console) writeSession(w http.ResponseWriter, s *Session) error {
+func (c *Console) writeSession(w http.ResponseWriter, s *userSession) error {
 	v, err := c.signer.seal(sessionCookie, s)
 	if err != nil {
 		return err
@@ -130,7 +130,7 @@ func (c *Console) endSession(w http.ResponseWriter) {
 }
 
 // setFlash stores a one-time notice in the session for the next page.
-func (c *Console) setFlash(w http.ResponseWriter, s *Session, msg string) {
+func (c *Console) setFlash(w http.ResponseWriter, s *userSession, msg string) {
 	cp := *s
 	cp.Flash = msg
 	if err := c.writeSession(w, &cp); err != nil {
@@ -140,7 +140,7 @@ func (c *Console) setFlash(w http.ResponseWriter, s *Session, msg string) {
 
 // validCSRF reports whether the request carries the session's CSRF token,
 // in the csrf form field or the X-CSRF-Token header.
-func validCSRF(r *http.Request, s *Session) bool {
+func validCSRF(r *http.Request, s *userSession) bool {
 	got := r.Header.Get("X-CSRF-Token")
 	if got == "" {
 		got = r.PostFormValue("csrf")

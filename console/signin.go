@@ -93,7 +93,7 @@ func (c *Console) mayUseConsole(ctx context.Context, teamID, userID string) erro
 }
 
 // signOut serves POST /signout.
-func (c *Console) signOut(w http.ResponseWriter, r *http.Request, s *Session) {
+func (c *Console) signOut(w http.ResponseWriter, r *http.Request, s *userSession) {
 	c.endSession(w)
 	http.Redirect(w, r, c.opts.Prefix+"/signin", http.StatusSeeOther)
 }
