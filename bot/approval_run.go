@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,14 +18,50 @@ const (
 )
 
 // tryStart runs the request when the store lets this call move it from
-// pending to running: exactly one call ever does.
+// pending to running: exactly one call ever does. For votes by reaction
+// the winner first reads the post again: approvals taken back on Slack
+// since they were counted (a removal handled before the matching
+// addition on another worker) reopen the request instead of running it.
 func (a *Approvals) tryStart(ctx context.Context, ar ApprovalRequest) error {
 	started, err := a.opts.Store.StartApproval(ctx, ar.ID, a.opts.Now())
 	if err != nil || !started {
 		return err
 	}
+	if ar.Mode == ByReaction {
+		withdrawn, err := a.withdrawnOnSlack(ctx, ar)
+		if err != nil || len(withdrawn) > 0 {
+			if _, rerr := a.opts.Store.ReopenApproval(context.WithoutCancel(ctx), ar.ID, withdrawn); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+			for _, u := range withdrawn {
+				a.event(ctx, ar.ID, "withdrawn", u, "no longer on the post when it was about to run")
+			}
+			return err
+		}
+	}
 	a.execute(context.WithoutCancel(ctx), ar)
 	return nil
+}
+
+// withdrawnOnSlack lists the stored approvals by reaction whose reaction
+// is no longer on the post.
+func (a *Approvals) withdrawnOnSlack(ctx context.Context, ar ApprovalRequest) ([]string, error) {
+	reactions, err := a.opts.Chat.ReactionUsers(ctx, ar.ChannelID, ar.PostTS)
+	if err != nil {
+		return nil, fmt.Errorf("read votes on approval %s: %w", ar.ID, err)
+	}
+	approvers := a.people(reactions, a.opts.ApproveEmoji)
+	votes, err := a.opts.Store.ApprovalVotes(ctx, ar.ID)
+	if err != nil {
+		return nil, fmt.Errorf("check votes of approval %s: %w", ar.ID, err)
+	}
+	var out []string
+	for _, v := range votes {
+		if v.Kind == VoteApprove && v.Via == viaReaction && !slices.Contains(approvers, v.UserID) {
+			out = append(out, v.UserID)
+		}
+	}
+	return out, nil
 }
 
 // execute runs an approved request's command in its thread and records

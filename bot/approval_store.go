@@ -143,6 +143,12 @@ type ApprovalStore interface {
 	// approved, and Needed other people approved. It reports whether this
 	// call did so: exactly one caller ever gets true.
 	StartApproval(ctx context.Context, id string, now time.Time) (bool, error)
+	// ReopenApproval moves a running request back to pending and deletes
+	// the votes of withdrawn, in one transaction: the winner of
+	// StartApproval does so when it finds approvals taken back on Slack
+	// before the command started. It reports whether the request was
+	// running.
+	ReopenApproval(ctx context.Context, id string, withdrawn []string) (bool, error)
 	// SettleApproval moves the request from one state to another with a
 	// result; it reports whether this call did so.
 	SettleApproval(ctx context.Context, id string, from, to ApprovalState, result string, now time.Time) (bool, error)

@@ -296,3 +296,30 @@ func TestApprovalsSurviveRestart(t *testing.T) {
 		}
 	})
 }
+
+func TestApprovalsRecheckReactionsBeforeRunning(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		e := newApprovalEnv(t, db)
+		p := e.start(t, "p1", procOptions{})
+		ts, post, ar := e.request(t, "U1", "extend acme trial")
+		e.react(t, "U1", post.TS, approveEmoji)
+		e.voted(t, ar.ID, "U1", true)
+		// A worker read U2's ✅, U2 removed it, and another worker handled
+		// the removal before the first stored the approval: the store
+		// holds a vote the post no longer shows.
+		_, err := e.store.AddApprovalVote(context.Background(), ar.ID, bot.ApprovalVote{UserID: "U2", Kind: bot.VoteApprove, Via: "reaction", At: e.clock.Now()})
+		must(t, err)
+		must(t, p.approvals.TryStart(context.Background(), ar.ID))
+		if e.ran("extend") != 0 || e.state(t, ar.ID) != bot.ApprovalPending {
+			t.Fatalf("ran on a withdrawn approval: state %s", e.state(t, ar.ID))
+		}
+		if got := e.history(t, ar.ID); !contains(got, "withdrawn:U2") {
+			t.Fatalf("history = %v", got)
+		}
+		e.react(t, "U3", post.TS, approveEmoji)
+		e.reply(t, ts, "trial of acme extended")
+		if got := e.reply(t, ts, "Approved by"); strings.Contains(got.Text, "U2") {
+			t.Fatalf("approvers = %q", got.Text)
+		}
+	})
+}

@@ -163,6 +163,28 @@ func (s *Store) StartApproval(ctx context.Context, id string, now time.Time) (bo
 	return started, nil
 }
 
+// ReopenApproval moves a running request back to pending and deletes the
+// withdrawn votes atomically, so no other worker can start it in between.
+func (s *Store) ReopenApproval(ctx context.Context, id string, withdrawn []string) (bool, error) {
+	reopened := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE bot_approvals SET state = 'pending' WHERE id = ? AND state = 'running'`, id)
+		if reopened, err = changedAny(res, err); err != nil || !reopened {
+			return err
+		}
+		for _, u := range withdrawn {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM bot_approval_votes WHERE request_id = ? AND user_id = ?`, id, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("reopen approval %s: %w", id, err)
+	}
+	return reopened, nil
+}
+
 // SettleApproval moves a request from one state to another.
 func (s *Store) SettleApproval(ctx context.Context, id string, from, to bot.ApprovalState, result string, now time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = ?, result = ?, finished_at = ? WHERE id = ? AND state = ?`,

@@ -186,3 +186,41 @@ func TestConcurrentStartsHaveOneWinner(t *testing.T) {
 		}
 	})
 }
+
+func TestReopenApproval(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, err := Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Now()
+		if _, err := s.CreateApproval(ctx, newApproval("re", 1, t0)); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []string{"U1", "U2"} {
+			if _, err := s.AddApprovalVote(ctx, "re", vote(u, t0)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, err := s.ReopenApproval(ctx, "re", []string{"U2"}); err != nil || ok {
+			t.Fatalf("reopen of a pending request = %v, %v", ok, err)
+		}
+		if ok, err := s.StartApproval(ctx, "re", t0); err != nil || !ok {
+			t.Fatalf("start = %v, %v", ok, err)
+		}
+		if ok, err := s.ReopenApproval(ctx, "re", []string{"U2"}); err != nil || !ok {
+			t.Fatalf("reopen = %v, %v", ok, err)
+		}
+		a, err := s.Approval(ctx, "re")
+		if err != nil || a.State != bot.ApprovalPending || !a.FinishedAt.IsZero() {
+			t.Fatalf("after reopen = %+v, %v", a, err)
+		}
+		if votes, _ := s.ApprovalVotes(ctx, "re"); len(votes) != 1 || votes[0].UserID != "U1" {
+			t.Fatalf("votes = %+v", votes)
+		}
+		if ok, _ := s.StartApproval(ctx, "re", t0); ok {
+			t.Fatal("started without the withdrawn vote")
+		}
+	})
+}
