@@ -59,6 +59,8 @@ func (s *SocketIngest) Run(ctx context.Context, events <-chan socketmode.Event) 
 func (s *SocketIngest) Handle(ctx context.Context, ev socketmode.Event) error {
 	req := ev.Request
 	switch ev.Type {
+	case socketmode.EventTypeInteractive:
+		return s.handleInteraction(ctx, req)
 	case socketmode.EventTypeEventsAPI:
 		if req == nil {
 			return fmt.Errorf("events_api envelope without request")
@@ -89,6 +91,32 @@ func (s *SocketIngest) Handle(ctx context.Context, ev socketmode.Event) error {
 		if _, err := s.Queue.Enqueue(ctx, EventQueueID(env.EventID), req.Payload); err != nil {
 			return fmt.Errorf("enqueue event %s: %w", env.EventID, err)
 		}
+	}
+	s.ack(*req)
+	return nil
+}
+
+// handleInteraction stores a button click (block_actions) in the queue as
+// InteractionsHandler does for the HTTP request URL; other interactions
+// are acknowledged and dropped.
+func (s *SocketIngest) handleInteraction(ctx context.Context, req *socketmode.Request) error {
+	if req == nil {
+		return fmt.Errorf("interactive envelope without request")
+	}
+	var head interactionHead
+	if err := json.Unmarshal(req.Payload, &head); err != nil || head.Type != "block_actions" {
+		s.Logger.Debug("socket mode: ignoring interaction", "type", head.Type)
+		s.ack(*req)
+		return nil
+	}
+	if head.Team.ID == "" || head.User.ID == "" || len(head.Actions) == 0 || head.Actions[0].ActionTS == "" {
+		s.ack(*req)
+		return fmt.Errorf("interactive envelope %s: block_actions without team, user or action", req.EnvelopeID)
+	}
+	act := head.Actions[0]
+	id := InteractionQueueID(head.Team.ID, head.User.ID, act.ActionID, act.ActionTS)
+	if _, err := s.Queue.Enqueue(ctx, id, req.Payload); err != nil {
+		return fmt.Errorf("enqueue interaction %s: %w", id, err)
 	}
 	s.ack(*req)
 	return nil

@@ -76,10 +76,17 @@ type Options struct {
 	Approvals  bot.ApprovalGate
 	// Commands are registered on the router, built or given.
 	Commands []bot.Command
-	// Reactions receives reaction events (e.g. approvals).
+	// Reactions receives reaction events and Actions button clicks (both
+	// e.g. a *bot.Approvals).
 	Reactions bot.ReactionHook
-	// Interactions serves POST /slack/interactions when set.
+	Actions   bot.ActionHook
+	// Interactions serves /slack/interactions. When nil and Actions is
+	// set, the runner serves a bot.InteractionsHandler on its queue there
+	// (in Socket Mode, clicks arrive over the socket instead).
 	Interactions http.Handler
+	// Background loops run next to the workers until Run's context ends
+	// (e.g. (*bot.Approvals).Run, the expiry sweep).
+	Background []func(ctx context.Context) error
 	// Handlers are more handlers served by Handler, by ServeMux pattern
 	// (e.g. "GET /slack/install").
 	Handlers map[string]http.Handler

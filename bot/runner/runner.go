@@ -102,15 +102,32 @@ func (r *Runner) setUpStores(ctx context.Context) error {
 
 // whoAmI asks auth.test for the bot's user id.
 func (r *Runner) whoAmI(ctx context.Context) (string, error) {
-	api := slack.New(r.opts.BotToken, slack.OptionAPIURL(r.opts.APIURL), slack.OptionHTTPClient(r.opts.HTTPClient))
+	user, err := BotUser(ctx, r.opts.BotToken, r.opts.APIURL, r.opts.HTTPClient)
+	if err != nil {
+		return "", fmt.Errorf("runner: %w", err)
+	}
+	r.log.Info("slack bot identified", "user", user)
+	return user, nil
+}
+
+// BotUser asks Slack's auth.test at apiURL (DefaultAPIURL when empty)
+// whose token this is and returns the bot's user id, for callers that
+// need it before building the runner (e.g. for bot.NewApprovals).
+func BotUser(ctx context.Context, token, apiURL string, client *http.Client) (string, error) {
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	if client == nil {
+		client = http.DefaultClient
+	}
+	api := slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(client))
 	resp, err := api.AuthTestContext(ctx)
 	if err != nil {
-		return "", fmt.Errorf("runner: auth.test at %s: %w", r.opts.APIURL, err)
+		return "", fmt.Errorf("auth.test at %s: %w", apiURL, err)
 	}
 	if resp.UserID == "" {
-		return "", errors.New("runner: auth.test named no bot user")
+		return "", errors.New("auth.test named no bot user")
 	}
-	r.log.Info("slack bot identified", "user", resp.UserID, "team", resp.TeamID, "bot_id", resp.BotID)
 	return resp.UserID, nil
 }
 
@@ -119,12 +136,13 @@ func (r *Runner) setUpWorkers() error {
 	if chat == nil {
 		chat = bot.NewSlackChat(r.opts.BotToken, bot.SlackChatOptions{APIURL: r.opts.APIURL})
 	}
+	prefix := workerPrefix()
 	for i := range r.opts.Workers {
 		w, err := bot.NewWorker(bot.WorkerOptions{
 			Queue: r.drain, Router: r.router, Chat: chat, Claims: r.opts.Claims, Audit: r.opts.Audit,
-			Reactions: r.opts.Reactions, BotUserID: r.botUserID, MarkerEmoji: r.opts.MarkerEmoji,
+			Reactions: r.opts.Reactions, Actions: r.opts.Actions, BotUserID: r.botUserID, MarkerEmoji: r.opts.MarkerEmoji,
 			ListenWithoutMention: r.opts.ListenWithoutMention, Lease: r.opts.Lease, Now: r.opts.Now,
-			Logger: r.log, Name: fmt.Sprintf("%s-%d", workerPrefix(), i+1),
+			Logger: r.log, Name: fmt.Sprintf("%s-%d", prefix, i+1),
 		})
 		if err != nil {
 			return fmt.Errorf("runner: %w", err)
@@ -144,8 +162,16 @@ func (r *Runner) setUpHandler() error {
 		}
 		mux.Handle("/slack/events", events)
 	}
-	if r.opts.Interactions != nil {
+	switch {
+	case r.opts.Interactions != nil:
 		mux.Handle("/slack/interactions", r.opts.Interactions)
+	case r.opts.Actions != nil && r.opts.AppToken == "":
+		interactions, err := bot.NewInteractionsHandler(bot.InteractionsHandlerOptions{SigningSecret: r.opts.SigningSecret,
+			Queue: r.queue, MaxBody: maxEventBody(r.opts), Logger: r.log})
+		if err != nil {
+			return fmt.Errorf("runner: %w", err)
+		}
+		mux.Handle("/slack/interactions", interactions)
 	}
 	for pattern, h := range r.opts.Handlers {
 		mux.Handle(pattern, h)
@@ -155,7 +181,7 @@ func (r *Runner) setUpHandler() error {
 }
 
 // Handler serves /slack/events (unless in Socket Mode),
-// /slack/interactions when given, and Options.Handlers.
+// /slack/interactions (see Options.Interactions), and Options.Handlers.
 func (r *Runner) Handler() http.Handler { return r.handler }
 
 // Router is the router the workers use.
@@ -190,6 +216,13 @@ func (r *Runner) Run(ctx context.Context) error {
 		})
 	}
 	loops.Go(func() { r.pruneClaims(runCtx) })
+	for _, loop := range r.opts.Background {
+		loops.Go(func() {
+			if err := loop(runCtx); err != nil && runCtx.Err() == nil {
+				r.log.Error("background loop stopped", "err", err)
+			}
+		})
+	}
 	if r.SocketMode() {
 		loops.Go(func() {
 			if err := r.runSocketMode(runCtx); err != nil {

@@ -1,10 +1,15 @@
 package runner_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -301,3 +306,75 @@ func TestNewRefusesIncompleteOptions(t *testing.T) {
 type nopGate struct{}
 
 func (nopGate) Submit(context.Context, *bot.Request) error { return nil }
+
+// actionRecorder is an ActionHook passing clicks to the test.
+type actionRecorder chan bot.ActionEvent
+
+func (a actionRecorder) HandleAction(_ context.Context, ev bot.ActionEvent) error {
+	a <- ev
+	return nil
+}
+
+func (a actionRecorder) next(t *testing.T) bot.ActionEvent {
+	t.Helper()
+	select {
+	case ev := <-a:
+		return ev
+	case <-time.After(wait):
+		t.Fatal("no button click reached the action hook")
+		return bot.ActionEvent{}
+	}
+}
+
+// blockActions is a block_actions payload: user clicked "approve" on the
+// bot's message 1700000000.000100 in #general.
+func blockActions(user, actionTS string) []byte {
+	return []byte(fmt.Sprintf(`{"type":"block_actions","team":{"id":"T1"},"user":{"id":%q},"channel":{"id":"C1"},`+
+		`"container":{"type":"message","message_ts":"1700000000.000100","channel_id":"C1"},`+
+		`"actions":[{"action_id":"approve","value":"42","type":"button","action_ts":%q}]}`, user, actionTS))
+}
+
+func TestRunnerServesInteractionsAndRunsBackgroundLoops(t *testing.T) {
+	db := storetest.SQLite(t)
+	sb, token := newSandbox(t)
+	clicks := make(actionRecorder, 10)
+	loopStarted, loopEnded := make(chan struct{}), make(chan error, 1)
+	deny := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) { return bot.Decision{}, nil })
+	s := start(t, sb, runner.Options{DB: db, BotToken: token, Authorizer: deny, Workers: 1, Actions: clicks,
+		Background: []func(context.Context) error{func(ctx context.Context) error {
+			close(loopStarted)
+			<-ctx.Done()
+			loopEnded <- ctx.Err()
+			return nil
+		}}})
+	body := []byte("payload=" + url.QueryEscape(string(blockActions("UADMIN", "1700000000.9"))))
+	now := strconv.FormatInt(time.Now().Unix(), 10)
+	req := httptest.NewRequest(http.MethodPost, "/slack/interactions", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Slack-Request-Timestamp", now)
+	req.Header.Set("X-Slack-Signature", bot.Sign(secret, now, body))
+	w := httptest.NewRecorder()
+	s.runner.Handler().ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		t.Fatalf("/slack/interactions: %d %s", w.Code, w.Body)
+	}
+	if ev := clicks.next(t); ev.UserID != "UADMIN" || ev.ActionID != "approve" || ev.ChannelID != "C1" {
+		t.Fatalf("click: %+v", ev)
+	}
+	select {
+	case <-loopStarted:
+	case <-time.After(wait):
+		t.Fatal("the background loop did not start")
+	}
+	if err := s.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	select {
+	case err := <-loopEnded:
+		if err == nil {
+			t.Fatal("the background loop's context did not end")
+		}
+	default:
+		t.Fatal("Run returned before its background loop")
+	}
+}

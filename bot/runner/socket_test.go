@@ -32,6 +32,8 @@ type socketSlack struct {
 	t        *testing.T
 	srv      *httptest.Server
 	payloads chan []byte
+	// frames are sent as they are (e.g. interactive envelopes).
+	frames chan map[string]any
 
 	mu    sync.Mutex
 	sent  []string
@@ -42,7 +44,7 @@ type socketSlack struct {
 }
 
 func newSocketSlack(t *testing.T, sb *sandbox.Server) *socketSlack {
-	s := &socketSlack{t: t, payloads: make(chan []byte, 100), changed: make(chan struct{})}
+	s := &socketSlack{t: t, payloads: make(chan []byte, 100), frames: make(chan map[string]any, 10), changed: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/apps.connections.open", s.open)
 	mux.HandleFunc("/link", s.link)
@@ -115,6 +117,13 @@ func (s *socketSlack) link(w http.ResponseWriter, r *http.Request) {
 			if conn.WriteControl(websocket.PingMessage, []byte("p"), time.Now().Add(5*time.Second)) != nil {
 				return
 			}
+		case frame := <-s.frames:
+			s.mu.Lock()
+			s.sent = append(s.sent, frame["envelope_id"].(string))
+			s.mu.Unlock()
+			if err := conn.WriteJSON(frame); err != nil {
+				return
+			}
 		case payload := <-s.payloads:
 			id := fmt.Sprintf("env-%d", n)
 			n++
@@ -161,8 +170,9 @@ func TestRunnerSocketMode(t *testing.T) {
 	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
 		return bot.Decision{Allowed: true}, nil
 	})
+	clicks := make(actionRecorder, 10)
 	r, err := runner.New(context.Background(), runner.Options{DB: db, BotToken: token, AppToken: appToken, APIURL: slack.srv.URL + "/api/",
-		Authorizer: allow, Commands: newBackoffice().commands(), Workers: 2})
+		Authorizer: allow, Commands: newBackoffice().commands(), Workers: 2, Actions: clicks})
 	must(t, err)
 	t.Cleanup(func() { r.Close() })
 	if !r.SocketMode() {
@@ -187,6 +197,14 @@ func TestRunnerSocketMode(t *testing.T) {
 	slack.waitAcked(2)
 	if n := len(botMessages(sb.Thread(demo.ChannelGeneral, ts))); n != 1 {
 		t.Fatalf("%d replies", n)
+	}
+	// A button click arrives as an interactive envelope.
+	slack.frames <- map[string]any{"type": "interactive", "envelope_id": "int-1", "payload": json.RawMessage(blockActions("UOPS", "1700000000.5"))}
+	if ev := clicks.next(t); ev.UserID != "UOPS" || ev.ActionID != "approve" || ev.Value != "42" || ev.MessageTS != "1700000000.000100" {
+		t.Fatalf("click over Socket Mode: %+v", ev)
+	}
+	if acked := slack.waitAcked(3); !slices.Contains(acked, "int-1") {
+		t.Fatalf("interactive envelope not acknowledged: %v", acked)
 	}
 	cancel()
 	select {
