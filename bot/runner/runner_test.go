@@ -339,7 +339,9 @@ func TestRunnerServesInteractionsAndRunsBackgroundLoops(t *testing.T) {
 	sb, token := newSandbox(t)
 	clicks := make(actionRecorder, 10)
 	loopStarted, loopEnded := make(chan struct{}), make(chan error, 1)
-	deny := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) { return bot.Decision{}, nil })
+	deny := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
+		return bot.Decision{}, nil
+	})
 	s := start(t, sb, runner.Options{DB: db, BotToken: token, Authorizer: deny, Workers: 1, Actions: clicks,
 		Background: []func(context.Context) error{func(ctx context.Context) error {
 			close(loopStarted)
