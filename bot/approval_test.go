@@ -323,3 +323,27 @@ func TestApprovalsRecheckReactionsBeforeRunning(t *testing.T) {
 		}
 	})
 }
+
+func TestApprovalsRunSweepsExpiredRequests(t *testing.T) {
+	e := newApprovalEnv(t, storetest.SQLite(t))
+	p := e.start(t, "p1", procOptions{})
+	ts, _, ar := e.request(t, "U1", "delete account acme")
+	e.clock.Add(61 * time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.approvals.Run(ctx) }()
+	e.reply(t, ts, "This request expired after 1h0m0s")
+	cancel()
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-time.After(approvalWait):
+		t.Fatal("Run did not return after its context ended")
+	}
+	if e.state(t, ar.ID) != bot.ApprovalExpired {
+		t.Fatal("not expired")
+	}
+	if got := e.history(t, ar.ID); got[len(got)-1] != "expired" {
+		t.Fatalf("history = %v", got)
+	}
+}
