@@ -16,6 +16,7 @@ import (
 	"github.com/bastionhq/bastion/bot/runner"
 	"github.com/bastionhq/bastion/examples/backoffice/accounts"
 	"github.com/bastionhq/bastion/slackapp"
+	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/installsql"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
@@ -55,11 +56,6 @@ type botConfig struct {
 	// Workers is how many workers handle messages (default runner's).
 	Workers int
 
-	// Approvals, Reactions and Interactions are the approval flow's parts
-	// when a caller has them; nil leaves commands with approvals denied.
-	Approvals    bot.ApprovalGate
-	Reactions    bot.ReactionHook
-	Interactions http.Handler
 	// Handlers are more handlers served next to /slack/events.
 	Handlers map[string]http.Handler
 	// Installations replaces the gate the install flow would set up (for
@@ -123,9 +119,9 @@ func (c botConfig) validate() error {
 	return nil
 }
 
-// botRuntime assembles the bot on db: the built-in permission commands and
-// the example back-office commands, authorized by engine, with the install
-// flow when configured. The caller serves its Handler under /slack/, runs
+// botRuntime assembles the bot on db: the built-in permission commands,
+// the example back-office commands and the approval flow, authorized by
+// engine, with the install flow when configured. The caller serves its Handler under /slack/, runs
 // it and closes it.
 func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine, cfg botConfig) (*runner.Runner, error) {
 	if err := cfg.validate(); err != nil {
@@ -144,7 +140,7 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 	if err := accts.Seed(ctx); err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
-	router := bot.NewRouter(bot.RouterOptions{Authorizer: botauthz.New(engine), Approvals: cfg.Approvals})
+	router := bot.NewRouter(bot.RouterOptions{Authorizer: botauthz.New(engine)})
 	if err := router.Register(builtin.Commands(engine, router.Commands)...); err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -153,9 +149,10 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 		handlers[pattern] = h
 	}
 	gate := cfg.Installations
+	var svc *slackapp.Service
 	if cfg.oauthEnabled() {
-		svc, oauth, err := slackInstallFlow(ctx, db, cfg)
-		if err != nil {
+		var oauth *slackapp.OAuthHandler
+		if svc, oauth, err = slackInstallFlow(ctx, db, cfg); err != nil {
 			return nil, fmt.Errorf("bot: %w", err)
 		}
 		handlers["GET /slack/install"] = oauth
@@ -164,13 +161,57 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 			gate = svc
 		}
 	}
+	parts, err := approvalFlow(ctx, db, router, svc, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
 	return runner.New(ctx, runner.Options{
-		DB: db, NATSURL: cfg.NATSURL,
-		BotToken: cfg.BotToken, APIURL: cfg.APIURL, SigningSecret: cfg.SigningSecret, AppToken: cfg.AppToken,
+		DB: db, NATSURL: cfg.NATSURL, Claims: parts.store, Audit: parts.store,
+		BotToken: cfg.BotToken, APIURL: cfg.APIURL, BotUserID: parts.botUserID, Chat: parts.chat,
+		SigningSecret: cfg.SigningSecret, AppToken: cfg.AppToken,
 		Router: router, Commands: accounts.Commands(accts),
-		Reactions: cfg.Reactions, Interactions: cfg.Interactions, Handlers: handlers, Installations: gate,
+		Reactions: parts.approvals, Actions: parts.approvals, Background: []func(context.Context) error{parts.approvals.Run},
+		Handlers: handlers, Installations: gate,
 		Workers: cfg.Workers, Logger: cfg.Logger,
 	})
+}
+
+// approvalParts is the approval flow and what it shares with the workers.
+type approvalParts struct {
+	store     *botsql.Store
+	chat      *bot.SlackChat
+	botUserID string
+	approvals *bot.Approvals
+}
+
+// approvalFlow wires bot.Approvals as docs/approvals.md describes: it
+// becomes router's gate, gets the `approvals` command, and counts votes
+// by reaction where the workspace granted the reaction scopes (svc, when
+// the install flow runs; assumed otherwise) and by button elsewhere.
+func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *slackapp.Service, cfg botConfig) (approvalParts, error) {
+	store, err := botsql.Open(ctx, db)
+	if err != nil {
+		return approvalParts{}, err
+	}
+	botUserID, err := runner.BotUser(ctx, cfg.BotToken, cfg.APIURL, nil)
+	if err != nil {
+		return approvalParts{}, err
+	}
+	chat := bot.NewSlackChat(cfg.BotToken, bot.SlackChatOptions{APIURL: cfg.APIURL})
+	opts := bot.ApprovalsOptions{Store: store, Router: router, Chat: chat, Audit: store, BotUserID: botUserID, Logger: cfg.Logger}
+	if svc != nil {
+		opts.Scopes = bot.ReactionScopesFunc(func(ctx context.Context, team string) ([]string, error) {
+			return svc.MissingScopes(ctx, team, slackapp.FeatureApprovalsByReaction)
+		})
+	}
+	approvals, err := bot.NewApprovals(opts)
+	if err != nil {
+		return approvalParts{}, err
+	}
+	if err := router.Register(approvals.Commands()...); err != nil {
+		return approvalParts{}, err
+	}
+	return approvalParts{store: store, chat: chat, botUserID: botUserID, approvals: approvals}, nil
 }
 
 // slackInstallFlow opens the installation store and the OAuth handler.

@@ -220,7 +220,7 @@ func TestServeRunsTheSlackBot(t *testing.T) {
 	}
 
 	help := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "help"))
-	for _, want := range []string{"`show account <subdomain>`", "`whoami`", "`grant <user:user> <role>`"} {
+	for _, want := range []string{"`show account <subdomain>`", "`whoami`", "`grant <user:user> <role>`", "`approvals`"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("help lacks %s:\n%s", want, help)
 		}
