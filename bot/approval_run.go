@@ -99,7 +99,10 @@ func (a *Approvals) execute(ctx context.Context, ar ApprovalRequest) {
 	a.event(ctx, ar.ID, kind, ar.CallerID, inv.Result)
 	ar.State = state
 	status := "Approved by " + mentionList(approvers) + " and run."
-	if state == ApprovalFailed {
+	switch {
+	case denied != nil:
+		status = "Approved by " + mentionList(approvers) + ", but not run: " + clip(denied.reason, 200)
+	case state == ApprovalFailed:
 		status = "Approved by " + mentionList(approvers) + "; it failed: " + clip(inv.Result, 200)
 	}
 	a.updatePost(ctx, ar, status)

@@ -138,6 +138,19 @@ func TestApprovalsPermissionRevokedBeforeApproval(t *testing.T) {
 	if got := e.reply(t, ts, "Approved by"); strings.Contains(got.Text, "U2") {
 		t.Fatalf("approvers = %q", got.Text)
 	}
+
+	// A caller who loses the command's permission before the approvals
+	// are in is refused when it would run.
+	ts, post, ar = e.request(t, "U1", "extend other trial")
+	e.react(t, "U1", post.TS, approveEmoji)
+	e.voted(t, ar.ID, "U1", true)
+	e.grants.revoke("U1", "EXTEND_TRIAL")
+	e.react(t, "U3", post.TS, approveEmoji)
+	e.reply(t, ts, "Not run: <@U1> no longer holds EXTEND_TRIAL here.")
+	e.drained(t)
+	if e.ran("extend") != 1 || e.state(t, ar.ID) != bot.ApprovalFailed {
+		t.Fatalf("runs %d, state %s", e.ran("extend"), e.state(t, ar.ID))
+	}
 }
 
 func TestApprovalsWithdrawal(t *testing.T) {
