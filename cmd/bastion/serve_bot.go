@@ -58,10 +58,13 @@ type botConfig struct {
 
 	// Handlers are more handlers served next to /slack/events.
 	Handlers map[string]http.Handler
-	// Installations replaces the gate the install flow would set up (for
-	// a caller that runs its own slackapp.Service).
-	Installations bot.InstallationGate
-	Logger        *slog.Logger
+	// Slack is a caller's own installation service (one that runs its own
+	// install flow, as `bastion dev` does against the sandbox); it gates
+	// events by installation and tells approvals which workspaces granted
+	// the reaction scopes. The install flow configured above sets it up
+	// otherwise.
+	Slack  *slackapp.Service
+	Logger *slog.Logger
 }
 
 // botConfigFromEnv reads the bot's configuration from getenv (os.Getenv).
@@ -148,8 +151,7 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 	for pattern, h := range cfg.Handlers {
 		handlers[pattern] = h
 	}
-	gate := cfg.Installations
-	var svc *slackapp.Service
+	svc := cfg.Slack
 	if cfg.oauthEnabled() {
 		var oauth *slackapp.OAuthHandler
 		if svc, oauth, err = slackInstallFlow(ctx, db, cfg); err != nil {
@@ -157,9 +159,10 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 		}
 		handlers["GET /slack/install"] = oauth
 		handlers["GET /slack/oauth/callback"] = oauth
-		if gate == nil {
-			gate = svc
-		}
+	}
+	var gate bot.InstallationGate
+	if svc != nil {
+		gate = svc
 	}
 	parts, err := approvalFlow(ctx, db, router, svc, cfg)
 	if err != nil {
