@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,9 @@ type InteractionsHandlerOptions struct {
 	Queue Enqueuer
 	// MaxBody bounds request bodies (default DefaultMaxEventBody).
 	MaxBody int64
+	// Installations, when set, drops clicks from teams whose installation
+	// is inactive, as EventsHandler does for events.
+	Installations InstallationGate
 	// Now is the clock for the signature window (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -58,6 +62,9 @@ type interactionHead struct {
 	Team struct {
 		ID string `json:"id"`
 	} `json:"team"`
+	Enterprise *struct {
+		ID string `json:"id"`
+	} `json:"enterprise"`
 	User struct {
 		ID string `json:"id"`
 	} `json:"user"`
@@ -118,6 +125,11 @@ func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	}
 	act := head.Actions[0]
 	id := InteractionQueueID(head.Team.ID, head.User.ID, act.ActionID, act.ActionTS)
+	if !h.active(r.Context(), head) {
+		h.opts.Logger.Info("dropped click of an inactive installation", "team", head.Team.ID, "id", id)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	fresh, err := h.opts.Queue.Enqueue(r.Context(), id, payload)
 	if err != nil {
 		h.opts.Logger.Error("enqueue interaction", "id", id, "err", err)
@@ -128,4 +140,23 @@ func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 		h.opts.Logger.Debug("dropped duplicate interaction", "id", id)
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// active reports whether the click's team (or its enterprise) has an
+// active installation; without a gate, or when the gate cannot tell, the
+// click is kept.
+func (h *InteractionsHandler) active(ctx context.Context, head interactionHead) bool {
+	gate := h.opts.Installations
+	if gate == nil {
+		return true
+	}
+	ok, err := gate.IsActive(ctx, head.Team.ID)
+	if err == nil && !ok && head.Enterprise != nil && head.Enterprise.ID != "" && head.Enterprise.ID != head.Team.ID {
+		ok, err = gate.IsActive(ctx, head.Enterprise.ID)
+	}
+	if err != nil {
+		h.opts.Logger.Warn("could not check the installation; queueing the click", "team", head.Team.ID, "err", err)
+		return true
+	}
+	return ok
 }

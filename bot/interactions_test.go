@@ -97,3 +97,32 @@ func TestInteractionsHandler(t *testing.T) {
 		t.Fatalf("store failure: %d", code)
 	}
 }
+
+// activeTeams is an installation gate that knows which teams are installed.
+type activeTeams map[string]bool
+
+func (a activeTeams) IsActive(_ context.Context, teamID string) (bool, error) { return a[teamID], nil }
+
+func (a activeTeams) HandleLifecycleEvent(context.Context, string, string) (bool, error) {
+	return false, nil
+}
+
+func TestInteractionsOfInactiveInstallationsAreDropped(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	q := &actionQueue{bodies: map[string]string{}}
+	h, err := NewInteractionsHandler(InteractionsHandlerOptions{SigningSecret: "s3cret", Queue: q, Installations: activeTeams{"T9": true},
+		Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, signedForm(t, "s3cret", now, clickPayload))
+	if w.Code != http.StatusOK || len(q.bodies) != 0 {
+		t.Fatalf("inactive team: %d, stored %d", w.Code, len(q.bodies))
+	}
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, signedForm(t, "s3cret", now, strings.Replace(clickPayload, `"team":{"id":"T1"}`, `"team":{"id":"T9"}`, 1)))
+	if w.Code != http.StatusOK || len(q.bodies) != 1 {
+		t.Fatalf("active team: %d, stored %d", w.Code, len(q.bodies))
+	}
+}
