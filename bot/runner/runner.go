@@ -44,9 +44,6 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r := &Runner{opts: o, log: o.Logger.With("component", "bot")}
-	if err := r.setUpRouter(); err != nil {
-		return nil, err
-	}
 	if err := r.setUpStores(ctx); err != nil {
 		return nil, err
 	}
@@ -59,6 +56,10 @@ func New(ctx context.Context, opts Options) (*Runner, error) {
 		return nil, err
 	}
 	r.drain = newDrainQueue(r.queue)
+	if err := r.setUpRouter(); err != nil {
+		r.Close()
+		return nil, err
+	}
 	if err := r.setUpWorkers(); err != nil {
 		r.Close()
 		return nil, err
