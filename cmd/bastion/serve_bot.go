@@ -124,8 +124,9 @@ func (c botConfig) validate() error {
 
 // botRuntime assembles the bot on db: the built-in permission commands,
 // the example back-office commands and the approval flow, authorized by
-// engine, with the install flow when configured. The caller serves its Handler under /slack/, runs
-// it and closes it.
+// engine, with the install flow when configured. The caller serves its
+// Handler under /slack/, runs it and closes it; `bastion dev` calls it with
+// the sandbox's APIURL and its own Slack service.
 func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine, cfg botConfig) (*runner.Runner, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
