@@ -374,3 +374,40 @@ func serveMust(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestBotConfigValidation(t *testing.T) {
+	env := func(vars map[string]string) botConfig {
+		return botConfigFromEnv(func(k string) string { return vars[k] })
+	}
+	key := strings.Repeat("ab", 32)
+	for name, c := range map[string]struct {
+		vars    map[string]string
+		enabled bool
+		err     string
+	}{
+		"nothing":              {vars: nil},
+		"events":               {vars: map[string]string{envSlackBotToken: "xoxb-1", envSlackSigningKey: "s"}, enabled: true},
+		"socket mode":          {vars: map[string]string{envSlackBotToken: "xoxb-1", envSlackAppToken: "xapp-1"}, enabled: true},
+		"token alone":          {vars: map[string]string{envSlackBotToken: "xoxb-1"}, err: "neither SLACK_SIGNING_SECRET"},
+		"secret without token": {vars: map[string]string{envSlackSigningKey: "s"}, err: "SLACK_BOT_TOKEN is not set"},
+		"half the install flow": {vars: map[string]string{envSlackBotToken: "xoxb-1", envSlackSigningKey: "s", envSlackClientID: "c"},
+			enabled: true, err: "needs BASTION_ENCRYPTION_KEY, SLACK_CLIENT_SECRET, SLACK_REDIRECT_URL too"},
+		"install flow without bot": {vars: map[string]string{envSlackClientID: "c", envSlackClientSecret: "s", envSlackRedirectURL: "http://x/cb",
+			slackapp.EncryptionKeyEnv: key}, err: "the bot is not"},
+	} {
+		cfg := env(c.vars)
+		if cfg.enabled() != c.enabled {
+			t.Errorf("%s: enabled = %v", name, cfg.enabled())
+		}
+		err := cfg.validate()
+		if (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s: validate = %v, want %q", name, err, c.err)
+		}
+	}
+	if got := authorizeURL("https://slack.com/api/"); got != "https://slack.com/oauth/v2/authorize" {
+		t.Errorf("authorize URL of Slack: %s", got)
+	}
+	if got := authorizeURL("http://127.0.0.1:5000/api"); got != "http://127.0.0.1:5000/oauth/v2/authorize" {
+		t.Errorf("authorize URL of a sandbox: %s", got)
+	}
+}
