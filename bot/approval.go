@@ -162,6 +162,9 @@ func (a *Approvals) Submit(ctx context.Context, req *Request) error {
 	if needed <= 0 {
 		return fmt.Errorf("open approval request: `%s` needs no approvals", req.Command.Usage())
 	}
+	if req.Direct {
+		return fmt.Errorf("`%s` needs %d approver(s), who cannot see a direct message: ask in a channel", req.Command.Usage(), needed)
+	}
 	dry, err := a.dryRun(ctx, req)
 	if err != nil {
 		return err

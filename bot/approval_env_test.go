@@ -80,6 +80,7 @@ func newApprovalEnv(t *testing.T, db *sqldb.DB) *approvalEnv {
 	t.Cleanup(e.sb.Close)
 	must(t, e.sb.AddTeam(sandbox.Team{ID: "T1"}))
 	must(t, e.sb.AddChannel("T1", sandbox.Channel{ID: "C1", Name: "backoffice"}))
+	must(t, e.sb.AddChannel("T1", sandbox.Channel{ID: "D1", Type: sandbox.DirectMessage, User: "U1"}))
 	for _, u := range []string{"U1", "U2", "U3", "U4"} {
 		must(t, e.sb.AddUser("T1", sandbox.User{ID: u}))
 	}

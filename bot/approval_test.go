@@ -360,3 +360,25 @@ func TestApprovalsRunSweepsExpiredRequests(t *testing.T) {
 		t.Fatalf("history = %v", got)
 	}
 }
+
+func TestApprovalsAreNotOpenedInDirectMessages(t *testing.T) {
+	e := newApprovalEnv(t, storetest.SQLite(t))
+	e.start(t, "p1", procOptions{})
+	ts, err := e.sb.PostAsUser("T1", "D1", "U1", "extend acme trial")
+	must(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), approvalWait)
+	defer cancel()
+	must(t, e.sb.WaitFor(ctx, func() bool {
+		for _, m := range botReplies(e.sb.Thread("D1", ts)) {
+			if strings.Contains(m.Text, "who cannot see a direct message: ask in a channel") {
+				return true
+			}
+		}
+		return false
+	}))
+	list, err := e.store.ListApprovals(context.Background(), bot.ApprovalFilter{})
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("opened %+v", list)
+	}
+}

@@ -145,10 +145,7 @@ func (a *Approvals) HandleAction(ctx context.Context, ev ActionEvent) error {
 		return err
 	}
 	if ev.ActionID == WithdrawActionID {
-		if err := a.withdraw(ctx, ar, ev.UserID); err != nil {
-			return err
-		}
-		return nil
+		return a.withdraw(ctx, ar, ev.UserID)
 	}
 	ok, why, err := a.eligible(ctx, ar, ev.UserID)
 	if err != nil {
