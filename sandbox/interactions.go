@@ -21,7 +21,7 @@ func (s *Server) SetInteractionsURL(u string) {
 // button is a Block Kit button found on a message.
 type button struct {
 	BlockID string
-	Text    map[string]any
+	Text    json.RawMessage
 	Value   string
 }
 
@@ -108,10 +108,11 @@ func (s *Server) clickPayloadLocked(teamID, userID, channel, ts, actionID string
 // section accessories.
 func findButton(blocks json.RawMessage, actionID string) (button, bool) {
 	type element struct {
-		Type     string         `json:"type"`
-		ActionID string         `json:"action_id"`
-		Value    string         `json:"value"`
-		Text     map[string]any `json:"text"`
+		Type     string `json:"type"`
+		ActionID string `json:"action_id"`
+		Value    string `json:"value"`
+		// Text stays raw: in context blocks it is a string, not an object.
+		Text json.RawMessage `json:"text"`
 	}
 	var list []struct {
 		BlockID   string    `json:"block_id"`
