@@ -31,6 +31,21 @@ func artifactsDir(t testing.TB) (string, error) {
 	return filepath.Join(append([]string{root}, parts...)...), nil
 }
 
+// removeFailureShots deletes the failure-*.png files left in dir by an
+// earlier run.
+func removeFailureShots(dir string) error {
+	old, err := filepath.Glob(filepath.Join(dir, "failure-*.png"))
+	if err != nil {
+		return fmt.Errorf("list old failure screenshots: %w", err)
+	}
+	for _, f := range old {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove old failure screenshot: %w", err)
+		}
+	}
+	return nil
+}
+
 // repoRoot walks up from the working directory to the nearest go.mod.
 func repoRoot() (string, error) {
 	dir, err := os.Getwd()

@@ -63,6 +63,11 @@ func New(t testing.TB) *Browser {
 	if err != nil {
 		t.Fatalf("browsertest: %v", err)
 	}
+	// Failure screenshots of an earlier run would mislead whoever reads
+	// the directory after this one.
+	if err := removeFailureShots(dir); err != nil {
+		t.Fatalf("browsertest: %v", err)
+	}
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
