@@ -19,6 +19,7 @@ import (
 func newTestSandbox(t *testing.T) *sandbox.Server {
 	t.Helper()
 	sb := sandbox.New(sandbox.Options{SigningSecret: "secret"})
+	sb.Start()
 	t.Cleanup(sb.Close)
 	must(t, sb.AddTeam(sandbox.Team{ID: "T1", Name: "Acme"}))
 	must(t, sb.AddTeam(sandbox.Team{ID: "T2", Name: "Acme Labs"}))

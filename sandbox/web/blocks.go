@@ -20,6 +20,8 @@ type block struct {
 	Text     *textObject       `json:"text"`
 	Fields   []textObject      `json:"fields"`
 	Elements []json.RawMessage `json:"elements"`
+	// Accessory is a section's side element, such as a button.
+	Accessory json.RawMessage `json:"accessory"`
 }
 
 // element is a context or actions element.
@@ -32,8 +34,9 @@ type element struct {
 	AltText  string          `json:"alt_text"`
 }
 
-// renderBlocks draws section, header, context, divider and (when buttons
-// is set) actions blocks as safe HTML. It returns "" when the blocks hold
+// renderBlocks draws section, header, context, divider and actions blocks
+// as safe HTML; buttons (in actions blocks and as section accessories) are
+// drawn only when buttons is set. It returns "" when the blocks hold
 // nothing it can draw, so that the caller falls back to the message text.
 func renderBlocks(raw json.RawMessage, n names, buttons bool) string {
 	if len(raw) == 0 {
@@ -57,6 +60,9 @@ func renderBlocks(raw json.RawMessage, n names, buttons bool) string {
 					b.WriteString(`<div class="block-field">` + renderText(f, n) + `</div>`)
 				}
 				b.WriteString(`</div>`)
+			}
+			if buttons && len(bl.Accessory) > 0 {
+				b.WriteString(renderButtons(bl.BlockID, []json.RawMessage{bl.Accessory}, n))
 			}
 			b.WriteString(`</div>`)
 		case "header":
@@ -89,18 +95,18 @@ func renderBlocks(raw json.RawMessage, n names, buttons bool) string {
 			b.WriteString(`<hr class="block block-divider">`)
 		case "actions":
 			if buttons {
-				b.WriteString(renderActions(bl, n))
+				b.WriteString(renderButtons(bl.BlockID, bl.Elements, n))
 			}
 		}
 	}
 	return b.String()
 }
 
-// renderActions draws the buttons of an actions block; a click on one is
-// sent to the sandbox as the acting user.
-func renderActions(bl block, n names) string {
+// renderButtons draws the buttons among elements; the page sends a click
+// on one to the sandbox as the acting person.
+func renderButtons(blockID string, elements []json.RawMessage, n names) string {
 	var b strings.Builder
-	for _, raw := range bl.Elements {
+	for _, raw := range elements {
 		var el element
 		if json.Unmarshal(raw, &el) != nil || el.Type != "button" {
 			continue
@@ -114,7 +120,7 @@ func renderActions(bl block, n names) string {
 			class += " " + el.Style
 		}
 		b.WriteString(`<button type="button" class="` + class + `" data-testid="block-button"` +
-			` data-block-id="` + html.EscapeString(bl.BlockID) + `"` +
+			` data-block-id="` + html.EscapeString(blockID) + `"` +
 			` data-action-id="` + html.EscapeString(el.ActionID) + `"` +
 			` data-value="` + html.EscapeString(el.Value) + `">` + renderText(label, n) + `</button>`)
 	}

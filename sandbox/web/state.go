@@ -181,7 +181,9 @@ func (h *Handler) label(teamID, userID string) string {
 
 // message renders one message for the person acting as as.
 func (h *Handler) message(m sandbox.Message, n *namer, as string, replyCount int) messageJSON {
-	body := renderBlocks(m.Blocks, n, false)
+	// Ephemeral messages are not stored as messages, so the sandbox cannot
+	// click their buttons.
+	body := renderBlocks(m.Blocks, n, m.EphemeralTo == "")
 	if body == "" {
 		body = renderMrkdwn(m.Text, n)
 	}

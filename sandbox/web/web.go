@@ -76,6 +76,7 @@ func New(sb *sandbox.Server, opts Options) *Handler {
 	h.mux.HandleFunc("GET /ui/state", h.serveState)
 	h.mux.HandleFunc("POST /ui/message", h.serveMessage)
 	h.mux.HandleFunc("POST /ui/reaction", h.serveReaction)
+	h.mux.HandleFunc("POST /ui/click", h.serveClick)
 	h.mux.HandleFunc("GET /ui/events", h.serveEvents)
 	return h
 }

@@ -72,8 +72,14 @@
     try {
       do {
         reloadAgain = false;
-        const res = await fetch("ui/state?" + query(view), { cache: "no-store" });
+        const asked = query(view);
+        const res = await fetch("ui/state?" + asked, { cache: "no-store" });
         const body = await res.json().catch(() => ({ error: res.statusText }));
+        if (asked !== query(view)) {
+          // The person moved on while this answer travelled: ask again.
+          reloadAgain = true;
+          continue;
+        }
         if (!res.ok) {
           showError(body.error || `HTTP ${res.status}`, true);
           document.body.dataset.state = "error";
@@ -134,16 +140,46 @@
     return u.real_name || u.name;
   }
 
+  // Drawing replaces only what changed, so that a click is never lost to
+  // a redraw of the element under the pointer: the page reloads its state
+  // at every change of the sandbox, most of which it does not show.
+  const drawn = {};
+
+  function changed(section, ...inputs) {
+    const key = JSON.stringify(inputs);
+    if (drawn[section] === key) return false;
+    drawn[section] = key;
+    return true;
+  }
+
+  let nodes = new Map(); // "<where>:<ts>" -> {key, node}
+
+  function messageNode(m, where, parent, next) {
+    const id = where + ":" + m.ts;
+    const key = JSON.stringify([m, pickerFor === id, !!parent, state.emoji]);
+    const old = nodes.get(id);
+    const node = old && old.key === key ? old.node : message(m, where, parent);
+    next.set(id, { key, node });
+    return node;
+  }
+
+  function setChildren(box, children) {
+    const same = children.length === box.children.length && children.every((n, i) => box.children[i] === n);
+    if (!same) box.replaceChildren(...children);
+  }
+
   function render() {
     document.body.dataset.state = "ready";
     document.body.dataset.as = state.as;
     document.body.dataset.team = state.team;
     document.body.dataset.channel = state.channel;
-    renderTeams();
-    renderUsers();
-    renderChannels();
-    renderMessages();
-    renderThread();
+    if (changed("teams", state.teams, state.team)) renderTeams();
+    if (changed("users", state.users, state.as)) renderUsers();
+    if (changed("channels", state.channels, state.channel, state.team, state.as, state.users)) renderChannels();
+    const next = new Map();
+    renderMessages(next);
+    renderThread(next);
+    nodes = next;
   }
 
   function renderTeams() {
@@ -171,8 +207,8 @@
     card.replaceChildren(
       el("div", { class: "name", text: me ? personName(me) : state.as }),
       el("span", { class: "badge kind-" + (me ? me.kind : ""), "data-testid": "current-user-kind", text: me ? me.kind_label : "" }),
-      me && me.label ? el("span", { class: "badge label", "data-testid": "current-user-label", text: me.label }) : null,
     );
+    if (me && me.label) card.append(el("span", { class: "badge label", "data-testid": "current-user-label", text: me.label }));
   }
 
   function renderChannels() {
@@ -198,18 +234,19 @@
     document.title = c ? `${channelTitle(c)} — ${baseTitle}` : baseTitle;
   }
 
-  function renderMessages() {
+  function renderMessages(next) {
     const box = byTest("messages");
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60 || box.dataset.channel !== state.channel;
-    box.replaceChildren(...state.messages.map((m) => message(m, "main")));
-    if (state.messages.length === 0) {
-      box.append(el("div", { class: "message note", "data-testid": "empty", text: "No messages yet. Say hello, or mention the bot with @" + botName() + "." }));
+    const children = state.messages.map((m) => messageNode(m, "main", false, next));
+    if (children.length === 0) {
+      children.push(el("div", { class: "message note", "data-testid": "empty", text: "No messages yet. Say hello, or mention the bot with @" + botName() + "." }));
     }
+    setChildren(box, children);
     box.dataset.channel = state.channel;
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
 
-  function renderThread() {
+  function renderThread(next) {
     const panel = byTest("thread-panel");
     const box = byTest("thread-messages");
     if (!state.thread) {
@@ -221,7 +258,7 @@
     const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 60 || panel.dataset.ts !== state.thread;
     panel.hidden = false;
     panel.dataset.ts = state.thread;
-    box.replaceChildren(...state.thread_messages.map((m, i) => message(m, "thread", i === 0)));
+    setChildren(box, state.thread_messages.map((m, i) => messageNode(m, "thread", i === 0, next)));
     if (atBottom) box.scrollTop = box.scrollHeight;
   }
 
@@ -296,8 +333,11 @@
     return send("ui/reaction", { team: state.team, channel: state.channel, as: state.as, ts, emoji, remove });
   }
 
+  const actionable = ["channel", "reaction", "reaction-pick", "reaction-add", "thread-open", "thread-close", "block-button"]
+    .map((id) => `[data-testid="${id}"]`).join(",");
+
   document.addEventListener("click", (ev) => {
-    const t = ev.target.closest("[data-testid]");
+    const t = ev.target.closest(actionable);
     if (!t || !state) return;
     switch (t.dataset.testid) {
       case "channel":
@@ -320,6 +360,14 @@
       case "thread-close":
         go({ thread: "" });
         break;
+      case "block-button": {
+        const msg = t.closest('[data-testid="message"]');
+        if (!msg || t.disabled) break;
+        t.disabled = true;
+        send("ui/click", { team: state.team, channel: state.channel, as: state.as, ts: msg.dataset.ts, action_id: t.dataset.actionId })
+          .finally(() => { t.disabled = false; });
+        break;
+      }
     }
   });
 
