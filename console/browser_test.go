@@ -30,6 +30,16 @@ func openLive(t *testing.T, e *env, tab *browsertest.Tab, path string) {
 	tab.Eval(`window.sameDocument = true`, nil)
 }
 
+// clickAndWaitForNotice clicks a button that submits a form and waits for
+// the next page's notice. The current notice is hidden first so that only
+// the next page's can satisfy the wait, which is a DOM query: it survives
+// the navigation, which a script poll does not.
+func clickAndWaitForNotice(tab *browsertest.Tab, sel string) {
+	tab.Eval(`document.getElementById("notice").hidden = true`, nil)
+	tab.Click(sel)
+	tab.WaitVisible(`[data-testid="flash"]`)
+}
+
 func isHidden(t *testing.T, tab *browsertest.Tab, sel string) bool {
 	t.Helper()
 	var hidden bool
@@ -58,8 +68,7 @@ func TestBrowserAssignmentsChangeTheAssigneesPageLive(t *testing.T) {
 	admin.SetValue("#assign-user", "UMEMBER")
 	admin.SetValue("#assign-role", "ROLES_ADMIN")
 	admin.SetValue("#assign-entity", "T1")
-	admin.Click("#assign-submit")
-	admin.WaitVisible(`[data-testid="flash"]`)
+	clickAndWaitForNotice(admin, "#assign-submit")
 	admin.WaitText(`[data-testid="flash"]`, "Assigned ROLES_ADMIN to UMEMBER on T1.")
 	admin.Screenshot("2-admin-assigned")
 
@@ -67,6 +76,7 @@ func TestBrowserAssignmentsChangeTheAssigneesPageLive(t *testing.T) {
 	// revoke button of an assignment on E1, above T1, stays hidden.
 	member.WaitVisible("#assign-section")
 	member.WaitTrue(`window.sameDocument === true`)
+	member.WaitText(`[data-testid="flash"]`, "Your permissions changed.")
 	if !isHidden(t, member, `[data-testid="revoke-UCHANADMIN-CHANNELS_ADMIN-E1"]`) {
 		t.Fatal("ROLES_ADMIN on T1 shows a revoke button for an assignment on E1")
 	}
@@ -81,8 +91,7 @@ func TestBrowserAssignmentsChangeTheAssigneesPageLive(t *testing.T) {
 	member.SetValue("#assign-entity", "C1")
 
 	// ...while the admin revokes the role.
-	admin.Click(`[data-testid="revoke-UMEMBER-ROLES_ADMIN-T1"] button`)
-	admin.WaitVisible(`[data-testid="flash"]`)
+	clickAndWaitForNotice(admin, `[data-testid="revoke-UMEMBER-ROLES_ADMIN-T1"] button`)
 	admin.WaitText(`[data-testid="flash"]`, "Revoked ROLES_ADMIN from UMEMBER on T1.")
 	admin.Screenshot("4-admin-revoked")
 

@@ -27,6 +27,11 @@
 
   var perms = null;
   var applied = 0;
+  var previous = null;
+
+  function changedSincePrevious() {
+    return previous !== null && previous !== JSON.stringify(perms.entities);
+  }
 
   function held(permission, id) {
     for (var i = 0; i < perms.entities.length; i++) {
@@ -100,6 +105,14 @@
       }
     });
     drawPermissionList();
+    if (applied > 0 && String(perms.revision) !== body.dataset.permRevision && changedSincePrevious()) {
+      var note = document.getElementById("notice");
+      if (note) {
+        note.textContent = "Your permissions changed. This page now shows what you can do.";
+        note.hidden = false;
+      }
+    }
+    previous = JSON.stringify(perms.entities);
     applied++;
     body.dataset.permRevision = String(perms.revision);
     body.dataset.permApplied = String(applied);
