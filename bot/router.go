@@ -27,8 +27,8 @@ type RouterOptions struct {
 	// Authorizer answers permission checks; without one, every command
 	// that names a permission is denied.
 	Authorizer Authorizer
-	// Approvals handles commands with Approvals > 0; without one they are
-	// denied.
+	// Approvals takes the commands that need approvals (ApprovalsNeeded
+	// above 0); without a gate they are denied. NewApprovals sets it.
 	Approvals ApprovalGate
 	// Risk maps commands' Risk levels to approvals; DefaultRiskPolicy
 	// when nil; negative counts mean 0. SetRiskPolicy changes it at runtime.
