@@ -22,6 +22,11 @@
 // to Browser.Timeout (30 s by default, generous for a loaded machine) and
 // fails the test with t.Fatalf when it cannot complete.
 //
+// The browser closes when the test ends, in t.Cleanup order: start the
+// servers a page talks to before New, so that the browser is gone before
+// they close (an httptest.Server waits for open requests such as event
+// streams).
+//
 // Screenshots are PNG files in the test's artifacts directory:
 // $BASTION_ARTIFACTS/<TestName>/ when that variable is set, otherwise
 // <repo root>/artifacts/<TestName>/, the repo root being the nearest parent

@@ -10,7 +10,9 @@
 // for the channel and the open thread. Messages are drawn from Slack
 // mrkdwn (bold, italic, strike, code, code blocks, mentions, channel
 // references, links, common emoji) or from their Block Kit section,
-// header, context and divider blocks. Changes appear without a reload:
+// header, context, divider and actions blocks; a click on a button is
+// delivered to the app by (*sandbox.Server).Click as the acting person.
+// Changes appear without a reload:
 // the page listens to server-sent events sent at every change of the
 // sandbox.
 //
@@ -39,12 +41,14 @@
 //	GET  ui/state?team=&as=&channel=&thread=   everything the page draws
 //	POST ui/message  {"team","channel","as","text","thread_ts"}  → {"ts"}
 //	POST ui/reaction {"team","channel","as","ts","emoji","remove"}
+//	POST ui/click    {"team","channel","as","ts","action_id"}
 //	GET  ui/events                             text/event-stream of "change"
 //
 // POST bodies must be application/json with no unknown fields. Errors
 // answer {"error": "..."} with 400 (invalid input such as empty text),
-// 404 (unknown workspace, user, channel or message), 409 (adding a
-// reaction twice or removing a missing one) or 415 (not JSON).
+// 404 (unknown workspace, user, channel, message or button), 409 (adding
+// a reaction twice or removing a missing one), 415 (not JSON) or 502 (a
+// click the app did not accept, or no interactions URL is set).
 //
 // # Selectors for browser tests
 //
@@ -71,6 +75,9 @@
 //	                                   message-body inside
 //	thread-open                        opens a message's thread (data-ts,
 //	                                   data-replies: the reply count)
+//	block-button                       a Block Kit button (data-action-id,
+//	                                   data-block-id, data-value); click to
+//	                                   deliver block_actions
 //	reactions                          a message's reaction bar
 //	reaction                           a reaction (data-ts, data-emoji, data-count,
 //	                                   aria-pressed="true" when it is the acting
