@@ -355,3 +355,24 @@ func TestPageAndAssets(t *testing.T) {
 		t.Errorf("GET /nothing: %d", res.StatusCode)
 	}
 }
+
+func TestEphemeralsShowOnlyToTheirPerson(t *testing.T) {
+	sb := newTestSandbox(t)
+	c, _ := newClient(t, sb)
+	ts, err := sb.PostAsUser("T1", "C1", "UMEMBER", "archive #old")
+	must(t, err)
+	callAPI(t, sb, "T1", "chat.postEphemeral", url.Values{"channel": {"C1"}, "user": {"UMEMBER"}, "text": {"only you may not"}})
+	callAPI(t, sb, "T1", "chat.postEphemeral", url.Values{"channel": {"C1"}, "user": {"UMEMBER"}, "thread_ts": {ts}, "text": {"in the thread"}})
+
+	_, st, _ := c.state(url.Values{"as": {"UMEMBER"}, "thread": {ts}})
+	if len(st.Messages) != 2 || !st.Messages[1].Ephemeral || st.Messages[1].Text != "only you may not" || st.Messages[1].UserName != "bastion" {
+		t.Errorf("UMEMBER's channel: %+v", st.Messages)
+	}
+	if n := len(st.ThreadMessages); n != 2 || !st.ThreadMessages[1].Ephemeral {
+		t.Errorf("UMEMBER's thread: %+v", st.ThreadMessages)
+	}
+	_, st, _ = c.state(url.Values{"as": {"UADMIN"}, "thread": {ts}})
+	if len(st.Messages) != 1 || len(st.ThreadMessages) != 1 {
+		t.Errorf("UADMIN sees someone else's ephemeral messages: %+v %+v", st.Messages, st.ThreadMessages)
+	}
+}

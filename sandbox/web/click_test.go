@@ -24,21 +24,25 @@ const approvalBlocks = `[
 // the app does, and returns its ts.
 func postAsBot(t *testing.T, sb *sandbox.Server, team, channel, text, blocks string) string {
 	t.Helper()
+	return callAPI(t, sb, team, "chat.postMessage", url.Values{"channel": {channel}, "text": {text}, "blocks": {blocks}})["ts"].(string)
+}
+
+// callAPI calls a Web API method of the sandbox with a bot token of team
+// and fails the test unless the answer is ok.
+func callAPI(t *testing.T, sb *sandbox.Server, team, method string, params url.Values) map[string]any {
+	t.Helper()
 	token, err := sb.InstallApp(team, "chat:write")
 	must(t, err)
-	res, err := http.PostForm(sb.APIURL()+"chat.postMessage", url.Values{"token": {token}, "channel": {channel}, "text": {text}, "blocks": {blocks}})
+	params.Set("token", token)
+	res, err := http.PostForm(sb.APIURL()+method, params)
 	must(t, err)
 	defer res.Body.Close()
-	var out struct {
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
-		TS    string `json:"ts"`
-	}
+	var out map[string]any
 	must(t, json.NewDecoder(res.Body).Decode(&out))
-	if !out.OK {
-		t.Fatalf("chat.postMessage: %s", out.Error)
+	if out["ok"] != true {
+		t.Fatalf("%s: %v", method, out["error"])
 	}
-	return out.TS
+	return out
 }
 
 // blockActions is the part of a block_actions payload the tests check.
