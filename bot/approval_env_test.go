@@ -89,7 +89,11 @@ func newApprovalEnv(t *testing.T, db *sqldb.DB) *approvalEnv {
 		e.grants.grant(u, "EXTEND_TRIAL")
 		e.grants.grant(u, "DELETE_ACCOUNT")
 	}
-	q, err := sqlqueue.Open(ctx, db, sqlqueue.Options{VisibilityTimeout: 2 * time.Second, PollInterval: 5 * time.Millisecond, MaxBodySize: bot.DefaultMaxEventBody})
+	// A delivery comes back when its handling outlasts the visibility
+	// timeout; a redelivered command message then waits for its claim's
+	// lease. Keep the timeout well above any handling time on a loaded
+	// machine.
+	q, err := sqlqueue.Open(ctx, db, sqlqueue.Options{VisibilityTimeout: 5 * time.Second, PollInterval: 5 * time.Millisecond, MaxBodySize: bot.DefaultMaxEventBody})
 	must(t, err)
 	t.Cleanup(func() { q.Close() })
 	e.queue = q
