@@ -231,6 +231,7 @@ func TestPageReportsBadLinksAndInput(t *testing.T) {
 	p.SetValue(sel("team-picker"), "T2")
 	p.WaitVisible(`body[data-team="T2"][data-as="ULAB"][data-channel="C9"]`)
 	p.WaitText(sel("team-name"), "Acme Labs")
+	p.WaitGone(`[data-testid="error"]:not([hidden])`) // moving on clears the old error
 	p.Screenshot("switched-workspace")
 }
 

@@ -40,6 +40,7 @@
   function go(change, push = true) {
     Object.assign(view, change);
     pickerFor = "";
+    clearError();
     const url = "?" + query(view);
     if (push) history.pushState(null, "", url);
     else history.replaceState(null, "", url);
