@@ -1,5 +1,6 @@
 // The sandbox page: draws the state served by ui/state, acts through
-// ui/message and ui/reaction, and reloads on each event of ui/events.
+// ui/message, ui/reaction and ui/click, and reloads on each event of
+// ui/events.
 "use strict";
 (() => {
   const byTest = (id) => document.querySelector(`[data-testid="${id}"]`);
@@ -37,13 +38,12 @@
     return p.toString();
   }
 
-  function go(change, push = true) {
+  // go moves to another view and records it in the browser's history.
+  function go(change) {
     Object.assign(view, change);
     pickerFor = "";
     clearError();
-    const url = "?" + query(view);
-    if (push) history.pushState(null, "", url);
-    else history.replaceState(null, "", url);
+    history.pushState(null, "", "?" + query(view));
     load();
   }
 
