@@ -324,6 +324,12 @@ func TestEventsAnnounceChanges(t *testing.T) {
 	if err := lines.Err(); err != nil {
 		t.Fatalf("stream did not end cleanly on Close: %v", err)
 	}
+	res, err = http.Get(c.srv.URL + "/ui/events")
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("event stream after Close: %d, want 503", res.StatusCode)
+	}
 }
 
 func errString(err error) string {

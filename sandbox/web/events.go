@@ -10,6 +10,14 @@ import (
 // stream opens and one after every change of the sandbox's state. The page
 // reloads its state on each; it needs no more than the signal.
 func (h *Handler) serveEvents(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-h.done:
+		// A browser's EventSource gives up on an error status instead of
+		// reconnecting every second to a stream that ends at once.
+		writeError(w, &requestError{status: http.StatusServiceUnavailable, msg: "the sandbox page is shutting down"})
+		return
+	default:
+	}
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		writeError(w, &requestError{status: http.StatusInternalServerError, msg: "streaming is not supported by this server"})
