@@ -86,9 +86,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
-// Close ends every open event stream, so that an http.Server can shut
-// down without waiting for the browsers to leave. The page keeps
-// answering other requests.
+// Close ends every open event stream and refuses new ones, so that an
+// http.Server can shut down without waiting for the browsers to leave.
+// The page keeps answering other requests.
 func (h *Handler) Close() {
 	h.closeOnce.Do(func() { close(h.done) })
 }
