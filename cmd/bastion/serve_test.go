@@ -231,6 +231,13 @@ func TestServeRunsTheSlackBot(t *testing.T) {
 	if got := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "whoami")); !strings.Contains(got, "`BACKOFFICE_OPERATOR` on <#C2>") {
 		t.Errorf("whoami of an operator: %q", got)
 	}
+	// Button clicks for approvals have their endpoint, signed like events.
+	resp, err := http.Post("http://"+addr+"/slack/interactions", "application/x-www-form-urlencoded", strings.NewReader("payload={}"))
+	serveMust(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned POST /slack/interactions: %s, want 401", resp.Status)
+	}
 	// The permission service still answers on the same port.
 	res, err := client.NewRemote("http://"+addr, "k").Check(ctx, authz.EligibilityRequest{TeamID: "T1", UserID: "UOPS", EntityID: "C2", Permissions: []string{"SET_PLAN"}})
 	if err != nil || !res.Allowed() {
