@@ -184,18 +184,25 @@ func admit(ctx context.Context, gate InstallationGate, env envelope, log *slog.L
 		log.Info("applied installation event", "type", env.Event.Type, "team", env.TeamID, "event_id", env.EventID)
 		return false, nil
 	}
-	active, err := gate.IsActive(ctx, env.TeamID)
-	if err == nil && !active && env.EnterpriseID != "" && env.EnterpriseID != env.TeamID {
-		active, err = gate.IsActive(ctx, env.EnterpriseID) // an org-wide install
-	}
-	switch {
-	case err != nil:
-		log.Warn("could not check the installation; queueing the event", "team", env.TeamID, "event_id", env.EventID, "err", err)
-		return true, nil
-	case !active:
+	if !installationActive(ctx, gate, env.TeamID, env.EnterpriseID, log) {
 		log.Info("dropped event of an inactive installation", "team", env.TeamID, "enterprise", env.EnterpriseID,
 			"type", env.Event.Type, "event_id", env.EventID)
 		return false, nil
 	}
 	return true, nil
+}
+
+// installationActive reports whether the team, or the enterprise of an
+// org-wide install, has an active installation. When the gate cannot tell
+// it answers true, with a log line.
+func installationActive(ctx context.Context, gate InstallationGate, teamID, enterpriseID string, log *slog.Logger) bool {
+	active, err := gate.IsActive(ctx, teamID)
+	if err == nil && !active && enterpriseID != "" && enterpriseID != teamID {
+		active, err = gate.IsActive(ctx, enterpriseID)
+	}
+	if err != nil {
+		log.Warn("could not check the installation; keeping the request", "team", teamID, "err", err)
+		return true
+	}
+	return active
 }

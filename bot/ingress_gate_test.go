@@ -206,3 +206,27 @@ func TestSocketIngestGatesAndAppliesLifecycleEvents(t *testing.T) {
 		t.Fatalf("acked %v: failed envelopes must stay unacknowledged so Slack resends them", got)
 	}
 }
+
+func TestSocketIngestQueuesButtonClicksOfActiveInstallations(t *testing.T) {
+	ctx := context.Background()
+	svc := installations(t)
+	must(t, svc.MarkInactive(ctx, "T2"))
+	q, ack := &recordingQueue{}, &acks{}
+	in := bot.NewSocketIngest(ack, q, nil)
+	in.Installations = svc
+	click := func(envelope, team string) socketmode.Event {
+		payload := `{"type":"block_actions","team":{"id":"` + team + `"},"user":{"id":"U1"},"container":{"message_ts":"1.0","channel_id":"C1"},` +
+			`"actions":[{"action_id":"approve","value":"7","action_ts":"2.0"}]}`
+		return socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{Type: "interactive", EnvelopeID: envelope, Payload: json.RawMessage(payload)}}
+	}
+	must(t, in.Handle(ctx, click("env1", "T1")))
+	must(t, in.Handle(ctx, click("env2", "T2")))
+	must(t, in.Handle(ctx, socketmode.Event{Type: socketmode.EventTypeInteractive, Request: &socketmode.Request{Type: "interactive", EnvelopeID: "env3",
+		Payload: json.RawMessage(`{"type":"view_submission","team":{"id":"T1"}}`)}}))
+	if got, want := q.queued(), []string{bot.InteractionQueueID("T1", "U1", "approve", "2.0")}; !slices.Equal(got, want) {
+		t.Fatalf("queued %v, want %v (a click of an inactive installation and other interactions are dropped)", got, want)
+	}
+	if got := ack.acked(); !slices.Equal(got, []string{"env1", "env2", "env3"}) {
+		t.Fatalf("acked %v", got)
+	}
+}

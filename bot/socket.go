@@ -97,8 +97,8 @@ func (s *SocketIngest) Handle(ctx context.Context, ev socketmode.Event) error {
 }
 
 // handleInteraction stores a button click (block_actions) in the queue as
-// InteractionsHandler does for the HTTP request URL; other interactions
-// are acknowledged and dropped.
+// InteractionsHandler does for the HTTP request URL, dropping clicks of
+// inactive installations; other interactions are acknowledged and dropped.
 func (s *SocketIngest) handleInteraction(ctx context.Context, req *socketmode.Request) error {
 	if req == nil {
 		return fmt.Errorf("interactive envelope without request")
@@ -112,6 +112,17 @@ func (s *SocketIngest) handleInteraction(ctx context.Context, req *socketmode.Re
 	if head.Team.ID == "" || head.User.ID == "" || len(head.Actions) == 0 || head.Actions[0].ActionTS == "" {
 		s.ack(*req)
 		return fmt.Errorf("interactive envelope %s: block_actions without team, user or action", req.EnvelopeID)
+	}
+	if s.Installations != nil {
+		enterprise := ""
+		if head.Enterprise != nil {
+			enterprise = head.Enterprise.ID
+		}
+		if !installationActive(ctx, s.Installations, head.Team.ID, enterprise, s.Logger) {
+			s.Logger.Info("dropped button click of an inactive installation", "team", head.Team.ID, "envelope", req.EnvelopeID)
+			s.ack(*req)
+			return nil
+		}
 	}
 	act := head.Actions[0]
 	id := InteractionQueueID(head.Team.ID, head.User.ID, act.ActionID, act.ActionTS)

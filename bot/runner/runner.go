@@ -168,7 +168,7 @@ func (r *Runner) setUpHandler() error {
 		mux.Handle("/slack/interactions", r.opts.Interactions)
 	case r.opts.Actions != nil && r.opts.AppToken == "":
 		interactions, err := bot.NewInteractionsHandler(bot.InteractionsHandlerOptions{SigningSecret: r.opts.SigningSecret,
-			Queue: r.queue, MaxBody: maxEventBody(r.opts), Logger: r.log})
+			Queue: r.queue, MaxBody: maxEventBody(r.opts), Installations: r.opts.Installations, Logger: r.log})
 		if err != nil {
 			return fmt.Errorf("runner: %w", err)
 		}
