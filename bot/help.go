@@ -73,8 +73,8 @@ func (r *Router) helpAll(ctx context.Context, req *Request) error {
 		fmt.Fprintf(&b, "\n*%s*", g)
 		for _, c := range groups[g] {
 			fmt.Fprintf(&b, "\n%s `%s`: %s", r.mayRun(ctx, req.Message, &c.cmd), c.cmd.Usage(), c.cmd.Description)
-			if c.cmd.Approvals > 0 {
-				fmt.Fprintf(&b, " (needs %d approval(s))", c.cmd.Approvals)
+			if n := r.ApprovalsNeeded(&c.cmd); n > 0 {
+				fmt.Fprintf(&b, " (needs %d approval(s))", n)
 			}
 		}
 	}
@@ -97,8 +97,8 @@ func (r *Router) helpOne(ctx context.Context, req *Request) error {
 		if c.cmd.Permission != "" {
 			fmt.Fprintf(&b, "\nNeeds permission %s: %s", c.cmd.Permission, describeMark(r.mayRun(ctx, req.Message, &c.cmd)))
 		}
-		if c.cmd.Approvals > 0 {
-			fmt.Fprintf(&b, "\nNeeds %d approval(s) from other people.", c.cmd.Approvals)
+		if n := r.ApprovalsNeeded(&c.cmd); n > 0 {
+			fmt.Fprintf(&b, "\nNeeds your approval and %d from other people.", n)
 		}
 		if len(c.cmd.Channels) > 0 {
 			fmt.Fprintf(&b, "\nAvailable in %s.", channelList(c.cmd.Channels))

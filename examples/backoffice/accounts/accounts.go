@@ -117,6 +117,26 @@ func (a *DB) DisableUser(ctx context.Context, email string) error {
 	return one(res, err, "user "+email)
 }
 
+// User is a customer's user as the back office sees it.
+type User struct {
+	Email     string
+	Subdomain string
+	Disabled  bool
+}
+
+// User loads one user by email; errors wrap ErrNotFound when absent.
+func (a *DB) User(ctx context.Context, email string) (User, error) {
+	u := User{Email: email}
+	err := a.db.QueryRowContext(ctx, "SELECT subdomain, disabled FROM example_users WHERE email = ?", email).Scan(&u.Subdomain, &u.Disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("user %s: %w", email, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("load user %s: %w", email, err)
+	}
+	return u, nil
+}
+
 func one(res sql.Result, err error, what string) error {
 	if err != nil {
 		return fmt.Errorf("update %s: %w", what, err)

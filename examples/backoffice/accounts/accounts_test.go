@@ -29,7 +29,9 @@ func TestCommandsReachTheAccountsDatabase(t *testing.T) {
 		allowAll := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
 			return bot.Decision{Allowed: true}, nil
 		})
-		r := bot.NewRouter(bot.RouterOptions{Authorizer: allowAll})
+		// Handlers only: no command waits for approvals here (the approval
+		// flow is tested in package bot).
+		r := bot.NewRouter(bot.RouterOptions{Authorizer: allowAll, Risk: &bot.RiskPolicy{}})
 		if err := r.Register(Commands(a)...); err != nil {
 			t.Fatal(err)
 		}
@@ -57,4 +59,47 @@ func TestCommandsReachTheAccountsDatabase(t *testing.T) {
 			t.Fatalf("range: %q", got)
 		}
 	})
+}
+
+// Changing a plan or disabling a user is rated Sensitive, and the dry run
+// describes the change from the database without making it.
+func TestRiskyCommandsDescribeTheirEffect(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	a, err := Open(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := bot.NewRouter(bot.RouterOptions{})
+	if err := r.Register(Commands(a)...); err != nil {
+		t.Fatal(err)
+	}
+	dry := map[string]string{
+		"disable user ann@acme.test": "Would stop ann@acme.test (account acme) from signing in.",
+		"set plan of globex to Pro":  "Would move globex from free to pro and end any trial.",
+		"disable user nobody@x.test": "not found",
+		"set plan of nosuch to pro":  "not found",
+	}
+	for text, want := range dry {
+		req, err := r.Resolve(bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: text}, &out{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := r.ApprovalsNeeded(req.Command); n != 1 {
+			t.Errorf("%q needs %d approvals, want 1 (Sensitive)", text, n)
+		}
+		got, err := req.Command.DryRun(ctx, req)
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, want) {
+			t.Errorf("dry run of %q = %q, want %q", text, got, want)
+		}
+	}
+	if u, err := a.User(ctx, "ann@acme.test"); err != nil || u.Disabled {
+		t.Fatalf("a dry run changed the user: %+v, %v", u, err)
+	}
 }

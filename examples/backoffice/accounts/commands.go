@@ -52,6 +52,14 @@ func Commands(a *DB) []bot.Command {
 			Description: "Change an account's plan (" + strings.Join(Plans, ", ") + ").",
 			Group:       "Accounts",
 			Permission:  "SET_PLAN",
+			Risk:        bot.Sensitive,
+			DryRun: func(ctx context.Context, req *bot.Request) (string, error) {
+				acc, err := a.Account(ctx, req.Args.String("subdomain"))
+				if err != nil {
+					return "", err
+				}
+				return fmt.Sprintf("Would move %s from %s to %s and end any trial.", acc.Subdomain, acc.Plan, strings.ToLower(req.Args.String("plan"))), nil
+			},
 			Handler: func(ctx context.Context, req *bot.Request) error {
 				plan := strings.ToLower(req.Args.String("plan"))
 				if !slices.Contains(Plans, plan) {
@@ -68,6 +76,17 @@ func Commands(a *DB) []bot.Command {
 			Description: "Stop a user from signing in.",
 			Group:       "Users",
 			Permission:  "DISABLE_USER",
+			Risk:        bot.Sensitive,
+			DryRun: func(ctx context.Context, req *bot.Request) (string, error) {
+				u, err := a.User(ctx, slackEmail(req.Args.String("email")))
+				if err != nil {
+					return "", err
+				}
+				if u.Disabled {
+					return fmt.Sprintf("%s (account %s) is already disabled: running it changes nothing.", u.Email, u.Subdomain), nil
+				}
+				return fmt.Sprintf("Would stop %s (account %s) from signing in.", u.Email, u.Subdomain), nil
+			},
 			Handler: func(ctx context.Context, req *bot.Request) error {
 				email := slackEmail(req.Args.String("email"))
 				if err := a.DisableUser(ctx, email); err != nil {
