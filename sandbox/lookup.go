@@ -34,6 +34,7 @@ func (s *Server) conversationsInfo(c *call) (map[string]any, *apiError) {
 		"is_mpim":         false,
 		"is_private":      ch.info.Type != PublicChannel,
 		"is_member":       true,
+		"is_archived":     ch.info.Archived,
 		"context_team_id": ch.teamID,
 	}
 	if ch.info.Type == DirectMessage {

@@ -39,8 +39,12 @@ func (s *Server) resolveChannelLocked(teamID, id string) (*channelState, *apiErr
 }
 
 // threadRootLocked maps a thread_ts to its parent's ts: replying to a reply
-// threads under the parent, as Slack does.
+// threads under the parent, as Slack does. Every way of posting calls it
+// first, so it also refuses new messages in an archived channel.
 func (s *Server) threadRootLocked(c *channelState, threadTS string) (string, *apiError) {
+	if c.info.Archived {
+		return "", fail("is_archived")
+	}
 	if threadTS == "" {
 		return "", nil
 	}

@@ -33,6 +33,9 @@ type Channel struct {
 	Type ChannelType
 	// User is the other party of a direct message.
 	User string
+	// Archived is set by conversations.archive; an archived channel takes
+	// no new messages. AddChannel with Archived set adds it archived.
+	Archived bool
 }
 
 // User is a member of a team, with Slack's account type flags.

@@ -56,6 +56,8 @@ func methodTable() map[string]methodSpec {
 
 		"openid.connect.token":    {noToken: true, handle: (*Server).openIDConnectToken},
 		"openid.connect.userInfo": {accepted: "openid", handle: (*Server).openIDConnectUserInfo},
+
+		"conversations.archive": {accepted: "channels:manage,groups:write", handle: (*Server).conversationsArchive},
 	}
 }
 
