@@ -18,6 +18,7 @@ const (
 	FeatureBotMentions         Feature = "bot_mentions"
 	FeatureChannelMessages     Feature = "channel_messages"
 	FeatureUserLookup          Feature = "user_lookup"
+	FeatureChannelManagement   Feature = "channel_management"
 )
 
 // ErrUnknownFeature is returned for a feature not in the table.
@@ -38,6 +39,7 @@ func featureTable() []featureScopes {
 		{FeatureBotMentions, []Scope{ScopeAppMentionsRead, ScopeChatWrite}},
 		{FeatureChannelMessages, []Scope{ScopeChannelsHistory, ScopeGroupsHistory}},
 		{FeatureUserLookup, []Scope{ScopeUsersRead}},
+		{FeatureChannelManagement, []Scope{ScopeChannelsManage, ScopeGroupsWrite}},
 	}
 }
 

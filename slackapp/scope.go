@@ -27,10 +27,12 @@ const (
 	ScopeUsersReadEmail     Scope = 16
 	ScopeTeamRead           Scope = 17
 	ScopeChatWriteCustomize Scope = 18
+	ScopeChannelsManage     Scope = 19
+	ScopeGroupsWrite        Scope = 20
 )
 
 // scopeCount is the number of known scopes; raise it when appending.
-const scopeCount = 19
+const scopeCount = 21
 
 // KnownScopes returns every known scope in enum order.
 func KnownScopes() []Scope {
@@ -82,6 +84,10 @@ func (s Scope) String() string {
 		return "team:read"
 	case ScopeChatWriteCustomize:
 		return "chat:write.customize"
+	case ScopeChannelsManage:
+		return "channels:manage"
+	case ScopeGroupsWrite:
+		return "groups:write"
 	}
 	return fmt.Sprintf("scope(%d)", uint8(s))
 }

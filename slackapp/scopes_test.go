@@ -13,6 +13,7 @@ func TestScopeNumbersArePinned(t *testing.T) {
 		"commands", "chat:write", "chat:write.public", "reactions:read", "reactions:write", "im:history", "im:write",
 		"app_mentions:read", "channels:history", "groups:history", "users:read", "channels:read", "groups:read",
 		"im:read", "mpim:read", "mpim:history", "users:read.email", "team:read", "chat:write.customize",
+		"channels:manage", "groups:write",
 	}
 	known := KnownScopes()
 	if len(known) < len(pinned) {
@@ -109,6 +110,8 @@ func TestFeaturesTable(t *testing.T) {
 		{FeatureChannelMessages, "channels:history", []string{"groups:history"}},
 		{FeatureUserLookup, "users:read", nil},
 		{FeatureUserLookup, "users:read.email", []string{"users:read"}},
+		{FeatureChannelManagement, "channels:manage,groups:write", nil},
+		{FeatureChannelManagement, "channels:read,groups:read", []string{"channels:manage", "groups:write"}},
 	}
 	covered := map[Feature]bool{}
 	for _, c := range cases {

@@ -254,6 +254,7 @@ func TestFeatureAvailableFromStoreForEveryFeature(t *testing.T) {
 		slackapp.FeatureBotMentions:         nil,
 		slackapp.FeatureChannelMessages:     {"groups:history"},
 		slackapp.FeatureUserLookup:          nil,
+		slackapp.FeatureChannelManagement:   {"channels:manage", "groups:write"},
 	}
 	for _, feature := range slackapp.Features() {
 		missing, err := f.svc.MissingScopes(ctx, "T9", feature)
