@@ -85,7 +85,7 @@ func (h *Handler) post(req messageRequest) (string, *requestError) {
 	if req.ThreadTS != "" && !slices.ContainsFunc(h.sb.Messages(v.channel.ID), func(m sandbox.Message) bool { return m.TS == req.ThreadTS }) {
 		return "", notFound("no message %s in %s to reply to", req.ThreadTS, v.channel.ID)
 	}
-	text = encodeMentions(text, h.opts.BotName, h.sb.BotUserID(), h.sb.Users(v.team.ID))
+	text = encodeMentions(text, h.opts.BotName, h.sb.BotUserID(), h.sb.Users(v.team.ID), h.sb.Channels(v.team.ID))
 	ts, err := h.sb.ReplyAsUser(v.team.ID, v.channel.ID, req.ThreadTS, v.user.ID, text)
 	if err != nil {
 		return "", badRequest("%v", err)

@@ -12,9 +12,9 @@
 // references, links, common emoji) or from their Block Kit section,
 // header, context, divider and actions blocks; a click on a button is
 // delivered to the app by (*sandbox.Server).Click as the acting person.
-// Typed "@name" mentions of the bot or of a member become Slack's
-// <@U123> markup, as Slack's client does for a name picked from its
-// autocomplete. Changes appear without a reload:
+// Typed "@name" mentions of the bot or of a member and "#channel"
+// references become Slack's <@U123> and <#C123|name> markup, as Slack's
+// client does for a name picked from its autocomplete. Changes appear without a reload:
 // the page listens to server-sent events sent at every change of the
 // sandbox.
 //

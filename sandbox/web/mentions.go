@@ -7,27 +7,42 @@ import (
 	"github.com/bastionhq/bastion/sandbox"
 )
 
-// atName finds "@name" where Slack's composer would offer a mention: at
-// the start or after a space or opening punctuation.
-var atName = regexp.MustCompile(`(^|[\s(\[])@([A-Za-z0-9][A-Za-z0-9._-]*)`)
+// reference finds "@name" and "#channel" where Slack's composer would
+// offer to complete them: at the start or after a space or opening
+// punctuation.
+var reference = regexp.MustCompile(`(^|[\s(\[])([@#])([A-Za-z0-9][A-Za-z0-9._-]*)`)
 
 // encodeMentions turns "@name" of the bot or of a member of the team into
-// Slack's mention markup <@U123>, as Slack's own client does when a person
-// picks a name from its autocomplete. Unknown names stay as typed.
-func encodeMentions(text, botName, botUserID string, users []sandbox.User) string {
-	ids := map[string]string{strings.ToLower(botName): botUserID}
+// Slack's mention markup <@U123>, and "#name" of a channel into <#C123|name>,
+// as Slack's own client does when a person picks a name from its
+// autocomplete. Unknown names stay as typed.
+func encodeMentions(text, botName, botUserID string, users []sandbox.User, channels []sandbox.Channel) string {
+	people := map[string]string{strings.ToLower(botName): botUserID}
 	for _, u := range users {
 		if u.Name != "" {
-			ids[strings.ToLower(u.Name)] = u.ID
+			people[strings.ToLower(u.Name)] = u.ID
 		}
 	}
-	return atName.ReplaceAllStringFunc(text, func(m string) string {
-		sub := atName.FindStringSubmatch(m)
-		name := strings.TrimRight(strings.ToLower(sub[2]), ".")
-		id, ok := ids[name]
-		if !ok {
+	rooms := map[string]sandbox.Channel{}
+	for _, c := range channels {
+		if c.Name != "" {
+			rooms[strings.ToLower(c.Name)] = c
+		}
+	}
+	return reference.ReplaceAllStringFunc(text, func(m string) string {
+		sub := reference.FindStringSubmatch(m)
+		lead, sigil, word := sub[1], sub[2], sub[3]
+		name := strings.TrimRight(word, ".")
+		rest := word[len(name):]
+		if sigil == "@" {
+			if id, ok := people[strings.ToLower(name)]; ok {
+				return lead + "<@" + id + ">" + rest
+			}
 			return m
 		}
-		return sub[1] + "<@" + id + ">" + sub[2][len(name):]
+		if c, ok := rooms[strings.ToLower(name)]; ok {
+			return lead + "<#" + c.ID + "|" + c.Name + ">" + rest
+		}
+		return m
 	})
 }
