@@ -59,7 +59,7 @@ func newFixture(t *testing.T, scopes ...string) *fixture {
 		return bot.Decision{Allowed: true}, nil
 	})
 	f.router = bot.NewRouter(bot.RouterOptions{Authorizer: allow, Risk: &bot.RiskPolicy{}})
-	must(t, f.router.Register(channels.Commands(slack.New(token, slack.OptionAPIURL(sb.APIURL())))...))
+	must(t, f.router.Register(channels.Commands(slack.New(token, slack.OptionAPIURL(sb.APIURL())), allow)...))
 	return f
 }
 
@@ -86,7 +86,9 @@ func TestArchiveThroughSlack(t *testing.T) {
 	if a := f.archived(); !a["C2"] || a["C1"] || a["G1"] {
 		t.Fatalf("archived = %v", a)
 	}
-	if len(f.checked) != 1 || f.checked[0] != "ARCHIVE_CHANNEL@C1" {
+	// Checked where the command is typed (the router) and on the channel
+	// it archives (the handler).
+	if len(f.checked) != 2 || f.checked[0] != "ARCHIVE_CHANNEL@C1" || f.checked[1] != "ARCHIVE_CHANNEL@C2" {
 		t.Fatalf("permission checks = %v", f.checked)
 	}
 	if got := f.run("C1", "archive <#C2|old-project>"); got != "<#C2> is already archived; nothing changed." {
@@ -149,7 +151,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 // The command is rated Sensitive, so the default risk policy asks for an
 // approval, and its permission is one the built-in roles file declares.
 func TestCommandIsGuarded(t *testing.T) {
-	cmds := channels.Commands(nil)
+	cmds := channels.Commands(nil, nil)
 	if len(cmds) != 1 {
 		t.Fatalf("%d commands", len(cmds))
 	}
@@ -176,7 +178,10 @@ func TestTransportErrorsAreWrapped(t *testing.T) {
 		}),
 		Risk: &bot.RiskPolicy{},
 	})
-	must(t, r.Register(channels.Commands(archiverFunc(func(context.Context, string) error { return boom }))...))
+	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
+		return bot.Decision{Allowed: true}, nil
+	})
+	must(t, r.Register(channels.Commands(archiverFunc(func(context.Context, string) error { return boom }), allow)...))
 	req, err := r.Resolve(bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "archive <#C2>", TS: "1.1"}, &out{})
 	must(t, err)
 	err = req.Command.Handler(context.Background(), req)
@@ -189,4 +194,36 @@ type archiverFunc func(ctx context.Context, channelID string) error
 
 func (f archiverFunc) ArchiveConversationContext(ctx context.Context, channelID string) error {
 	return f(ctx, channelID)
+}
+
+// A Channels Admin of the channel where the command is typed may not
+// archive another channel from there: the handler asks about the target.
+func TestArchiveNeedsThePermissionOnTheTarget(t *testing.T) {
+	archived := 0
+	api := archiverFunc(func(context.Context, string) error { archived++; return nil })
+	onlyC1 := bot.AuthorizerFunc(func(_ context.Context, _, _, channelID, _ string) (bot.Decision, error) {
+		if channelID == "C1" {
+			return bot.Decision{Allowed: true}, nil
+		}
+		return bot.Decision{Reason: "no role grants ARCHIVE_CHANNEL on " + channelID}, nil
+	})
+	r := bot.NewRouter(bot.RouterOptions{Authorizer: onlyC1, Risk: &bot.RiskPolicy{}})
+	must(t, r.Register(channels.Commands(api, onlyC1)...))
+	o := &out{}
+	r.Handle(context.Background(), bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "archive <#C2>", TS: "1.1"}, o)
+	if got := strings.Join(o.text, "\n"); !strings.Contains(got, "you need ARCHIVE_CHANNEL on <#C2> itself") || archived != 0 {
+		t.Fatalf("reply %q, %d archives", got, archived)
+	}
+	req, err := r.Resolve(bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "archive <#C2>"}, &out{})
+	must(t, err)
+	if _, err := req.Command.DryRun(context.Background(), req); err == nil || !strings.Contains(err.Error(), "ARCHIVE_CHANNEL on <#C2>") {
+		t.Fatalf("dry run error = %v", err)
+	}
+	// Without a permission service, nothing is archived.
+	nobody := bot.NewRouter(bot.RouterOptions{Authorizer: onlyC1, Risk: &bot.RiskPolicy{}})
+	must(t, nobody.Register(channels.Commands(api, nil)...))
+	nobody.Handle(context.Background(), bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "archive <#C1>", TS: "1.2"}, &out{})
+	if archived != 0 {
+		t.Fatalf("archived without a permission service")
+	}
 }
