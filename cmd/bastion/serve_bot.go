@@ -9,12 +9,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/slack-go/slack"
+
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/bot/botauthz"
 	"github.com/bastionhq/bastion/bot/builtin"
 	"github.com/bastionhq/bastion/bot/runner"
 	"github.com/bastionhq/bastion/examples/backoffice/accounts"
+	"github.com/bastionhq/bastion/examples/backoffice/channels"
 	"github.com/bastionhq/bastion/slackapp"
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/installsql"
@@ -123,7 +126,7 @@ func (c botConfig) validate() error {
 }
 
 // botRuntime assembles the bot on db: the built-in permission commands,
-// the example back-office commands and the approval flow, authorized by
+// the example back-office commands (accounts and channels) and the approval flow, authorized by
 // engine, with the install flow when configured. The caller serves its
 // Handler under /slack/, runs it and closes it; `bastion dev` calls it with
 // the sandbox's APIURL and its own Slack service.
@@ -144,7 +147,8 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 	if err := accts.Seed(ctx); err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
-	router := bot.NewRouter(bot.RouterOptions{Authorizer: botauthz.New(engine)})
+	auth := botauthz.New(engine)
+	router := bot.NewRouter(bot.RouterOptions{Authorizer: auth})
 	if err := router.Register(builtin.Commands(engine, router.Commands)...); err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -173,7 +177,7 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 		DB: db, NATSURL: cfg.NATSURL, Claims: parts.store, Audit: parts.store,
 		BotToken: cfg.BotToken, APIURL: cfg.APIURL, BotUserID: parts.botUserID, Chat: parts.chat,
 		SigningSecret: cfg.SigningSecret, AppToken: cfg.AppToken,
-		Router: router, Commands: accounts.Commands(accts),
+		Router: router, Commands: append(accounts.Commands(accts), channels.Commands(slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL)), auth)...),
 		Reactions: parts.approvals, Actions: parts.approvals, Background: []func(context.Context) error{parts.approvals.Run},
 		Handlers: handlers, Installations: gate,
 		Workers: cfg.Workers, Logger: cfg.Logger,
