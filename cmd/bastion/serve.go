@@ -30,6 +30,8 @@ type serveOptions struct {
 	follow         time.Duration
 	// bot configures the Slack bot; it runs when bot.enabled().
 	bot botConfig
+	// console configures the admin console; served when console.enabled().
+	console consoleConfig
 	// extraRoutes are more handlers on the same port, by ServeMux pattern
 	// (the admin console mounts "/console/" here).
 	extraRoutes map[string]http.Handler
@@ -62,7 +64,13 @@ POST /slack/events. SLACK_APP_TOKEN (xapp-…) uses Socket Mode instead,
 SLACK_API_URL points the bot at another Web API (the local sandbox), and
 BASTION_NATS_URL puts its queue on NATS JetStream. SLACK_CLIENT_ID,
 SLACK_CLIENT_SECRET, SLACK_REDIRECT_URL and BASTION_ENCRYPTION_KEY add the
-install flow at GET /slack/install and /slack/oauth/callback.`,
+install flow at GET /slack/install and /slack/oauth/callback.
+
+BASTION_CONSOLE_URL (e.g. https://bastion.example.com/console) serves the
+admin console at that path, signed in with Slack (OpenID Connect) through
+SLACK_CLIENT_ID and SLACK_CLIENT_SECRET; BASTION_SESSION_KEY (hex) keeps
+sessions valid across restarts and replicas, SLACK_TEAM_ID picks the
+workspace to sign in to.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if env := server.ParseAPIKeys(os.Getenv("BASTION_API_KEYS")); len(env) > 0 {
@@ -71,6 +79,7 @@ install flow at GET /slack/install and /slack/oauth/callback.`,
 			workers := o.bot.Workers
 			o.bot = botConfigFromEnv(os.Getenv)
 			o.bot.Workers = workers
+			o.console = consoleConfigFromEnv(os.Getenv)
 			return a.serve(cmd.Context(), o)
 		},
 	}
@@ -93,6 +102,9 @@ func (a *app) serve(ctx context.Context, o *serveOptions) error {
 	if err := o.bot.validate(); err != nil {
 		return exitError{code: 2, msg: "slack bot: " + err.Error()}
 	}
+	if err := o.console.validate(); err != nil {
+		return exitError{code: 2, msg: "admin console: " + err.Error()}
+	}
 	if o.insecureNoAuth && len(o.apiKeys) == 0 {
 		log.Warn("SERVING WITHOUT AUTHENTICATION (--insecure-no-auth): anyone who can reach " + o.addr + " can read and change every permission")
 	}
@@ -109,6 +121,13 @@ func (a *app) serve(ctx context.Context, o *serveOptions) error {
 	}
 	routes := map[string]http.Handler{}
 	for pattern, h := range o.extraRoutes {
+		routes[pattern] = h
+	}
+	if o.console.enabled() {
+		h, pattern, err := consoleHandler(ctx, db, engine, o.console, log)
+		if err != nil {
+			return err
+		}
 		routes[pattern] = h
 	}
 	var rt *runner.Runner
