@@ -89,6 +89,10 @@ func (a *app) dev(ctx context.Context, o *devOptions) error {
 	if err := demo.Load(ctx, engine); err != nil {
 		return fmt.Errorf("dev: load demo data: %w", err)
 	}
+	followCtx, stopFollow := context.WithCancel(context.Background())
+	followed := make(chan struct{})
+	go func() { defer close(followed); engine.Follow(followCtx, authz.DefaultFollowInterval) }()
+	defer func() { stopFollow(); <-followed }()
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -97,39 +101,47 @@ func (a *app) dev(ctx context.Context, o *devOptions) error {
 	base := "http://" + ln.Addr().String()
 
 	secret, clientSecret := randomToken(16), randomToken(16)
-	sb := sandbox.New(sandbox.Options{SigningSecret: secret, ClientID: "dev-client", ClientSecret: clientSecret,
-		EventsURL: base + "/slack/events", Logger: log})
+	sb := sandbox.New(sandbox.Options{SigningSecret: secret, ClientID: devClientID, ClientSecret: clientSecret,
+		EventsURL: base + "/slack/events", InteractionsURL: base + "/slack/interactions", Logger: log})
 	if err := populateSandbox(sb); err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
 	sb.Start()
 	defer sb.Close()
 
-	slackSvc, err := devSlackService(ctx, db, o.dir, sb.APIURL(), log)
+	parts, err := a.newDevParts(ctx, db, engine, sb, base, clientSecret, o.dir, log)
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
-	oauth, err := slackapp.NewOAuthHandler(slackapp.OAuthConfig{ClientID: "dev-client", ClientSecret: clientSecret,
-		RedirectURL: base + "/slack/oauth/callback", AuthorizeURL: sb.URL() + "/oauth/v2/authorize",
-		StateSecret: []byte(randomToken(16))}, slackSvc)
-	if err != nil {
-		return fmt.Errorf("dev: %w", err)
-	}
-
+	defer parts.page.Close()
 	apiKey := randomToken(16)
-	extra := map[string]http.Handler{"/slack/": oauth}
-	srv := server.New(engine, server.Options{APIKeys: []string{apiKey}, Registry: reg, Logger: log, Extra: extra})
+	srv := server.New(engine, server.Options{APIKeys: []string{apiKey}, Registry: reg, Logger: log, Extra: parts.routes})
 	hs := &http.Server{Handler: srv.Handler(), Protocols: server.Protocols(), ReadHeaderTimeout: 10 * time.Second}
+	hs.RegisterOnShutdown(parts.page.Close)
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	defer hs.Close()
 
-	if err := devInstall(ctx, base, sb, slackSvc); err != nil {
+	if err := devInstall(ctx, base, sb, parts.slack); err != nil {
 		return fmt.Errorf("dev: install the app into the sandbox: %w", err)
 	}
-	env := &devEnv{URL: base + "/", APIKey: apiKey, Engine: engine, Sandbox: sb, Slack: slackSvc}
-	fmt.Fprintf(a.stdout, "Bastion is running. Open %s\n", env.URL)
-	fmt.Fprintf(a.stdout, "  permission service: %s (API key %s)\n  database: %s\n  press Ctrl-C to stop\n", base, apiKey, a.dbURL)
+	rt, err := a.devBot(ctx, db, engine, sb, secret, parts.slack, log)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	defer rt.Close()
+	parts.bot.set(rt.Handler())
+	botCtx, stopBot := context.WithCancel(ctx)
+	botDone := make(chan error, 1)
+	go func() { botDone <- rt.Run(botCtx) }()
+	defer func() { stopBot(); <-botDone }()
+
+	env := &devEnv{URL: base + "/", APIKey: apiKey, Engine: engine, Sandbox: sb, Slack: parts.slack}
+	fmt.Fprintf(a.stdout, "Bastion is running. Open %s\n\n", env.URL)
+	fmt.Fprintf(a.stdout, "  Slack sandbox:      %s?team=%s&as=UMEMBER&channel=%s (pick who you are at the top)\n", env.URL, demo.TeamMain, demo.ChannelBackoffice)
+	fmt.Fprintf(a.stdout, "  admin console:      %sconsole/\n", env.URL)
+	fmt.Fprintf(a.stdout, "  permission service: %s (gRPC, gRPC-Web, Connect; API key %s)\n", base, apiKey)
+	fmt.Fprintf(a.stdout, "  database:           %s\n\nTry, in #backoffice: help, whoami, show account acme, disable user ann@acme.test. Ctrl-C stops.\n", a.dbURL)
 	if o.ready != nil {
 		o.ready <- env
 	}
@@ -137,6 +149,11 @@ func (a *app) dev(ctx context.Context, o *devOptions) error {
 	case err := <-served:
 		if !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("dev: serve: %w", err)
+		}
+	case err := <-botDone:
+		botDone <- err
+		if err != nil {
+			return fmt.Errorf("dev: bot: %w", err)
 		}
 	case <-ctx.Done():
 	}
