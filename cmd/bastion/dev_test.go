@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -80,6 +82,27 @@ func TestDevInstallsTheAppThroughOAuth(t *testing.T) {
 		ok, err = env.Slack.FeatureAvailable(ctx, team, slackapp.FeatureBotMentions)
 		if err != nil || !ok {
 			t.Errorf("bot mentions in %s: %v, %v; want available", team, ok, err)
+		}
+	}
+}
+
+// dev serves the sandbox page at / and the console, with its user picker,
+// at /console/.
+func TestDevServesThePageAndTheConsole(t *testing.T) {
+	env := startDev(t)
+	for path, want := range map[string]string{
+		"":                            "Bastion sandbox",
+		"console/signin":              "UROLES",
+		"ui/state?as=UMEMBER&team=T1": `"UMEMBER"`,
+	} {
+		resp, err := http.Get(env.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET /%s: %s, want %q in\n%.600s", path, resp.Status, want, body)
 		}
 	}
 }
