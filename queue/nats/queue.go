@@ -151,7 +151,7 @@ func setUp(ctx context.Context, conn *natsclient.Conn, opts Options) (*Queue, er
 // Enqueue publishes body under id and waits for the stream to store it. It
 // reports false when the server recognised id as a duplicate.
 func (q *Queue) Enqueue(ctx context.Context, id string, body []byte) (bool, error) {
-	if err := validate(id, body, q.opts.MaxBodySize); err != nil {
+	if err := queue.ValidateMessage(id, body, q.opts.MaxBodySize); err != nil {
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	ack, err := q.js.Publish(ctx, q.opts.Subject, body, jetstream.WithMsgID(encodeID(id)), jetstream.WithExpectStream(q.opts.Stream))

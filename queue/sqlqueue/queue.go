@@ -97,7 +97,7 @@ func Open(ctx context.Context, db *sqldb.DB, opts Options) (*Queue, error) {
 // Enqueue stores body under id, unless id was enqueued within the dedupe
 // window, in which case it stores nothing and reports false.
 func (q *Queue) Enqueue(ctx context.Context, id string, body []byte) (bool, error) {
-	if err := validate(id, body, q.opts.MaxBodySize); err != nil {
+	if err := queue.ValidateMessage(id, body, q.opts.MaxBodySize); err != nil {
 		return false, fmt.Errorf("enqueue: %w", err)
 	}
 	if body == nil {
