@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +45,7 @@ type serveOptions struct {
 
 func newServeCmd(a *app) *cobra.Command {
 	o := &serveOptions{}
+	var queueURL string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the permission service (gRPC, gRPC-Web and Connect on one port)",
@@ -79,6 +81,12 @@ workspace to sign in to.`,
 			workers := o.bot.Workers
 			o.bot = botConfigFromEnv(os.Getenv)
 			o.bot.Workers = workers
+			if queueURL != "" {
+				if !strings.HasPrefix(queueURL, "nats://") {
+					return exitError{code: 2, msg: fmt.Sprintf("--queue %q: want nats://host:port (the default queue is a table in the database)", queueURL)}
+				}
+				o.bot.NATSURL = queueURL
+			}
 			o.console = consoleConfigFromEnv(os.Getenv)
 			return a.serve(cmd.Context(), o)
 		},
@@ -87,6 +95,7 @@ workspace to sign in to.`,
 	cmd.Flags().StringArrayVar(&o.apiKeys, "api-key", nil, "accepted bearer API key (repeatable; also BASTION_API_KEYS, comma-separated)")
 	cmd.Flags().BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "serve without API keys: anyone who reaches the port may check and administer (development only)")
 	cmd.Flags().DurationVar(&o.follow, "follow-interval", authz.DefaultFollowInterval, "how often to read the change log for writes made by other replicas")
+	cmd.Flags().StringVar(&queueURL, "queue", "", "the bot's queue: nats://host:port for NATS JetStream (also BASTION_NATS_URL); default a table in the database")
 	cmd.Flags().IntVar(&o.bot.Workers, "bot-workers", runner.DefaultWorkers, "workers handling Slack messages when the bot runs")
 	return cmd
 }
