@@ -61,13 +61,18 @@ func (f ReactionScopesFunc) MissingReactionScopes(ctx context.Context, teamID st
 	return f(ctx, teamID)
 }
 
-// ApprovalsOptions configure Approvals. Store, Router and Chat are required.
+// ApprovalsOptions configure Approvals. Store, Router and Chat or Chats
+// are required.
 type ApprovalsOptions struct {
 	Store ApprovalStore
 	// Router matches an approved request's text to its command again when
 	// it runs; NewApprovals makes the Approvals its gate.
 	Router *Router
-	Chat   ApprovalChat
+	// Chat answers every workspace with one client (a single bot token).
+	Chat ApprovalChat
+	// Chats picks the client of each request's workspace; it takes
+	// precedence over Chat.
+	Chats ApprovalChatSource
 	// Authorizer decides who may approve, asked at the moment of each
 	// vote; the Router's when nil.
 	Authorizer Authorizer
@@ -115,8 +120,11 @@ var (
 // NewApprovals checks opts, returns the gate and installs it as
 // opts.Router's ApprovalGate.
 func NewApprovals(opts ApprovalsOptions) (*Approvals, error) {
-	if opts.Store == nil || opts.Router == nil || opts.Chat == nil {
-		return nil, errors.New("new approvals: Store, Router and Chat are required")
+	if opts.Store == nil || opts.Router == nil || opts.Chat == nil && opts.Chats == nil {
+		return nil, errors.New("new approvals: Store, Router and Chat (or Chats) are required")
+	}
+	if opts.Chats == nil {
+		opts.Chats = singleApprovalChat{chat: opts.Chat}
 	}
 	if opts.Authorizer == nil {
 		opts.Authorizer = opts.Router.auth
@@ -165,6 +173,10 @@ func (a *Approvals) Submit(ctx context.Context, req *Request) error {
 	if req.Direct {
 		return fmt.Errorf("`%s` needs %d approver(s), who cannot see a direct message: ask in a channel", req.Command.Usage(), needed)
 	}
+	chat, err := a.chat(ctx, req.TeamID)
+	if err != nil {
+		return err
+	}
 	dry, err := a.dryRun(ctx, req)
 	if err != nil {
 		return err
@@ -191,9 +203,9 @@ func (a *Approvals) Submit(ctx context.Context, req *Request) error {
 	text := requestText(ar, a.opts.ApproveEmoji, a.opts.RejectEmoji)
 	var postTS string
 	if mode == ByReaction {
-		postTS, err = a.opts.Chat.PostReply(ctx, ar.ChannelID, ar.ThreadTS, text)
+		postTS, err = chat.PostReply(ctx, ar.ChannelID, ar.ThreadTS, text)
 	} else {
-		postTS, err = a.opts.Chat.PostBlocks(ctx, ar.ChannelID, ar.ThreadTS, text, requestBlocks(ar, text))
+		postTS, err = chat.PostBlocks(ctx, ar.ChannelID, ar.ThreadTS, text, requestBlocks(ar, text))
 	}
 	if err != nil {
 		err = fmt.Errorf("post approval request %s: %w", ar.ID, err)
@@ -210,7 +222,7 @@ func (a *Approvals) Submit(ctx context.Context, req *Request) error {
 		return nil
 	}
 	for _, emoji := range []string{a.opts.ApproveEmoji, a.opts.RejectEmoji} {
-		if err := a.opts.Chat.AddReaction(ctx, ar.ChannelID, postTS, emoji); err != nil {
+		if err := chat.AddReaction(ctx, ar.ChannelID, postTS, emoji); err != nil {
 			a.log.Warn("seed approval reaction", "id", ar.ID, "emoji", emoji, "err", err)
 		}
 	}
@@ -221,6 +233,15 @@ func (a *Approvals) Submit(ctx context.Context, req *Request) error {
 		a.log.Warn("count early reactions", "id", ar.ID, "err", err)
 	}
 	return nil
+}
+
+// chat is the Slack client of a request's workspace.
+func (a *Approvals) chat(ctx context.Context, teamID string) (ApprovalChat, error) {
+	c, err := a.opts.Chats.ApprovalChatFor(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("slack client of team %s: %w", teamID, err)
+	}
+	return c, nil
 }
 
 // dryRun runs the command's DryRun, turning a panic into an error.

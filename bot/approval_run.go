@@ -46,7 +46,11 @@ func (a *Approvals) tryStart(ctx context.Context, ar ApprovalRequest) error {
 // withdrawnOnSlack lists the stored approvals by reaction whose reaction
 // is no longer on the post.
 func (a *Approvals) withdrawnOnSlack(ctx context.Context, ar ApprovalRequest) ([]string, error) {
-	reactions, err := a.opts.Chat.ReactionUsers(ctx, ar.ChannelID, ar.PostTS)
+	chat, err := a.chat(ctx, ar.TeamID)
+	if err != nil {
+		return nil, fmt.Errorf("read votes on approval %s: %w", ar.ID, err)
+	}
+	reactions, err := chat.ReactionUsers(ctx, ar.ChannelID, ar.PostTS)
 	if err != nil {
 		return nil, fmt.Errorf("read votes on approval %s: %w", ar.ID, err)
 	}
@@ -75,7 +79,7 @@ func (a *Approvals) execute(ctx context.Context, ar ApprovalRequest) {
 	a.say(ctx, ar, fmt.Sprintf("Approved by %s. Running `%s`.", mentionList(approvers), escape(clip(ar.Text, 200))))
 	inv := Invocation{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, MessageTS: ar.MessageTS, Text: ar.Text,
 		Command: ar.Command, Verdict: Ran, Reason: "approved by " + strings.Join(approvers, ", "), At: start}
-	out := threadReply{chat: a.opts.Chat, channel: ar.ChannelID, thread: ar.ThreadTS}
+	out := approvalReply{a: a, ar: ar}
 	msg := Message{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, Text: ar.Text, TS: ar.MessageTS, ThreadTS: ar.ThreadTS}
 	err := a.run(ctx, msg, out)
 	var denied *deniedError

@@ -73,7 +73,11 @@ func (a *Approvals) updatePost(ctx context.Context, ar ApprovalRequest, status s
 	if ar.Mode == ByButton {
 		blocks = []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, clip(text, maxSectionText), false, false), nil, nil)}
 	}
-	if err := a.opts.Chat.UpdateMessage(ctx, ar.ChannelID, ar.PostTS, text, blocks); err != nil {
+	chat, err := a.chat(ctx, ar.TeamID)
+	if err == nil {
+		err = chat.UpdateMessage(ctx, ar.ChannelID, ar.PostTS, text, blocks)
+	}
+	if err != nil {
 		a.log.Warn("update approval post", "id", ar.ID, "err", err)
 	}
 }
@@ -81,9 +85,25 @@ func (a *Approvals) updatePost(ctx context.Context, ar ApprovalRequest, status s
 // say posts in the request's thread, logging a failure: the store, not
 // the thread, is the record.
 func (a *Approvals) say(ctx context.Context, ar ApprovalRequest, text string) {
-	if _, err := a.opts.Chat.PostReply(ctx, ar.ChannelID, ar.ThreadTS, text); err != nil {
+	if err := (approvalReply{a: a, ar: ar}).Reply(ctx, text); err != nil {
 		a.log.Warn("reply in approval thread", "id", ar.ID, "err", err)
 	}
+}
+
+// approvalReply is a Responder posting in a request's thread with the
+// client of the request's workspace.
+type approvalReply struct {
+	a  *Approvals
+	ar ApprovalRequest
+}
+
+func (r approvalReply) Reply(ctx context.Context, text string) error {
+	chat, err := r.a.chat(ctx, r.ar.TeamID)
+	if err != nil {
+		return err
+	}
+	_, err = chat.PostReply(ctx, r.ar.ChannelID, r.ar.ThreadTS, text)
+	return err
 }
 
 // progress describes the votes so far after prefix.

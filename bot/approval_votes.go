@@ -53,7 +53,11 @@ func (a *Approvals) reconcile(ctx context.Context, ar ApprovalRequest, ev *React
 		_, err := a.expire(ctx, ar)
 		return err
 	}
-	reactions, err := a.opts.Chat.ReactionUsers(ctx, ar.ChannelID, ar.PostTS)
+	chat, err := a.chat(ctx, ar.TeamID)
+	if err != nil {
+		return fmt.Errorf("read votes on approval %s: %w", ar.ID, err)
+	}
+	reactions, err := chat.ReactionUsers(ctx, ar.ChannelID, ar.PostTS)
 	if err != nil {
 		return fmt.Errorf("read votes on approval %s: %w", ar.ID, err)
 	}

@@ -12,12 +12,16 @@ import (
 	"github.com/bastionhq/bastion/queue"
 )
 
-// WorkerOptions configure a Worker. Queue, Router, Chat, Claims and Audit
-// are required.
+// WorkerOptions configure a Worker. Queue, Router, Chat or Chats, Claims
+// and Audit are required.
 type WorkerOptions struct {
 	Queue  queue.Queue
 	Router *Router
-	Chat   Chat
+	// Chat answers every workspace with one client (a single bot token).
+	Chat Chat
+	// Chats picks the client of the workspace each message came from; it
+	// takes precedence over Chat.
+	Chats  ChatSource
 	Claims ClaimStore
 	Audit  AuditLog
 	// Reactions receives reaction_added and reaction_removed events; they
@@ -54,8 +58,11 @@ type Worker struct {
 // NewWorker checks opts and returns a worker.
 func NewWorker(opts WorkerOptions) (*Worker, error) {
 	switch {
-	case opts.Queue == nil, opts.Router == nil, opts.Chat == nil, opts.Claims == nil, opts.Audit == nil:
-		return nil, errors.New("new worker: Queue, Router, Chat, Claims and Audit are required")
+	case opts.Queue == nil, opts.Router == nil, opts.Chat == nil && opts.Chats == nil, opts.Claims == nil, opts.Audit == nil:
+		return nil, errors.New("new worker: Queue, Router, Chat (or Chats), Claims and Audit are required")
+	}
+	if opts.Chats == nil {
+		opts.Chats = singleChat{chat: opts.Chat}
 	}
 	if opts.MarkerEmoji == "" {
 		opts.MarkerEmoji = "eyes"
@@ -112,14 +119,14 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 	case in.reaction != nil:
 		if w.opts.Reactions != nil {
 			if err := w.opts.Reactions.HandleReaction(ctx, *in.reaction); err != nil {
-				return fmt.Errorf("handle reaction on %s: %w", in.reaction.MessageTS, err)
+				return w.hookFailed(ctx, d, fmt.Errorf("handle reaction on %s: %w", in.reaction.MessageTS, err))
 			}
 		}
 		return w.ack(ctx, d)
 	case in.action != nil:
 		if w.opts.Actions != nil {
 			if err := w.opts.Actions.HandleAction(ctx, *in.action); err != nil {
-				return fmt.Errorf("handle action %s on %s: %w", in.action.ActionID, in.action.MessageTS, err)
+				return w.hookFailed(ctx, d, fmt.Errorf("handle action %s on %s: %w", in.action.ActionID, in.action.MessageTS, err))
 			}
 		}
 		return w.ack(ctx, d)
@@ -136,14 +143,32 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 	return w.handleMessage(ctx, d, msg, addressed || msg.Direct)
 }
 
+// hookFailed gives a reaction or click back for another try, unless it
+// failed because its workspace has no Slack client: then no retry helps.
+func (w *Worker) hookFailed(ctx context.Context, d queue.Delivery, err error) error {
+	if errors.Is(err, ErrNoChat) {
+		w.log.Info("dropping event of a workspace without the app", "id", d.ID(), "err", err)
+		return w.ack(ctx, d)
+	}
+	return err
+}
+
 func (w *Worker) handleMessage(ctx context.Context, d queue.Delivery, msg Message, addressed bool) error {
+	chat, err := w.opts.Chats.ChatFor(ctx, msg.TeamID)
+	switch {
+	case errors.Is(err, ErrNoChat):
+		w.log.Info("dropping message of a workspace without the app", "team", msg.TeamID, "ts", msg.TS, "err", err)
+		return w.ack(ctx, d)
+	case err != nil:
+		return fmt.Errorf("slack client of team %s: %w", msg.TeamID, err)
+	}
 	key := MessageKey{TeamID: msg.TeamID, ChannelID: msg.ChannelID, TS: msg.TS}
 	claim, err := w.opts.Claims.Claim(ctx, key, d.ID(), w.opts.Name, w.opts.Now())
 	if err != nil {
 		return err
 	}
 	if !claim.Won {
-		return w.settleTaken(ctx, d, msg, claim)
+		return w.settleTaken(ctx, d, chat, msg, claim)
 	}
 	if !addressed && !w.opts.Router.Matches(msg.Text) {
 		// Chatter in a listening channel: release nothing, say nothing.
@@ -152,11 +177,11 @@ func (w *Worker) handleMessage(ctx context.Context, d queue.Delivery, msg Messag
 		}
 		return w.ack(ctx, d)
 	}
-	if err := w.opts.Chat.AddReaction(ctx, msg.ChannelID, msg.TS, w.opts.MarkerEmoji); err != nil {
+	if err := chat.AddReaction(ctx, msg.ChannelID, msg.TS, w.opts.MarkerEmoji); err != nil {
 		w.log.Warn("add marker reaction", "channel", msg.ChannelID, "ts", msg.TS, "err", err)
 	}
 	stopBeat := w.heartbeat(ctx, key)
-	inv := w.opts.Router.Handle(ctx, msg, threadReply{chat: w.opts.Chat, channel: msg.ChannelID, thread: msg.ThreadTS})
+	inv := w.opts.Router.Handle(ctx, msg, threadReply{chat: chat, channel: msg.ChannelID, thread: msg.ThreadTS})
 	stopBeat()
 	done := context.WithoutCancel(ctx)
 	finished, err := w.opts.Claims.Finish(done, key, w.opts.Name, ClaimDone, w.opts.Now())
@@ -173,7 +198,7 @@ func (w *Worker) handleMessage(ctx context.Context, d queue.Delivery, msg Messag
 }
 
 // settleTaken deals with a message another delivery already claimed.
-func (w *Worker) settleTaken(ctx context.Context, d queue.Delivery, msg Message, claim Claim) error {
+func (w *Worker) settleTaken(ctx context.Context, d queue.Delivery, chat Chat, msg Message, claim Claim) error {
 	if claim.State != ClaimRunning || claim.DeliveryID != d.ID() {
 		return w.ack(ctx, d) // handled, or a duplicate of a message in hand
 	}
@@ -193,7 +218,7 @@ func (w *Worker) settleTaken(ctx context.Context, d queue.Delivery, msg Message,
 	if interrupted {
 		text := "This command was interrupted: the worker running it stopped before it finished. " +
 			"It was not run again; check its effect before you retry it."
-		if _, err := w.opts.Chat.PostReply(ctx, msg.ChannelID, msg.ThreadTS, text); err != nil {
+		if _, err := chat.PostReply(ctx, msg.ChannelID, msg.ThreadTS, text); err != nil {
 			w.log.Error("report interruption", "ts", msg.TS, "err", err)
 		}
 		inv := Invocation{TeamID: msg.TeamID, ChannelID: msg.ChannelID, UserID: msg.UserID, MessageTS: msg.TS, Text: msg.Text,
