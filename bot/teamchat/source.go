@@ -1,0 +1,161 @@
+// Package teamchat gives the bot the Slack client of the workspace an
+// event came from. Each workspace that installed the app through OAuth has
+// its own bot token in the installation store (slackapp); a token of one
+// workspace cannot post in another's channels. Source looks the token up
+// on every call, so a reinstall (new token) or an uninstall takes effect
+// at once, and keeps one client per workspace for as long as its token
+// stays the same.
+//
+// Org-wide (Enterprise Grid) installs are stored under the enterprise id,
+// while events name the workspace: such workspaces have no record of their
+// own and get the fallback token.
+package teamchat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/slack-go/slack"
+
+	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/slackapp"
+)
+
+// Installations lists a workspace's installation records with their bot
+// tokens; slackapp.Store is one.
+type Installations interface {
+	TeamInstallations(ctx context.Context, teamID string) ([]slackapp.Installation, error)
+}
+
+// Options configure a Source.
+type Options struct {
+	// Installations holds each workspace's bot token. When nil every
+	// workspace gets FallbackToken.
+	Installations Installations
+	// FallbackToken answers workspaces without any installation record:
+	// the single token of a setup configured with SLACK_BOT_TOKEN only.
+	// When empty such workspaces have no client (bot.ErrNoChat).
+	FallbackToken string
+	// Chat configures every client (Web API base, retries).
+	Chat bot.SlackChatOptions
+}
+
+// Source picks the Slack client of a workspace from its active
+// installation. It implements bot.ChatSource and bot.ApprovalChatSource.
+type Source struct {
+	opts     Options
+	fallback *client
+	mu       sync.Mutex
+	byTeam   map[string]*client
+}
+
+var (
+	_ bot.ChatSource         = (*Source)(nil)
+	_ bot.ApprovalChatSource = (*Source)(nil)
+)
+
+// client is the clients of one bot token.
+type client struct {
+	token string
+	chat  *bot.SlackChat
+	api   *slack.Client
+}
+
+// New returns a Source; it needs Installations or FallbackToken.
+func New(opts Options) (*Source, error) {
+	if opts.Installations == nil && opts.FallbackToken == "" {
+		return nil, errors.New("teamchat: Installations or FallbackToken is required")
+	}
+	if opts.Chat.APIURL == "" {
+		opts.Chat.APIURL = slack.APIURL
+	}
+	s := &Source{opts: opts, byTeam: map[string]*client{}}
+	if opts.FallbackToken != "" {
+		s.fallback = s.newClient(opts.FallbackToken)
+	}
+	return s, nil
+}
+
+func (s *Source) newClient(token string) *client {
+	return &client{token: token, chat: bot.NewSlackChat(token, s.opts.Chat),
+		api: slack.New(token, slack.OptionAPIURL(s.opts.Chat.APIURL))}
+}
+
+// ChatFor returns the client replies in teamID go through.
+func (s *Source) ChatFor(ctx context.Context, teamID string) (bot.Chat, error) {
+	c, err := s.client(ctx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	return c.chat, nil
+}
+
+// ApprovalChatFor returns the client approval posts in teamID go through.
+func (s *Source) ApprovalChatFor(ctx context.Context, teamID string) (bot.ApprovalChat, error) {
+	c, err := s.client(ctx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	return c.chat, nil
+}
+
+// ClientFor returns a slack-go client with teamID's token, for commands
+// that call other Web API methods.
+func (s *Source) ClientFor(ctx context.Context, teamID string) (*slack.Client, error) {
+	c, err := s.client(ctx, teamID)
+	if err != nil {
+		return nil, err
+	}
+	return c.api, nil
+}
+
+// client finds teamID's token and returns its clients, reusing the cached
+// ones while the token is unchanged.
+func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
+	if s.opts.Installations == nil {
+		return s.fallback, nil
+	}
+	list, err := s.opts.Installations.TeamInstallations(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("teamchat: installations of team %s: %w", teamID, err)
+	}
+	token := activeToken(list)
+	if token == "" {
+		s.forget(teamID)
+		switch {
+		case len(list) > 0:
+			return nil, fmt.Errorf("teamchat: team %s: installation inactive: %w (%w)", teamID, bot.ErrNoChat, slackapp.ErrNotInstalled)
+		case s.fallback != nil:
+			return s.fallback, nil
+		default:
+			return nil, fmt.Errorf("teamchat: team %s: %w (%w)", teamID, bot.ErrNoChat, slackapp.ErrNotInstalled)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.byTeam[teamID]
+	if c == nil || c.token != token {
+		c = s.newClient(token)
+		s.byTeam[teamID] = c
+	}
+	return c, nil
+}
+
+// forget drops a workspace's cached clients.
+func (s *Source) forget(teamID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.byTeam, teamID)
+}
+
+// activeToken is the bot token of the first active record that has one.
+func activeToken(list []slackapp.Installation) string {
+	for _, in := range list {
+		if in.Active && in.BotToken != "" {
+			return in.BotToken
+		}
+	}
+	return ""
+}
