@@ -59,6 +59,10 @@ type Options struct {
 	// Chat replaces the Web API client workers reply through (default
 	// bot.NewSlackChat with BotToken and APIURL).
 	Chat bot.Chat
+	// Chats, when set, picks the client of the workspace each message came
+	// from (e.g. a *teamchat.Source over the installations), in place of
+	// Chat; BotToken then still identifies the bot (auth.test).
+	Chats bot.ChatSource
 	// HTTPClient makes the runner's own Web API calls (auth.test, Socket
 	// Mode's apps.connections.open); default http.DefaultClient.
 	HTTPClient *http.Client

@@ -134,13 +134,13 @@ func BotUser(ctx context.Context, token, apiURL string, client *http.Client) (st
 
 func (r *Runner) setUpWorkers() error {
 	chat := r.opts.Chat
-	if chat == nil {
+	if chat == nil && r.opts.Chats == nil {
 		chat = bot.NewSlackChat(r.opts.BotToken, bot.SlackChatOptions{APIURL: r.opts.APIURL})
 	}
 	prefix := workerPrefix()
 	for i := range r.opts.Workers {
 		w, err := bot.NewWorker(bot.WorkerOptions{
-			Queue: r.drain, Router: r.router, Chat: chat, Claims: r.opts.Claims, Audit: r.opts.Audit,
+			Queue: r.drain, Router: r.router, Chat: chat, Chats: r.opts.Chats, Claims: r.opts.Claims, Audit: r.opts.Audit,
 			Reactions: r.opts.Reactions, Actions: r.opts.Actions, BotUserID: r.botUserID, MarkerEmoji: r.opts.MarkerEmoji,
 			ListenWithoutMention: r.opts.ListenWithoutMention, Lease: r.opts.Lease, Now: r.opts.Now,
 			Logger: r.log, Name: fmt.Sprintf("%s-%d", prefix, i+1),

@@ -116,11 +116,14 @@ type started struct {
 }
 
 // start builds the runner with opts completed for the sandbox, serves its
-// handler as the sandbox's events URL and runs it.
+// handler as the sandbox's events URL and runs it. It starts the sandbox
+// unless the caller did (to know its API URL first).
 func start(t *testing.T, sb *sandbox.Server, opts runner.Options) *started {
 	t.Helper()
-	sb.Start()
-	t.Cleanup(sb.Close)
+	if sb.URL() == "" {
+		sb.Start()
+		t.Cleanup(sb.Close)
+	}
 	opts.APIURL = sb.APIURL()
 	opts.SigningSecret = secret
 	r, err := runner.New(context.Background(), opts)

@@ -1,0 +1,53 @@
+package runner_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/bastionhq/bastion/authz/demo"
+	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/bot/runner"
+	"github.com/bastionhq/bastion/bot/teamchat"
+	"github.com/bastionhq/bastion/sandbox"
+	"github.com/bastionhq/bastion/slackapp"
+	"github.com/bastionhq/bastion/store/storetest"
+)
+
+// tokens maps each team to its installation's bot token.
+type tokens map[string]string
+
+func (m tokens) TeamInstallations(_ context.Context, teamID string) ([]slackapp.Installation, error) {
+	if tok, ok := m[teamID]; ok {
+		return []slackapp.Installation{{ID: teamID, TeamID: teamID, BotToken: tok, Active: true}}, nil
+	}
+	return nil, nil
+}
+
+// With Chats, the workers answer each workspace with its own token; the
+// runner's BotToken (T1's) only identifies the bot.
+func TestRunnerAnswersEachWorkspaceThroughChats(t *testing.T) {
+	db := storetest.SQLite(t)
+	sb, token := newSandbox(t)
+	must(t, sb.AddTeam(sandbox.Team{ID: demo.TeamOther, EnterpriseID: demo.Enterprise}))
+	must(t, sb.AddChannel(demo.TeamOther, sandbox.Channel{ID: demo.ChannelSupport, Name: "support"}))
+	must(t, sb.AddUser(demo.TeamOther, sandbox.User{ID: "USUPPORT"}))
+	other, err := sb.InstallApp(demo.TeamOther, "chat:write", "app_mentions:read")
+	must(t, err)
+	sb.Start()
+	t.Cleanup(sb.Close)
+	chats, err := teamchat.New(teamchat.Options{Installations: tokens{demo.TeamMain: token, demo.TeamOther: other},
+		Chat: bot.SlackChatOptions{APIURL: sb.APIURL()}})
+	must(t, err)
+	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
+		return bot.Decision{Allowed: true}, nil
+	})
+	start(t, sb, runner.Options{DB: db, BotToken: token, Chats: chats, Authorizer: allow, Commands: newBackoffice().commands(), Workers: 2})
+	ts, err := sb.PostAsUser(demo.TeamOther, demo.ChannelSupport, "USUPPORT", "<@UBOT> show account acme")
+	must(t, err)
+	if got := waitReply(t, sb, demo.ChannelSupport, ts); got != "account acme: plan pro" {
+		t.Fatalf("reply in %s = %q", demo.TeamOther, got)
+	}
+	if got := reply(t, sb, demo.ChannelGeneral, "UMEMBER", "<@UBOT> show account beta"); got != "account beta: plan pro" {
+		t.Fatalf("reply in %s = %q", demo.TeamMain, got)
+	}
+}
