@@ -1,5 +1,6 @@
 // Package channels holds the Channels Admin back-office commands, which
-// act on Slack channels through the Web API with the bot's token.
+// act on Slack channels through the Web API with the bot token of the
+// workspace the command is typed in.
 package channels
 
 import (
@@ -14,14 +15,22 @@ type Archiver interface {
 	ArchiveConversationContext(ctx context.Context, channelID string) error
 }
 
-// Commands returns the channel commands, calling Slack through api.
-// Channel restrictions are left to the caller (set Channels on the result).
+// Commands returns the channel commands, calling Slack through api in
+// every workspace (a single-token setup); CommandsFor picks a client per
+// workspace. Channel restrictions are left to the caller (set Channels on
+// the result).
 //
 // The router checks Permission on the channel the command is typed in;
 // the dry run and the handler also ask auth for it on the channel named
 // in the command, so a Channels Admin of one channel cannot archive
 // another from there. Without auth every archive is refused.
 func Commands(api Archiver, auth bot.Authorizer) []bot.Command {
+	return CommandsFor(oneArchiver{api: api}, auth)
+}
+
+// CommandsFor is Commands calling Slack with the client apis gives for
+// the workspace each command is typed in.
+func CommandsFor(apis ArchiverSource, auth bot.Authorizer) []bot.Command {
 	return []bot.Command{
 		{
 			Pattern:     "archive <channel:channel>",
@@ -38,6 +47,10 @@ func Commands(api Archiver, auth bot.Authorizer) []bot.Command {
 			Handler: func(ctx context.Context, req *bot.Request) error {
 				if err := mayArchive(ctx, auth, req); err != nil {
 					return err
+				}
+				api, err := apis.ArchiverFor(ctx, req.TeamID)
+				if err != nil {
+					return fmt.Errorf("slack client of workspace %s: %w", req.TeamID, err)
 				}
 				return archive(ctx, api, req)
 			},
