@@ -70,8 +70,9 @@ func (a *app) newDevParts(ctx context.Context, db *sqldb.DB, engine *authz.Engin
 	}, nil
 }
 
-// devBot runs the bot as `bastion serve` does, with the main workspace's
-// token from its installation and the sandbox as Slack.
+// devBot runs the bot as `bastion serve` does, with the sandbox as Slack:
+// each workspace is answered with the token of its installation, and the
+// main workspace's token identifies the bot.
 func (a *app) devBot(ctx context.Context, db *sqldb.DB, engine *authz.Engine, sb *sandbox.Server, secret string, svc *slackapp.Service, log *slog.Logger) (*runner.Runner, error) {
 	ins, err := svc.Store().TeamInstallations(ctx, demo.TeamMain)
 	if err != nil || len(ins) == 0 {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bastionhq/bastion/authz/demo"
+	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/sandbox"
 	"github.com/bastionhq/bastion/slackapp"
 )
 
@@ -104,5 +106,49 @@ func TestDevServesThePageAndTheConsole(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
 			t.Errorf("GET /%s: %s, want %q in\n%.600s", path, resp.Status, want, body)
 		}
+	}
+}
+
+// The bot answers in the support workspace too, with that workspace's own
+// token: T1's could not post in #support (T2). An approval there uses
+// buttons, since T2 did not grant reactions:write.
+func TestDevAnswersInBothWorkspaces(t *testing.T) {
+	env := startDev(t)
+	sb := env.Sandbox
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	botSaid := func(channel, ts, want string) (sandbox.Message, bool) {
+		for _, m := range sb.Thread(channel, ts) {
+			if m.BotID != "" && strings.Contains(m.Text, want) {
+				return m, true
+			}
+		}
+		return sandbox.Message{}, false
+	}
+	wait := func(channel, ts, want string) sandbox.Message {
+		t.Helper()
+		if err := sb.WaitFor(ctx, func() bool { _, ok := botSaid(channel, ts, want); return ok }); err != nil {
+			t.Fatalf("no bot reply containing %q in %s: %v; thread: %+v", want, channel, err, sb.Thread(channel, ts))
+		}
+		m, _ := botSaid(channel, ts, want)
+		return m
+	}
+	for _, at := range []struct{ team, channel, user string }{
+		{demo.TeamOther, demo.ChannelSupport, "USUPPORT"},
+		{demo.TeamMain, demo.ChannelBackoffice, "UMEMBER"},
+	} {
+		ts, err := sb.PostAsUser(at.team, at.channel, at.user, "<@"+sb.BotUserID()+"> help")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wait(at.channel, ts, "Commands you can use here")
+	}
+	ts, err := sb.PostAsUser(demo.TeamOther, demo.ChannelSupport, "USUPPORT", "<@"+sb.BotUserID()+"> archive <#"+demo.ChannelSupport+">")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := wait(demo.ChannelSupport, ts, "Approval needed")
+	if !strings.Contains(string(post.Blocks), bot.ApproveActionID) {
+		t.Fatalf("approval in %s without buttons: %s", demo.TeamOther, post.Blocks)
 	}
 }

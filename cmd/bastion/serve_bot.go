@@ -9,13 +9,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/slack-go/slack"
-
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/bot/botauthz"
 	"github.com/bastionhq/bastion/bot/builtin"
 	"github.com/bastionhq/bastion/bot/runner"
+	"github.com/bastionhq/bastion/bot/teamchat"
 	"github.com/bastionhq/bastion/examples/backoffice/accounts"
 	"github.com/bastionhq/bastion/examples/backoffice/channels"
 	"github.com/bastionhq/bastion/slackapp"
@@ -127,7 +126,10 @@ func (c botConfig) validate() error {
 
 // botRuntime assembles the bot on db: the built-in permission commands,
 // the example back-office commands (accounts and channels) and the approval flow, authorized by
-// engine, with the install flow when configured. The caller serves its
+// engine, with the install flow when configured. Replies, approval posts
+// and Slack calls of commands use the bot token of the workspace the
+// event came from (its installation), cfg.BotToken where there is none.
+// The caller serves its
 // Handler under /slack/, runs it and closes it; `bastion dev` calls it with
 // the sandbox's APIURL and its own Slack service.
 func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine, cfg botConfig) (*runner.Runner, error) {
@@ -169,15 +171,22 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 	if svc != nil {
 		gate = svc
 	}
-	parts, err := approvalFlow(ctx, db, router, svc, cfg)
+	chats, err := teamChats(svc, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
+	parts, err := approvalFlow(ctx, db, router, svc, chats, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	archivers := channels.ArchiverSourceFunc(func(ctx context.Context, team string) (channels.Archiver, error) {
+		return chats.ClientFor(ctx, team)
+	})
 	return runner.New(ctx, runner.Options{
 		DB: db, NATSURL: cfg.NATSURL, Claims: parts.store, Audit: parts.store,
-		BotToken: cfg.BotToken, APIURL: cfg.APIURL, BotUserID: parts.botUserID, Chat: parts.chat,
+		BotToken: cfg.BotToken, APIURL: cfg.APIURL, BotUserID: parts.botUserID, Chats: chats,
 		SigningSecret: cfg.SigningSecret, AppToken: cfg.AppToken,
-		Router: router, Commands: append(accounts.Commands(accts), channels.Commands(slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL)), auth)...),
+		Router: router, Commands: append(accounts.Commands(accts), channels.CommandsFor(archivers, auth)...),
 		Reactions: parts.approvals, Actions: parts.approvals, Background: []func(context.Context) error{parts.approvals.Run},
 		Handlers: handlers, Installations: gate,
 		Workers: cfg.Workers, Logger: cfg.Logger,
@@ -187,16 +196,32 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 // approvalParts is the approval flow and what it shares with the workers.
 type approvalParts struct {
 	store     *botsql.Store
-	chat      *bot.SlackChat
 	botUserID string
 	approvals *bot.Approvals
 }
 
+// teamChats picks the Slack client of each workspace: the bot token of its
+// installation when svc knows the installations (the install flow, or
+// `bastion dev`), cfg.BotToken for workspaces without an installation
+// record and when there is no install flow.
+func teamChats(svc *slackapp.Service, cfg botConfig) (*teamchat.Source, error) {
+	opts := teamchat.Options{FallbackToken: cfg.BotToken, Chat: bot.SlackChatOptions{APIURL: cfg.APIURL}}
+	if svc != nil {
+		opts.Installations = svc.Store()
+	}
+	chats, err := teamchat.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("slack clients: %w", err)
+	}
+	return chats, nil
+}
+
 // approvalFlow wires bot.Approvals as docs/approvals.md describes: it
-// becomes router's gate, gets the `approvals` command, and counts votes
-// by reaction where the workspace granted the reaction scopes (svc, when
-// the install flow runs; assumed otherwise) and by button elsewhere.
-func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *slackapp.Service, cfg botConfig) (approvalParts, error) {
+// becomes router's gate, gets the `approvals` command, posts through the
+// client of each request's workspace (chats), and counts votes by
+// reaction where the workspace granted the reaction scopes (svc, when the
+// install flow runs; assumed otherwise) and by button elsewhere.
+func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *slackapp.Service, chats bot.ApprovalChatSource, cfg botConfig) (approvalParts, error) {
 	store, err := botsql.Open(ctx, db)
 	if err != nil {
 		return approvalParts{}, err
@@ -205,8 +230,7 @@ func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *sl
 	if err != nil {
 		return approvalParts{}, err
 	}
-	chat := bot.NewSlackChat(cfg.BotToken, bot.SlackChatOptions{APIURL: cfg.APIURL})
-	opts := bot.ApprovalsOptions{Store: store, Router: router, Chat: chat, Audit: store, BotUserID: botUserID, Logger: cfg.Logger}
+	opts := bot.ApprovalsOptions{Store: store, Router: router, Chats: chats, Audit: store, BotUserID: botUserID, Logger: cfg.Logger}
 	if svc != nil {
 		opts.Scopes = bot.ReactionScopesFunc(func(ctx context.Context, team string) ([]string, error) {
 			return svc.MissingScopes(ctx, team, slackapp.FeatureApprovalsByReaction)
@@ -219,7 +243,7 @@ func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *sl
 	if err := router.Register(approvals.Commands()...); err != nil {
 		return approvalParts{}, err
 	}
-	return approvalParts{store: store, chat: chat, botUserID: botUserID, approvals: approvals}, nil
+	return approvalParts{store: store, botUserID: botUserID, approvals: approvals}, nil
 }
 
 // slackInstallFlow opens the installation store and the OAuth handler.

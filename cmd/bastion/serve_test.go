@@ -418,3 +418,50 @@ func TestBotConfigValidation(t *testing.T) {
 		t.Errorf("authorize URL of a sandbox: %s", got)
 	}
 }
+
+// With the install flow, each workspace is answered with the token its
+// installation stored: SLACK_BOT_TOKEN is T1's and cannot post in T2's
+// channels. A reinstall's new token takes over from the revoked one.
+func TestServeAnswersEachWorkspaceWithItsInstallationToken(t *testing.T) {
+	dbURL := filepath.Join(t.TempDir(), "bastion.db")
+	if out, code := runCLI(t, dbURL, "", "demo-data"); code != 0 {
+		t.Fatalf("demo-data: %d %s", code, out)
+	}
+	const secret = "serve-test-secret"
+	sb, token := serveSandbox(t, sandbox.Options{SigningSecret: secret, ClientID: "cid", ClientSecret: "csecret"})
+	serveMust(t, sb.AddTeam(sandbox.Team{ID: demo.TeamOther, EnterpriseID: demo.Enterprise}))
+	serveMust(t, sb.AddChannel(demo.TeamOther, sandbox.Channel{ID: demo.ChannelSupport, Name: "support"}))
+	serveMust(t, sb.AddUser(demo.TeamOther, sandbox.User{ID: "USUPPORT"}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	serveMust(t, err)
+	base := "http://" + ln.Addr().String()
+	setSlackEnv(t, map[string]string{envSlackBotToken: token, envSlackSigningKey: secret, envSlackAPIURL: sb.APIURL(),
+		envSlackClientID: "cid", envSlackClientSecret: "csecret", envSlackRedirectURL: base + "/slack/oauth/callback",
+		slackapp.EncryptionKeyEnv: strings.Repeat("ab", 32)})
+	logs := &lockedBuffer{}
+	a := &app{dbURL: dbURL, stdout: logs, stderr: logs}
+	startServe(t, a, &serveOptions{listener: ln, apiKeys: []string{"k"}, bot: botConfigFromEnv(os.Getenv)}, logs)
+	sb.SetEventsURL(base + "/slack/events")
+	installThroughOAuth(t, base, demo.TeamMain)
+	installThroughOAuth(t, base, demo.TeamOther)
+
+	help := func(team, channel, user string) string {
+		t.Helper()
+		ts, err := sb.PostAsUser(team, channel, user, "<@"+sb.BotUserID()+"> help")
+		serveMust(t, err)
+		return botReply(t, sb, channel, ts)
+	}
+	if got := help(demo.TeamOther, demo.ChannelSupport, "USUPPORT"); !strings.Contains(got, "Commands you can use here") {
+		t.Fatalf("help in %s: %q\n%s", demo.TeamOther, got, logs.String())
+	}
+	if got := help(demo.TeamMain, demo.ChannelBackoffice, "UOPS"); !strings.Contains(got, "Commands you can use here") {
+		t.Fatalf("help in %s: %q", demo.TeamMain, got)
+	}
+
+	serveMust(t, sb.RevokeTokens(demo.TeamOther))
+	waitDelivered(t, sb, "tokens_revoked", 1)
+	installThroughOAuth(t, base, demo.TeamOther)
+	if got := help(demo.TeamOther, demo.ChannelSupport, "USUPPORT"); !strings.Contains(got, "Commands you can use here") {
+		t.Fatalf("help in %s after the reinstall: %q\n%s", demo.TeamOther, got, logs.String())
+	}
+}
