@@ -144,6 +144,11 @@ func (a *Approvals) HandleAction(ctx context.Context, ev ActionEvent) error {
 	case ar.State != ApprovalPending:
 		return nil
 	}
+	// A workspace without a client (uninstalled) cannot see the outcome:
+	// leave the request as it is rather than run it unseen.
+	if _, err := a.chat(ctx, ar.TeamID); err != nil {
+		return fmt.Errorf("button %s: %w", ev.ActionID, err)
+	}
 	if !a.opts.Now().Before(ar.ExpiresAt) {
 		_, err := a.expire(ctx, ar)
 		return err

@@ -211,3 +211,29 @@ func TestReinstallTokenIsUsed(t *testing.T) {
 		t.Fatalf("the uninstalled workspace was answered: %+v", got)
 	}
 }
+
+// Clicks on an approval of a workspace that has since uninstalled the app
+// run nothing: the outcome could not be posted there.
+func TestClicksOfAnUninstalledWorkspaceRunNothing(t *testing.T) {
+	e := newTeamsEnv(t)
+	e.run(t)
+	ts := e.say(t, "T2", "C2", "U1", "extend acme trial")
+	post := e.answer(t, "C2", ts, "Approval needed")
+	id := bot.ApprovalID("T2", "C2", ts)
+	e.eventually(t, "request stored with its post", func() bool {
+		ar, err := e.store.Approval(context.Background(), id)
+		return err == nil && ar.PostTS == post.TS
+	})
+	e.install(t, "T2", false, noReactionScopes...)
+	must(t, e.sb.Click("T2", "U1", "C2", post.TS, bot.ApproveActionID))
+	must(t, e.sb.Click("T2", "U2", "C2", post.TS, bot.ApproveActionID))
+	e.drained(t)
+	if n := e.ran("extend"); n != 0 || e.state(t, id) != bot.ApprovalPending {
+		t.Fatalf("ran %d times, state %s; want no run", n, e.state(t, id))
+	}
+	votes, err := e.store.ApprovalVotes(context.Background(), id)
+	must(t, err)
+	if len(votes) != 0 {
+		t.Fatalf("votes counted: %+v", votes)
+	}
+}
