@@ -1,7 +1,7 @@
 // Package runner assembles a running Slack bot from its parts: the durable
 // queue (queue/sqlqueue on the database by default, NATS JetStream when a
 // URL is given), the claim and audit store (store/botsql), the Slack Web
-// API client, the router, N workers, periodic claim pruning, the
+// API client (one per workspace with Options.Chats), the router, N workers, periodic claim pruning, the
 // installation gate, and the ingress: an http.Handler for /slack/events
 // (and /slack/interactions when given) or, with an app-level token, a
 // Socket Mode connection.
