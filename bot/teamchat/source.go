@@ -7,8 +7,9 @@
 // stays the same.
 //
 // Org-wide (Enterprise Grid) installs are stored under the enterprise id,
-// while events name the workspace: such workspaces have no record of their
-// own and get the fallback token.
+// while events name the workspace: a workspace without a record of its own
+// uses its enterprise's org-wide install when Options.EnterpriseOf says
+// which enterprise it belongs to, and the fallback token otherwise.
 package teamchat
 
 import (
@@ -38,6 +39,10 @@ type Options struct {
 	// the single token of a setup configured with SLACK_BOT_TOKEN only.
 	// When empty such workspaces have no client (bot.ErrNoChat).
 	FallbackToken string
+	// EnterpriseOf names the enterprise (Grid org) of a workspace, "" when
+	// it has none or is unknown; e.g. the workspace's parent entity in the
+	// permission service. When nil, org-wide installs are not looked at.
+	EnterpriseOf func(ctx context.Context, teamID string) (string, error)
 	// Chat configures every client (Web API base, retries).
 	Chat bot.SlackChatOptions
 }
@@ -117,9 +122,9 @@ func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
 	if s.opts.Installations == nil {
 		return s.fallback, nil
 	}
-	list, err := s.opts.Installations.TeamInstallations(ctx, teamID)
+	list, err := s.installations(ctx, teamID)
 	if err != nil {
-		return nil, fmt.Errorf("teamchat: installations of team %s: %w", teamID, err)
+		return nil, err
 	}
 	token := activeToken(list)
 	if token == "" {
@@ -141,6 +146,36 @@ func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
 		s.byTeam[teamID] = c
 	}
 	return c, nil
+}
+
+// installations lists the records that hold teamID's token: its own, or
+// when it has none, the org-wide install of its enterprise.
+func (s *Source) installations(ctx context.Context, teamID string) ([]slackapp.Installation, error) {
+	list, err := s.opts.Installations.TeamInstallations(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("teamchat: installations of team %s: %w", teamID, err)
+	}
+	if len(list) > 0 || s.opts.EnterpriseOf == nil {
+		return list, nil
+	}
+	enterprise, err := s.opts.EnterpriseOf(ctx, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("teamchat: enterprise of team %s: %w", teamID, err)
+	}
+	if enterprise == "" || enterprise == teamID {
+		return nil, nil
+	}
+	org, err := s.opts.Installations.TeamInstallations(ctx, enterprise)
+	if err != nil {
+		return nil, fmt.Errorf("teamchat: installations of enterprise %s: %w", enterprise, err)
+	}
+	var out []slackapp.Installation
+	for _, in := range org {
+		if in.EnterpriseInstall {
+			out = append(out, in)
+		}
+	}
+	return out, nil
 }
 
 // forget drops a workspace's cached clients.

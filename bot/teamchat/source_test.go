@@ -133,3 +133,43 @@ func TestStoreErrorsAreNotNotInstalled(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A workspace of an Enterprise Grid org without a record of its own uses
+// the org-wide install, stored under the enterprise id.
+func TestWorkspacesOfAnOrgUseItsOrgWideInstall(t *testing.T) {
+	r := &records{list: map[string][]slackapp.Installation{}}
+	r.set("E1", slackapp.Installation{ID: "E1", TeamID: "E1", EnterpriseID: "E1", EnterpriseInstall: true, BotToken: "xoxb-org", Active: true})
+	r.set("T1", slackapp.Installation{ID: "T1", TeamID: "T1", EnterpriseID: "E1", BotToken: "xoxb-1", Active: true})
+	parents := map[string]string{"T1": "E1", "T2": "E1", "T3": "E1", "T9": ""}
+	s := newSource(t, teamchat.Options{Installations: r, FallbackToken: "xoxb-env",
+		EnterpriseOf: func(_ context.Context, team string) (string, error) { return parents[team], nil }})
+	env := chatFor(t, s, "T9")
+	own, org := chatFor(t, s, "T1"), chatFor(t, s, "T2")
+	if own == org || org == env {
+		t.Fatal("a workspace of the org did not get the org-wide client")
+	}
+	if _, err := s.ClientFor(context.Background(), "T3"); err != nil {
+		t.Fatalf("another workspace of the org: %v", err)
+	}
+	// The org uninstalled the app: its workspaces get no client, not the
+	// fallback; the workspace with its own install keeps it.
+	r.set("E1", slackapp.Installation{ID: "E1", TeamID: "E1", EnterpriseID: "E1", EnterpriseInstall: true, BotToken: "xoxb-org", Active: false})
+	if _, err := s.ChatFor(context.Background(), "T2"); !errors.Is(err, bot.ErrNoChat) {
+		t.Fatalf("workspace of an uninstalled org: err = %v", err)
+	}
+	if chatFor(t, s, "T1") != own {
+		t.Fatal("the workspace's own install was not used")
+	}
+	// A record under the enterprise id that is not org-wide is no
+	// workspace's but the enterprise's own.
+	r.set("E1", slackapp.Installation{ID: "E1", TeamID: "E1", BotToken: "xoxb-e", Active: true})
+	if chatFor(t, s, "T2") != env {
+		t.Fatal("a record that is not org-wide was used for the org's workspaces")
+	}
+	boom := errors.New("permission service down")
+	failing := newSource(t, teamchat.Options{Installations: r, FallbackToken: "xoxb-env",
+		EnterpriseOf: func(context.Context, string) (string, error) { return "", boom }})
+	if _, err := failing.ChatFor(context.Background(), "T2"); !errors.Is(err, boom) {
+		t.Fatalf("enterprise lookup failure: err = %v", err)
+	}
+}
