@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -171,7 +172,7 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 	if svc != nil {
 		gate = svc
 	}
-	chats, err := teamChats(svc, cfg)
+	chats, err := teamChats(svc, engine, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -202,18 +203,49 @@ type approvalParts struct {
 
 // teamChats picks the Slack client of each workspace: the bot token of its
 // installation when svc knows the installations (the install flow, or
-// `bastion dev`), cfg.BotToken for workspaces without an installation
-// record and when there is no install flow.
-func teamChats(svc *slackapp.Service, cfg botConfig) (*teamchat.Source, error) {
+// `bastion dev`), else of its enterprise's org-wide install (the
+// enterprise being the workspace's parent entity in engine), and
+// cfg.BotToken for workspaces without either and when there is no
+// install flow.
+func teamChats(svc *slackapp.Service, engine *authz.Engine, cfg botConfig) (*teamchat.Source, error) {
 	opts := teamchat.Options{FallbackToken: cfg.BotToken, Chat: bot.SlackChatOptions{APIURL: cfg.APIURL}}
 	if svc != nil {
 		opts.Installations = svc.Store()
+		opts.EnterpriseOf = func(ctx context.Context, teamID string) (string, error) {
+			return enterpriseOf(ctx, engine, teamID)
+		}
 	}
 	chats, err := teamchat.New(opts)
 	if err != nil {
 		return nil, fmt.Errorf("slack clients: %w", err)
 	}
 	return chats, nil
+}
+
+// enterpriseOf is the enterprise a workspace belongs to in the entity
+// tree, "" when the workspace is unknown or has no enterprise above it.
+func enterpriseOf(ctx context.Context, engine *authz.Engine, teamID string) (string, error) {
+	ws, err := engine.Entity(ctx, teamID)
+	if errors.Is(err, authz.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("workspace %s: %w", teamID, err)
+	}
+	if ws.Type != authz.TypeWorkspace || ws.ParentID == "" {
+		return "", nil
+	}
+	parent, err := engine.Entity(ctx, ws.ParentID)
+	if errors.Is(err, authz.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("parent of workspace %s: %w", teamID, err)
+	}
+	if parent.Type != authz.TypeEnterprise {
+		return "", nil
+	}
+	return parent.ID, nil
 }
 
 // approvalFlow wires bot.Approvals as docs/approvals.md describes: it

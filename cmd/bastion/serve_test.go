@@ -465,3 +465,17 @@ func TestServeAnswersEachWorkspaceWithItsInstallationToken(t *testing.T) {
 		t.Fatalf("help in %s after the reinstall: %q\n%s", demo.TeamOther, got, logs.String())
 	}
 }
+
+// An org-wide install is found through the workspace's parent enterprise
+// in the entity tree.
+func TestEnterpriseOfAWorkspace(t *testing.T) {
+	env := startDev(t)
+	ctx := context.Background()
+	for id, want := range map[string]string{demo.TeamMain: demo.Enterprise, demo.TeamOther: demo.Enterprise,
+		demo.ChannelSupport: "", demo.Enterprise: "", "T404": ""} {
+		got, err := enterpriseOf(ctx, env.Engine, id)
+		if err != nil || got != want {
+			t.Errorf("enterprise of %s = %q, %v; want %q", id, got, err, want)
+		}
+	}
+}
