@@ -88,6 +88,9 @@ type ApprovalsOptions struct {
 	NoButtons bool
 	// BotUserID is the bot's own user id; its reactions never count.
 	BotUserID string
+	// BotUsers, when set, names the bot's user per workspace; BotUserID
+	// serves the workspaces it names none for.
+	BotUsers BotUserSource
 	// ApproveEmoji and RejectEmoji are the reaction names that vote
 	// (defaults white_check_mark and x).
 	ApproveEmoji string

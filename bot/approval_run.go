@@ -54,7 +54,7 @@ func (a *Approvals) withdrawnOnSlack(ctx context.Context, ar ApprovalRequest) ([
 	if err != nil {
 		return nil, fmt.Errorf("read votes on approval %s: %w", ar.ID, err)
 	}
-	approvers := a.people(reactions, a.opts.ApproveEmoji)
+	approvers := a.people(reactions, a.opts.ApproveEmoji, a.botUser(ctx, ar))
 	votes, err := a.opts.Store.ApprovalVotes(ctx, ar.ID)
 	if err != nil {
 		return nil, fmt.Errorf("check votes of approval %s: %w", ar.ID, err)

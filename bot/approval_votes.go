@@ -61,7 +61,8 @@ func (a *Approvals) reconcile(ctx context.Context, ar ApprovalRequest, ev *React
 	if err != nil {
 		return fmt.Errorf("read votes on approval %s: %w", ar.ID, err)
 	}
-	approvers, rejecters := a.people(reactions, a.opts.ApproveEmoji), a.people(reactions, a.opts.RejectEmoji)
+	self := a.botUser(ctx, ar)
+	approvers, rejecters := a.people(reactions, a.opts.ApproveEmoji, self), a.people(reactions, a.opts.RejectEmoji, self)
 	prompted := func(user, emoji string) bool {
 		return ev != nil && ev.Added && ev.UserID == user && baseEmoji(ev.Reaction) == emoji
 	}
@@ -109,15 +110,26 @@ func (a *Approvals) reconcile(ctx context.Context, ar ApprovalRequest, ev *React
 	return a.tryStart(ctx, ar)
 }
 
-// people lists who added emoji, leaving out the bot.
-func (a *Approvals) people(reactions map[string][]string, emoji string) []string {
+// botUser is the bot's user in a request's workspace; when that is
+// unknown, the configured one.
+func (a *Approvals) botUser(ctx context.Context, ar ApprovalRequest) string {
+	id, err := botUserIn(ctx, a.opts.BotUsers, ar.TeamID, a.opts.BotUserID)
+	if err != nil {
+		a.log.Warn("bot user unknown; using the configured one", "id", ar.ID, "err", err)
+		return a.opts.BotUserID
+	}
+	return id
+}
+
+// people lists who added emoji, leaving out the bot (botUser).
+func (a *Approvals) people(reactions map[string][]string, emoji, botUser string) []string {
 	var out []string
 	for name, users := range reactions {
 		if baseEmoji(name) != emoji {
 			continue
 		}
 		for _, u := range users {
-			if u != "" && u != a.opts.BotUserID && !slices.Contains(out, u) {
+			if u != "" && u != botUser && u != a.opts.BotUserID && !slices.Contains(out, u) {
 				out = append(out, u)
 			}
 		}

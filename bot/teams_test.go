@@ -51,6 +51,8 @@ func (s *installs) missingReactionScopes(ctx context.Context, teamID string) ([]
 // teamsEnv is the approval environment with two more workspaces: T2,
 // installed without the reaction scopes, and T3, whose installation is
 // inactive. Each has a channel where U1 (caller) and U2 (approver) are.
+// As in Slack, the bot has a user of its own in each workspace (botUsers);
+// the sandbox posts as UBOT everywhere, with a bot id.
 type teamsEnv struct {
 	*approvalEnv
 	installs *installs
@@ -58,6 +60,8 @@ type teamsEnv struct {
 }
 
 var fullScopes = []string{"chat:write", "reactions:write", "reactions:read", "app_mentions:read"}
+
+var botUsers = map[string]string{"T1": "UBOT", "T2": "UBOT2", "T3": "UBOT3"}
 
 func newTeamsEnv(t *testing.T) *teamsEnv {
 	t.Helper()
@@ -84,7 +88,7 @@ func (e *teamsEnv) install(t *testing.T, team string, active bool, scopes ...str
 	t.Helper()
 	token, err := e.sb.InstallApp(team, scopes...)
 	must(t, err)
-	e.installs.set(slackapp.Installation{ID: team, TeamID: team, BotToken: token, Active: active,
+	e.installs.set(slackapp.Installation{ID: team, TeamID: team, BotToken: token, BotUserID: botUsers[team], Active: active,
 		Scopes: slackapp.ParseScopes(strings.Join(scopes, ","))})
 	return token
 }
@@ -94,7 +98,7 @@ func (e *teamsEnv) run(t *testing.T) {
 	t.Helper()
 	router := bot.NewRouter(bot.RouterOptions{Authorizer: e.grants, Now: e.clock.Now})
 	must(t, router.Register(e.commands()...))
-	appr, err := bot.NewApprovals(bot.ApprovalsOptions{Store: e.store, Router: router, Chats: e.chats, Audit: e.store,
+	appr, err := bot.NewApprovals(bot.ApprovalsOptions{Store: e.store, Router: router, Chats: e.chats, BotUsers: e.chats, Audit: e.store,
 		Scopes: bot.ReactionScopesFunc(e.installs.missingReactionScopes), BotUserID: e.sb.BotUserID(), Now: e.clock.Now})
 	must(t, err)
 	must(t, router.Register(appr.Commands()...))
@@ -102,7 +106,7 @@ func (e *teamsEnv) run(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 2 {
 		w, err := bot.NewWorker(bot.WorkerOptions{Queue: e.queue, Router: router, Claims: e.store, Audit: e.store,
-			Chats: e.chats, Reactions: appr, Actions: appr, BotUserID: e.sb.BotUserID(),
+			Chats: e.chats, BotUsers: e.chats, Reactions: appr, Actions: appr, BotUserID: e.sb.BotUserID(),
 			Name: "teams-" + string(rune('a'+i)), Now: e.clock.Now, Lease: time.Minute})
 		must(t, err)
 		wg.Go(func() { w.Run(ctx) })
@@ -110,10 +114,11 @@ func (e *teamsEnv) run(t *testing.T) {
 	t.Cleanup(func() { cancel(); wg.Wait() })
 }
 
-// say posts text as user in channel of team, mentioning the bot.
+// say posts text as user in channel of team, mentioning the bot's user
+// in that workspace.
 func (e *teamsEnv) say(t *testing.T, team, channel, user, text string) string {
 	t.Helper()
-	ts, err := e.sb.PostAsUser(team, channel, user, "<@UBOT> "+text)
+	ts, err := e.sb.PostAsUser(team, channel, user, "<@"+botUsers[team]+"> "+text)
 	must(t, err)
 	return ts
 }
@@ -171,9 +176,15 @@ func TestEachWorkspaceIsAnsweredWithItsOwnToken(t *testing.T) {
 	})
 
 	quiet := e.say(t, "T3", "C3", "U1", "show account acme")
+	// In T2, T1's bot user is someone else: mentioning it addresses nobody.
+	other, err := e.sb.PostAsUser("T2", "C2", "U1", "<@UBOT> show account acme")
+	must(t, err)
 	e.drained(t)
 	if got := botReplies(e.sb.Thread("C3", quiet)); len(got) != 0 || len(e.sb.Reactions("C3", quiet)) != 0 {
 		t.Fatalf("the inactive workspace was answered: %+v", got)
+	}
+	if got := botReplies(e.sb.Thread("C2", other)); len(got) != 0 {
+		t.Fatalf("a mention of another workspace's bot user was answered: %+v", got)
 	}
 	if n := e.ran("show"); n != 2 {
 		t.Fatalf("show ran %d times, want 2 (T1 and T2)", n)

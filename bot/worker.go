@@ -33,6 +33,9 @@ type WorkerOptions struct {
 	// BotUserID is the bot's own user id: its messages are ignored and its
 	// mention addresses it.
 	BotUserID string
+	// BotUsers, when set, names the bot's user per workspace; BotUserID
+	// serves the workspaces it names none for.
+	BotUsers BotUserSource
 	// MarkerEmoji marks each message the bot takes (default "eyes").
 	MarkerEmoji string
 	// ListenWithoutMention also treats channel messages that do not
@@ -115,6 +118,13 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 		w.log.Warn("dropping malformed event", "id", d.ID(), "err", err)
 		return w.ack(ctx, d)
 	}
+	botUser, err := botUserIn(ctx, w.opts.BotUsers, in.team(), w.opts.BotUserID)
+	if err != nil {
+		return err
+	}
+	if in.byUser(botUser) {
+		return w.ack(ctx, d) // the bot's own doing in this workspace
+	}
 	switch {
 	case in.reaction != nil:
 		if w.opts.Reactions != nil {
@@ -135,7 +145,7 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 		return w.ack(ctx, d)
 	}
 	msg := *in.message
-	text, addressed := addressedText(msg.Text, w.opts.BotUserID)
+	text, addressed := addressedText(msg.Text, botUser)
 	if !addressed && !msg.Direct && !w.opts.ListenWithoutMention {
 		return w.ack(ctx, d)
 	}

@@ -48,7 +48,8 @@ type Options struct {
 }
 
 // Source picks the Slack client of a workspace from its active
-// installation. It implements bot.ChatSource and bot.ApprovalChatSource.
+// installation. It implements bot.ChatSource, bot.ApprovalChatSource and
+// bot.BotUserSource.
 type Source struct {
 	opts     Options
 	fallback *client
@@ -59,13 +60,16 @@ type Source struct {
 var (
 	_ bot.ChatSource         = (*Source)(nil)
 	_ bot.ApprovalChatSource = (*Source)(nil)
+	_ bot.BotUserSource      = (*Source)(nil)
 )
 
-// client is the clients of one bot token.
+// client is the clients of one bot token, and the bot user it acts as
+// ("" for the fallback token, whose user the caller knows).
 type client struct {
-	token string
-	chat  *bot.SlackChat
-	api   *slack.Client
+	token   string
+	botUser string
+	chat    *bot.SlackChat
+	api     *slack.Client
 }
 
 // New returns a Source; it needs Installations or FallbackToken.
@@ -78,13 +82,13 @@ func New(opts Options) (*Source, error) {
 	}
 	s := &Source{opts: opts, byTeam: map[string]*client{}}
 	if opts.FallbackToken != "" {
-		s.fallback = s.newClient(opts.FallbackToken)
+		s.fallback = s.newClient(opts.FallbackToken, "")
 	}
 	return s, nil
 }
 
-func (s *Source) newClient(token string) *client {
-	return &client{token: token, chat: bot.NewSlackChat(token, s.opts.Chat),
+func (s *Source) newClient(token, botUser string) *client {
+	return &client{token: token, botUser: botUser, chat: bot.NewSlackChat(token, s.opts.Chat),
 		api: slack.New(token, slack.OptionAPIURL(s.opts.Chat.APIURL))}
 }
 
@@ -116,6 +120,16 @@ func (s *Source) ClientFor(ctx context.Context, teamID string) (*slack.Client, e
 	return c.api, nil
 }
 
+// BotUserFor returns the bot's user id in teamID as its installation
+// recorded it, "" for a workspace answered with the fallback token.
+func (s *Source) BotUserFor(ctx context.Context, teamID string) (string, error) {
+	c, err := s.client(ctx, teamID)
+	if err != nil {
+		return "", err
+	}
+	return c.botUser, nil
+}
+
 // client finds teamID's token and returns its clients, reusing the cached
 // ones while the token is unchanged.
 func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
@@ -126,8 +140,8 @@ func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	token := activeToken(list)
-	if token == "" {
+	in, ok := activeRecord(list)
+	if !ok {
 		s.forget(teamID)
 		switch {
 		case len(list) > 0:
@@ -141,8 +155,8 @@ func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.byTeam[teamID]
-	if c == nil || c.token != token {
-		c = s.newClient(token)
+	if c == nil || c.token != in.BotToken || c.botUser != in.BotUserID {
+		c = s.newClient(in.BotToken, in.BotUserID)
 		s.byTeam[teamID] = c
 	}
 	return c, nil
@@ -185,12 +199,12 @@ func (s *Source) forget(teamID string) {
 	delete(s.byTeam, teamID)
 }
 
-// activeToken is the bot token of the first active record that has one.
-func activeToken(list []slackapp.Installation) string {
+// activeRecord is the first active record with a bot token.
+func activeRecord(list []slackapp.Installation) (slackapp.Installation, bool) {
 	for _, in := range list {
 		if in.Active && in.BotToken != "" {
-			return in.BotToken
+			return in, true
 		}
 	}
-	return ""
+	return slackapp.Installation{}, false
 }

@@ -173,3 +173,20 @@ func TestWorkspacesOfAnOrgUseItsOrgWideInstall(t *testing.T) {
 		t.Fatalf("enterprise lookup failure: err = %v", err)
 	}
 }
+
+// The bot user of a workspace is the one its installation recorded; the
+// fallback token's is left to the caller.
+func TestBotUserOfEachWorkspace(t *testing.T) {
+	r := &records{list: map[string][]slackapp.Installation{}}
+	r.set("T2", slackapp.Installation{ID: "T2", TeamID: "T2", BotToken: "xoxb-2", BotUserID: "UBOT2", Active: true})
+	r.set("T3", slackapp.Installation{ID: "T3", TeamID: "T3", BotToken: "xoxb-3", BotUserID: "UBOT3", Active: false})
+	s := newSource(t, teamchat.Options{Installations: r, FallbackToken: "xoxb-env"})
+	for team, want := range map[string]string{"T2": "UBOT2", "T9": ""} {
+		if got, err := s.BotUserFor(context.Background(), team); err != nil || got != want {
+			t.Errorf("bot user of %s = %q, %v; want %q", team, got, err, want)
+		}
+	}
+	if _, err := s.BotUserFor(context.Background(), "T3"); !errors.Is(err, bot.ErrNoChat) {
+		t.Errorf("bot user of an inactive team: err = %v", err)
+	}
+}
