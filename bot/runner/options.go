@@ -56,6 +56,10 @@ type Options struct {
 	APIURL   string
 	// BotUserID is the bot's user id; auth.test tells it when empty.
 	BotUserID string
+	// BotUsers, when set, names the bot's user per workspace (each
+	// workspace that installed the app has its own); BotUserID serves the
+	// workspaces it names none for.
+	BotUsers bot.BotUserSource
 	// Chat replaces the Web API client workers reply through (default
 	// bot.NewSlackChat with BotToken and APIURL).
 	Chat bot.Chat

@@ -13,18 +13,19 @@ import (
 	"github.com/bastionhq/bastion/store/storetest"
 )
 
-// tokens maps each team to its installation's bot token.
-type tokens map[string]string
+// installs maps each team to its installation.
+type installs map[string]slackapp.Installation
 
-func (m tokens) TeamInstallations(_ context.Context, teamID string) ([]slackapp.Installation, error) {
-	if tok, ok := m[teamID]; ok {
-		return []slackapp.Installation{{ID: teamID, TeamID: teamID, BotToken: tok, Active: true}}, nil
+func (m installs) TeamInstallations(_ context.Context, teamID string) ([]slackapp.Installation, error) {
+	if in, ok := m[teamID]; ok {
+		return []slackapp.Installation{in}, nil
 	}
 	return nil, nil
 }
 
 // With Chats, the workers answer each workspace with its own token; the
-// runner's BotToken (T1's) only identifies the bot.
+// runner's BotToken (T1's) only identifies the bot. With BotUsers, a
+// mention of the bot's user in T2 (its own there) addresses the bot.
 func TestRunnerAnswersEachWorkspaceThroughChats(t *testing.T) {
 	db := storetest.SQLite(t)
 	sb, token := newSandbox(t)
@@ -35,14 +36,16 @@ func TestRunnerAnswersEachWorkspaceThroughChats(t *testing.T) {
 	must(t, err)
 	sb.Start()
 	t.Cleanup(sb.Close)
-	chats, err := teamchat.New(teamchat.Options{Installations: tokens{demo.TeamMain: token, demo.TeamOther: other},
+	chats, err := teamchat.New(teamchat.Options{Installations: installs{
+		demo.TeamMain:  {ID: demo.TeamMain, TeamID: demo.TeamMain, BotToken: token, Active: true},
+		demo.TeamOther: {ID: demo.TeamOther, TeamID: demo.TeamOther, BotToken: other, BotUserID: "UBOT2", Active: true}},
 		Chat: bot.SlackChatOptions{APIURL: sb.APIURL()}})
 	must(t, err)
 	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
 		return bot.Decision{Allowed: true}, nil
 	})
-	start(t, sb, runner.Options{DB: db, BotToken: token, Chats: chats, Authorizer: allow, Commands: newBackoffice().commands(), Workers: 2})
-	ts, err := sb.PostAsUser(demo.TeamOther, demo.ChannelSupport, "USUPPORT", "<@UBOT> show account acme")
+	start(t, sb, runner.Options{DB: db, BotToken: token, Chats: chats, BotUsers: chats, Authorizer: allow, Commands: newBackoffice().commands(), Workers: 2})
+	ts, err := sb.PostAsUser(demo.TeamOther, demo.ChannelSupport, "USUPPORT", "<@UBOT2> show account acme")
 	must(t, err)
 	if got := waitReply(t, sb, demo.ChannelSupport, ts); got != "account acme: plan pro" {
 		t.Fatalf("reply in %s = %q", demo.TeamOther, got)

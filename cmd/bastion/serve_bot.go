@@ -185,7 +185,7 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 	})
 	return runner.New(ctx, runner.Options{
 		DB: db, NATSURL: cfg.NATSURL, Claims: parts.store, Audit: parts.store,
-		BotToken: cfg.BotToken, APIURL: cfg.APIURL, BotUserID: parts.botUserID, Chats: chats,
+		BotToken: cfg.BotToken, APIURL: cfg.APIURL, BotUserID: parts.botUserID, BotUsers: chats, Chats: chats,
 		SigningSecret: cfg.SigningSecret, AppToken: cfg.AppToken,
 		Router: router, Commands: append(accounts.Commands(accts), channels.CommandsFor(archivers, auth)...),
 		Reactions: parts.approvals, Actions: parts.approvals, Background: []func(context.Context) error{parts.approvals.Run},
@@ -250,10 +250,11 @@ func enterpriseOf(ctx context.Context, engine *authz.Engine, teamID string) (str
 
 // approvalFlow wires bot.Approvals as docs/approvals.md describes: it
 // becomes router's gate, gets the `approvals` command, posts through the
-// client of each request's workspace (chats), and counts votes by
+// client, and leaves out the bot user, of each request's workspace
+// (chats), and counts votes by
 // reaction where the workspace granted the reaction scopes (svc, when the
 // install flow runs; assumed otherwise) and by button elsewhere.
-func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *slackapp.Service, chats bot.ApprovalChatSource, cfg botConfig) (approvalParts, error) {
+func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *slackapp.Service, chats *teamchat.Source, cfg botConfig) (approvalParts, error) {
 	store, err := botsql.Open(ctx, db)
 	if err != nil {
 		return approvalParts{}, err
@@ -262,7 +263,7 @@ func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *sl
 	if err != nil {
 		return approvalParts{}, err
 	}
-	opts := bot.ApprovalsOptions{Store: store, Router: router, Chats: chats, Audit: store, BotUserID: botUserID, Logger: cfg.Logger}
+	opts := bot.ApprovalsOptions{Store: store, Router: router, Chats: chats, BotUsers: chats, Audit: store, BotUserID: botUserID, Logger: cfg.Logger}
 	if svc != nil {
 		opts.Scopes = bot.ReactionScopesFunc(func(ctx context.Context, team string) ([]string, error) {
 			return svc.MissingScopes(ctx, team, slackapp.FeatureApprovalsByReaction)
