@@ -139,6 +139,7 @@ func (a *app) dev(ctx context.Context, o *devOptions) error {
 	env := &devEnv{URL: base + "/", APIKey: apiKey, Engine: engine, Sandbox: sb, Slack: parts.slack}
 	fmt.Fprintf(a.stdout, "Bastion is running. Open %s\n\n", env.URL)
 	fmt.Fprintf(a.stdout, "  Slack sandbox:      %s?team=%s&as=UMEMBER&channel=%s (pick who you are at the top)\n", env.URL, demo.TeamMain, demo.ChannelBackoffice)
+	fmt.Fprintf(a.stdout, "  second workspace:   %s?team=%s&as=USUPPORT&channel=%s (Acme Support: its own bot token, approvals by button)\n", env.URL, demo.TeamOther, demo.ChannelSupport)
 	fmt.Fprintf(a.stdout, "  admin console:      %sconsole/\n", env.URL)
 	fmt.Fprintf(a.stdout, "  permission service: %s (gRPC, gRPC-Web, Connect; API key %s)\n", base, apiKey)
 	fmt.Fprintf(a.stdout, "  database:           %s\n\nTry, in #backoffice: help, whoami, show account acme, disable user ann@acme.test. Ctrl-C stops.\n", a.dbURL)
