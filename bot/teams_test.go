@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -57,6 +58,7 @@ type teamsEnv struct {
 	*approvalEnv
 	installs *installs
 	chats    *teamchat.Source
+	events   *eventLog
 }
 
 var fullScopes = []string{"chat:write", "reactions:write", "reactions:read", "app_mentions:read"}
@@ -73,10 +75,15 @@ func newTeamsEnv(t *testing.T) *teamsEnv {
 			must(t, e.sb.AddUser(team, sandbox.User{ID: u}))
 		}
 	}
+	ingress, err := bot.NewEventsHandler(bot.EventsHandlerOptions{SigningSecret: secret, Queue: e.queue})
+	must(t, err)
+	e.events = &eventLog{next: ingress, ts: map[string]int{}}
+	srv := httptest.NewServer(e.events)
+	t.Cleanup(srv.Close)
+	e.sb.SetEventsURL(srv.URL)
 	e.install(t, "T1", true, fullScopes...)
 	e.install(t, "T2", true, noReactionScopes...)
 	e.install(t, "T3", false, fullScopes...)
-	var err error
 	e.chats, err = teamchat.New(teamchat.Options{Installations: e.installs, Chat: bot.SlackChatOptions{APIURL: e.sb.APIURL()}})
 	must(t, err)
 	return e
@@ -121,6 +128,14 @@ func (e *teamsEnv) say(t *testing.T, team, channel, user, text string) string {
 	ts, err := e.sb.PostAsUser(team, channel, user, "<@"+botUsers[team]+"> "+text)
 	must(t, err)
 	return ts
+}
+
+// settled waits until n events of the message ts were acknowledged and
+// every queued event was handled: what they caused has happened.
+func (e *teamsEnv) settled(t *testing.T, ts string, n int) {
+	t.Helper()
+	e.eventually(t, "events of "+ts+" acknowledged", func() bool { return e.events.count(ts) >= n })
+	e.drained(t)
 }
 
 // answer waits for a bot reply containing want in the thread of ts.
@@ -179,7 +194,9 @@ func TestEachWorkspaceIsAnsweredWithItsOwnToken(t *testing.T) {
 	// In T2, T1's bot user is someone else: mentioning it addresses nobody.
 	other, err := e.sb.PostAsUser("T2", "C2", "U1", "<@UBOT> show account acme")
 	must(t, err)
-	e.drained(t)
+	// The message events, and the sandbox's app_mention for <@UBOT>.
+	e.settled(t, quiet, 1)
+	e.settled(t, other, 2)
 	if got := botReplies(e.sb.Thread("C3", quiet)); len(got) != 0 || len(e.sb.Reactions("C3", quiet)) != 0 {
 		t.Fatalf("the inactive workspace was answered: %+v", got)
 	}
@@ -217,7 +234,7 @@ func TestReinstallTokenIsUsed(t *testing.T) {
 		t.Fatalf("inactive team: err = %v, want ErrNoChat", err)
 	}
 	ts = e.say(t, "T2", "C2", "U1", "show account third")
-	e.drained(t)
+	e.settled(t, ts, 1)
 	if got := botReplies(e.sb.Thread("C2", ts)); len(got) != 0 {
 		t.Fatalf("the uninstalled workspace was answered: %+v", got)
 	}
