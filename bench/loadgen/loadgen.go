@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bastionhq/bastion/authz"
@@ -29,6 +30,19 @@ type Report struct {
 	Max      time.Duration
 	Clients  int
 	FirstErr error
+	// CPU is the CPU time (user and system) the whole process used during
+	// the run: the callers, and the server too when it runs in the same
+	// process. Unlike checks/s it does not depend on what else the machine
+	// is running. Zero where it cannot be measured.
+	CPU time.Duration
+}
+
+// CPUPerCheck is the process CPU time per completed check.
+func (r Report) CPUPerCheck() time.Duration {
+	if r.Checks == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Checks)
 }
 
 // PerSecond is the completed checks per second.
@@ -43,6 +57,9 @@ func (r Report) PerSecond() float64 {
 func (r Report) String() string {
 	s := fmt.Sprintf("%d checks in %v from %d clients: %.0f checks/s, p50 %v, p99 %v, p999 %v, max %v, %d allowed, %d errors",
 		r.Checks, r.Elapsed.Round(time.Millisecond), r.Clients, r.PerSecond(), r.P50, r.P99, r.P999, r.Max, r.Allowed, r.Errors)
+	if r.CPU > 0 {
+		s += fmt.Sprintf(", %v CPU per check (%.2f cores)", r.CPUPerCheck().Round(100*time.Nanosecond), r.CPU.Seconds()/r.Elapsed.Seconds())
+	}
 	if r.FirstErr != nil {
 		s += fmt.Sprintf(" (first: %v)", r.FirstErr)
 	}
@@ -52,28 +69,54 @@ func (r Report) String() string {
 // Run calls c.Check from clients goroutines for d, cycling through reqs
 // (each client starts at a different place), and measures every call.
 func Run(ctx context.Context, c Checker, reqs []authz.EligibilityRequest, clients int, d time.Duration) Report {
-	if clients < 1 {
-		clients = 1
-	}
+	clients = max(clients, 1)
 	// Calls run on the caller's context, not one bounded by d: a deadline
 	// would travel with each call (as grpc-timeout) and the server could
 	// fail the last calls with deadline_exceeded before the client notices
 	// its own context expired. Calls still running at the end are finished
 	// and counted.
 	end := time.Now().Add(d)
+	return measure(ctx, c, clients, func(w, n int) (authz.EligibilityRequest, bool) {
+		return reqs[(w*len(reqs)/clients+n)%len(reqs)], time.Now().Before(end)
+	})
+}
+
+// Once calls c.Check exactly once for each of reqs, from clients
+// goroutines, and measures every call: a warm-up that reaches every
+// request, or a fixed amount of work.
+func Once(ctx context.Context, c Checker, reqs []authz.EligibilityRequest, clients int) Report {
+	var next atomic.Int64
+	return measure(ctx, c, max(clients, 1), func(int, int) (authz.EligibilityRequest, bool) {
+		i := int(next.Add(1) - 1)
+		if i >= len(reqs) {
+			return authz.EligibilityRequest{}, false
+		}
+		return reqs[i], true
+	})
+}
+
+// measure runs clients goroutines, each calling c.Check with the requests
+// next gives it (w is the goroutine, n its call count) until next says
+// stop, and reports on every call.
+func measure(ctx context.Context, c Checker, clients int, next func(w, n int) (authz.EligibilityRequest, bool)) Report {
 	lat := make([][]time.Duration, clients)
 	errs := make([]int, clients)
 	allowed := make([]int, clients)
 	firstErr := make([]error, clients)
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	for w := 0; w < clients; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			for i := w * len(reqs) / clients; ctx.Err() == nil && time.Now().Before(end); i++ {
+			for n := 0; ctx.Err() == nil; n++ {
+				req, ok := next(w, n)
+				if !ok {
+					return
+				}
 				t0 := time.Now()
-				res, err := c.Check(ctx, reqs[i%len(reqs)])
+				res, err := c.Check(ctx, req)
 				if ctx.Err() != nil {
 					return // the caller gave up: not a measured call
 				}
@@ -92,6 +135,9 @@ func Run(ctx context.Context, c Checker, reqs []authz.EligibilityRequest, client
 	}
 	wg.Wait()
 	r := Report{Elapsed: time.Since(start), Clients: clients}
+	if cpu1 := processCPU(); cpu0 > 0 && cpu1 > cpu0 {
+		r.CPU = time.Duration(cpu1 - cpu0)
+	}
 	var all []time.Duration
 	for w := range lat {
 		all = append(all, lat[w]...)

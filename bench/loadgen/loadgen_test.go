@@ -34,3 +34,15 @@ func TestRunCountsAndOrdersPercentiles(t *testing.T) {
 		t.Fatalf("reported %d checks, made %d", r.Checks, c.n.Load())
 	}
 }
+
+func TestOnceMakesEachRequestOnce(t *testing.T) {
+	c := &countingChecker{}
+	reqs := make([]authz.EligibilityRequest, 101)
+	for i := range reqs {
+		reqs[i] = authz.EligibilityRequest{UserID: "A", Permissions: []string{"P"}}
+	}
+	r := loadgen.Once(context.Background(), c, reqs, 8)
+	if r.Checks != len(reqs) || c.n.Load() != int64(len(reqs)) || r.Errors != 10 {
+		t.Fatalf("report = %+v after %d calls; want %d checks, 10 errors", r, c.n.Load(), len(reqs))
+	}
+}
