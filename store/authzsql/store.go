@@ -21,6 +21,10 @@ SELECT 1, team_id, account_type, '', 0 FROM authz_account_types WHERE user_id = 
 UNION ALL
 SELECT 2, '', '', '', rev FROM authz_revision WHERE id = 1`
 
+// typicalAssignments sizes a user's assignment list up front, so that
+// reading a user rarely grows it.
+const typicalAssignments = 16
+
 // CheckPathQueries lists the statements a check runs, for tests that prove
 // each names user_id (and so reaches one shard).
 func CheckPathQueries() []string { return []string{loadUserQuery} }
@@ -57,15 +61,19 @@ func (s *Store) LoadUser(ctx context.Context, userID string) (authz.UserRecord, 
 	}
 	defer rows.Close()
 	sawRevision := false
+	// Declared once, not per row: Scan's destinations escape to the heap.
+	var kind int
+	var a, b, c string
+	var n int64
 	for rows.Next() {
-		var kind int
-		var a, b, c string
-		var n int64
 		if err := rows.Scan(&kind, &a, &b, &c, &n); err != nil {
 			return rec, fmt.Errorf("read user %s: %w", userID, err)
 		}
 		switch kind {
 		case 0:
+			if rec.Assignments == nil {
+				rec.Assignments = make([]authz.Assignment, 0, typicalAssignments)
+			}
 			rec.Assignments = append(rec.Assignments, authz.Assignment{UserID: userID, Role: a, EntityID: b, GrantedBy: c, GrantedAt: fromMillis(n)})
 		case 1:
 			t, err := authz.ParseAccountType(b)
