@@ -37,7 +37,10 @@ func (e *Engine) Check(ctx context.Context, req EligibilityRequest) (Result, err
 				"permission %s does not apply to %s entities (it applies to %s)", p, s.entity.Type, strings.Join(perm.AppliesTo, ", "))}
 		default:
 			rules := permissionPolicy(p)
-			d.Allowed, d.Reason = e.evaluate(rules[:], s)
+			var decided bool
+			if d.Allowed, d.Reason, decided = e.decide(rules[:], s); !decided {
+				d.Reason = defaultDeny(describePermissionPolicy(p))
+			}
 		}
 	}
 	return res, nil

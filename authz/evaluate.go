@@ -64,23 +64,38 @@ func (e *Engine) role(name string) (*Role, bool) {
 
 // evaluate runs rules in order; the first that does not abstain decides.
 func (e *Engine) evaluate(rules []Rule, s *subject) (bool, Reason) {
+	if allowed, r, decided := e.decide(rules, s); decided {
+		return allowed, r
+	}
+	return false, defaultDeny(describeRules(rules))
+}
+
+// decide runs rules in order and returns the decision of the first that
+// does not abstain; decided is false when every rule abstains.
+func (e *Engine) decide(rules []Rule, s *subject) (allowed bool, reason Reason, decided bool) {
 	for i, r := range rules {
 		allowed, msg, grant, decided := e.evaluateRule(r, s)
 		if decided {
-			return allowed, Reason{Kind: ReasonRule, Rule: r.Kind, RuleIndex: i, Grant: grant, Message: msg}
+			return allowed, Reason{Kind: ReasonRule, Rule: r.Kind, RuleIndex: i, Grant: grant, Message: msg}, true
 		}
 	}
-	return false, Reason{Kind: ReasonDefault, RuleIndex: -1, Message: "no rule allowed it: " + describeRules(rules)}
+	return false, Reason{}, false
+}
+
+// defaultDeny is the reason of a deny no rule decided; described lists the
+// rules (describeRules).
+func defaultDeny(described string) Reason {
+	return Reason{Kind: ReasonDefault, RuleIndex: -1, Message: "no rule allowed it: " + described}
 }
 
 func (e *Engine) evaluateRule(r Rule, s *subject) (allowed bool, msg string, grant *Grant, decided bool) {
 	switch r.Kind {
 	case RuleDenyIfActorRestricted:
 		if s.acct == AccountNone {
-			return false, fmt.Sprintf("user %s has no account in team %s", s.user.UserID, s.teamID), nil, true
+			return false, "user " + s.user.UserID + " has no account in team " + s.teamID, nil, true
 		}
 		if s.acct.Restricted() {
-			return false, fmt.Sprintf("user %s is a guest (%s) in team %s", s.user.UserID, s.acct, s.teamID), nil, true
+			return false, "user " + s.user.UserID + " is a guest (" + s.acct.String() + ") in team " + s.teamID, nil, true
 		}
 	case RuleAllowIfLegacy:
 		if !s.inTeam {
@@ -114,7 +129,7 @@ func (e *Engine) evaluateRule(r Rule, s *subject) (allowed bool, msg string, gra
 			if !ok || !role.Grants(r.Permission) {
 				continue
 			}
-			return true, fmt.Sprintf("role %s on %s grants %s", a.Role, a.EntityID, r.Permission),
+			return true, "role " + a.Role + " on " + a.EntityID + " grants " + r.Permission,
 				&Grant{Role: a.Role, EntityID: a.EntityID, GrantedBy: a.GrantedBy}, true
 		}
 	}

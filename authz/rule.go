@@ -1,6 +1,9 @@
 package authz
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // RuleKind names a kind of policy rule.
 type RuleKind string
@@ -57,4 +60,21 @@ func (r Rule) String() string {
 // and non-members are denied, then RBAC decides.
 func permissionPolicy(p string) [2]Rule {
 	return [2]Rule{{Kind: RuleDenyIfActorRestricted}, {Kind: RuleAllowIfHasPermission, Permission: p}}
+}
+
+// permissionPolicyText caches describeRules of permissionPolicy by
+// permission: the text of every default deny of a plain permission check.
+// Only permissions of the catalog reach it, so it stays small.
+var permissionPolicyText sync.Map // permission -> string
+
+// describePermissionPolicy returns describeRules(permissionPolicy(p)),
+// built once per permission.
+func describePermissionPolicy(p string) string {
+	if v, ok := permissionPolicyText.Load(p); ok {
+		return v.(string)
+	}
+	rules := permissionPolicy(p)
+	text := describeRules(rules[:])
+	permissionPolicyText.Store(p, text)
+	return text
 }
