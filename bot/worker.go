@@ -118,12 +118,14 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 		w.log.Warn("dropping malformed event", "id", d.ID(), "err", err)
 		return w.ack(ctx, d)
 	}
-	botUser, err := botUserIn(ctx, w.opts.BotUsers, in.team(), w.opts.BotUserID)
-	if err != nil {
-		return err
-	}
-	if in.byUser(botUser) {
-		return w.ack(ctx, d) // the bot's own doing in this workspace
+	botUser := w.opts.BotUserID
+	if team := in.team(); team != "" {
+		if botUser, err = botUserIn(ctx, w.opts.BotUsers, team, w.opts.BotUserID); err != nil {
+			return err
+		}
+		if in.byUser(botUser) {
+			return w.ack(ctx, d) // the bot's own doing in this workspace
+		}
 	}
 	switch {
 	case in.reaction != nil:
