@@ -24,6 +24,8 @@ func TestRemoteAndLocalAgree(t *testing.T) {
 	checkers := map[string]client.Checker{
 		"remote":  client.NewRemote(env.URL, servertest.APIKey),
 		"connect": client.NewRemote(env.URL, servertest.APIKey, client.WithConnectProtocol()),
+		"http1":   client.NewRemote(env.URL, servertest.APIKey, client.WithHTTP1(4)),
+		"batched": client.NewRemote(env.URL, servertest.APIKey, client.WithBatching(2)),
 		"local":   client.NewLocal(env.Engine),
 	}
 	ctx := context.Background()

@@ -3,12 +3,12 @@ package client
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"connectrpc.com/connect"
 
 	"github.com/bastionhq/bastion/authz"
+	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 	"github.com/bastionhq/bastion/gen/bastion/authz/v1/authzv1connect"
 	"github.com/bastionhq/bastion/server/convert"
 )
@@ -19,6 +19,8 @@ type Option func(*remoteConfig)
 type remoteConfig struct {
 	httpClient connect.HTTPClient
 	connect    bool
+	http1Conns int
+	batch      int
 	opts       []connect.ClientOption
 }
 
@@ -42,7 +44,8 @@ func WithClientOptions(opts ...connect.ClientOption) Option {
 
 // Remote checks with a Bastion server.
 type Remote struct {
-	rpc authzv1connect.PermissionServiceClient
+	rpc   authzv1connect.PermissionServiceClient
+	batch *batcher // nil unless WithBatching
 }
 
 // NewRemote returns a client of the server at baseURL (for example
@@ -52,7 +55,10 @@ func NewRemote(baseURL, apiKey string, opts ...Option) *Remote {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.httpClient == nil {
+	switch {
+	case cfg.http1Conns > 0:
+		cfg.httpClient = http1Client(cfg.http1Conns)
+	case cfg.httpClient == nil:
 		cfg.httpClient = defaultHTTPClient(baseURL)
 	}
 	copts := []connect.ClientOption{connect.WithInterceptors(APIKey(apiKey))}
@@ -60,17 +66,11 @@ func NewRemote(baseURL, apiKey string, opts ...Option) *Remote {
 		copts = append(copts, connect.WithGRPC())
 	}
 	copts = append(copts, cfg.opts...)
-	return &Remote{rpc: authzv1connect.NewPermissionServiceClient(cfg.httpClient, strings.TrimSuffix(baseURL, "/"), copts...)}
-}
-
-func defaultHTTPClient(baseURL string) *http.Client {
-	var p http.Protocols
-	if strings.HasPrefix(baseURL, "https://") {
-		p.SetHTTP2(true)
-	} else {
-		p.SetUnencryptedHTTP2(true)
+	r := &Remote{rpc: authzv1connect.NewPermissionServiceClient(cfg.httpClient, strings.TrimSuffix(baseURL, "/"), copts...)}
+	if cfg.batch > 0 {
+		r.batch = newBatcher(r.rpc, cfg.batch)
 	}
-	return &http.Client{Transport: &http.Transport{Protocols: &p, MaxIdleConnsPerHost: 16}}
+	return r
 }
 
 // Service returns the generated client, for the calls Checker does not
@@ -79,12 +79,23 @@ func (r *Remote) Service() authzv1connect.PermissionServiceClient { return r.rpc
 
 // Check implements Checker.
 func (r *Remote) Check(ctx context.Context, req authz.EligibilityRequest) (authz.Result, error) {
-	res, err := r.rpc.Check(ctx, connect.NewRequest(convert.EligibilityToProto(req)))
+	msg, err := r.check(ctx, convert.EligibilityToProto(req))
 	if err != nil {
 		err = fmt.Errorf("bastion check: %w", err)
 		return denyPermissions(req, err), err
 	}
-	return convert.Result(res.Msg), nil
+	return convert.Result(msg), nil
+}
+
+func (r *Remote) check(ctx context.Context, req *authzv1.EligibilityRequest) (*authzv1.CheckResponse, error) {
+	if r.batch != nil {
+		return r.batch.check(ctx, req)
+	}
+	res, err := r.rpc.Check(ctx, connect.NewRequest(req))
+	if err != nil {
+		return nil, err
+	}
+	return res.Msg, nil
 }
 
 // CheckPolicy implements Checker.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -41,9 +43,16 @@ func newBenchCmd(a *app) *cobra.Command {
 		Long: `check sends eligibility checks for generated users (seeding --db first when it holds no
 generated data) to a running server (--target) or to one it starts in this process on a
 loopback port, from --clients concurrent callers for --duration, and prints checks/s and
-p50/p99/p999 latency. --mode cached measures the caching client instead, local the
-in-process engine.`,
+p50/p99/p999 latency, and the CPU the process used per check (client and in-process
+server together; steadier than checks/s on a shared machine). --mode cached measures
+the caching client instead, local the in-process engine.
+
+--protocol picks how the client calls: grpc (HTTP/2, one connection), connect (HTTP/2)
+or http1 (the Connect protocol over HTTP/1.1, a connection per client, the cheapest per
+call). --batch N makes the client coalesce concurrent checks into BatchCheck calls, N
+in flight; every check is still answered from the store.`,
 		Example: "  bastion --db bench.db bench check --assignments 1000000 --clients 64 --duration 10s\n" +
+			"  bastion --db bench.db bench check --protocol http1 --batch 4\n" +
 			"  bastion --db bench.db bench check --target http://127.0.0.1:8080 --api-key KEY",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.benchCheck(cmd.Context(), o) },
@@ -56,6 +65,10 @@ in-process engine.`,
 	f.StringVar(&o.apiKey, "api-key", "", "API key for --target")
 	f.StringVar(&o.mode, "mode", "authoritative", "authoritative (remote gRPC), cached (caching client) or local (engine in-process)")
 	f.BoolVar(&o.connect, "connect-protocol", false, "use the Connect protocol instead of gRPC")
+	f.MarkDeprecated("connect-protocol", "use --protocol connect")
+	f.StringVar(&o.protocol, "protocol", "grpc", "how the client calls: grpc (HTTP/2, one connection), connect (HTTP/2) or http1 (Connect over HTTP/1.1, a connection per client)")
+	f.IntVar(&o.batch, "batch", 0, "coalesce concurrent checks into BatchCheck calls, with at most this many in flight (0: one Check call per check)")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured run (client and in-process server) to this file")
 	cmd.AddCommand(seed, check)
 	return cmd
 }
@@ -65,6 +78,34 @@ type benchOptions struct {
 	duration             time.Duration
 	target, apiKey, mode string
 	connect              bool
+	cpuProfile           string
+	protocol             string
+	batch                int
+}
+
+// remoteOptions returns the client options --protocol and --batch ask for.
+func (o benchOptions) remoteOptions() ([]client.Option, error) {
+	protocol := o.protocol
+	if o.connect {
+		protocol = "connect"
+	}
+	var opts []client.Option
+	switch protocol {
+	case "grpc":
+	case "connect":
+		opts = append(opts, client.WithConnectProtocol())
+	case "http1":
+		if o.mode == "cached" {
+			return nil, errors.New("--protocol http1 holds a connection per watch stream; cached mode watches every user: use grpc or connect")
+		}
+		opts = append(opts, client.WithHTTP1(o.clients))
+	default:
+		return nil, fmt.Errorf("--protocol %q: want grpc, connect or http1", protocol)
+	}
+	if o.batch > 0 {
+		opts = append(opts, client.WithBatching(o.batch))
+	}
+	return opts, nil
 }
 
 func (a *app) seedBench(ctx context.Context, e *authz.Engine, assignments int) error {
@@ -133,9 +174,9 @@ func (a *app) benchCheck(ctx context.Context, o benchOptions) error {
 			defer stop()
 			target, key = "http://"+addr, benchKey
 		}
-		var opts []client.Option
-		if o.connect {
-			opts = append(opts, client.WithConnectProtocol())
+		opts, err := o.remoteOptions()
+		if err != nil {
+			return err
 		}
 		remote := client.NewRemote(target, key, opts...)
 		checker = remote
@@ -145,15 +186,52 @@ func (a *app) benchCheck(ctx context.Context, o benchOptions) error {
 	default:
 		return fmt.Errorf("--mode %q: want authoritative, cached or local", o.mode)
 	}
-	// Warm up: one pass over a slice of the requests (boots caches, opens
-	// connections) before measuring.
-	loadgen.Run(ctx, checker, reqs[:min(len(reqs), 2000)], o.clients, min(2*time.Second, o.duration))
+	// Warm up before measuring: open connections, and in cached mode boot
+	// every user the run will check (a cold user costs a
+	// ListUserPermissions call and a new watch stream, not a cached check).
+	warm := reqs[:min(len(reqs), 2000)]
+	if o.mode == "cached" {
+		warm = reqs
+	}
+	if r := loadgen.Once(ctx, checker, warm, o.clients); r.Errors > 0 {
+		return fmt.Errorf("warm up: %d of %d checks failed (first: %w)", r.Errors, r.Checks, r.FirstErr)
+	}
+	stopProfile, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
 	r := loadgen.Run(ctx, checker, reqs, o.clients, o.duration)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stdout, "mode %s, %d assignments, %d distinct requests\n%s\n", o.mode, o.assignments, len(reqs), r)
 	if r.Errors > 0 {
 		return exitError{code: 1, msg: fmt.Sprintf("%d checks failed", r.Errors)}
 	}
 	return nil
+}
+
+// startCPUProfile starts writing a CPU profile to path ("" profiles
+// nothing) and returns the function that stops it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // startBenchServer runs `bastion serve` in this process on a loopback port
