@@ -63,7 +63,7 @@ in flight; every check is still answered from the store.`,
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive load")
 	f.StringVar(&o.target, "target", "", "base URL of a running bastion serve (default: start one in this process)")
 	f.StringVar(&o.apiKey, "api-key", "", "API key for --target")
-	f.StringVar(&o.mode, "mode", "authoritative", "authoritative (remote gRPC), cached (caching client) or local (engine in-process)")
+	f.StringVar(&o.mode, "mode", "authoritative", "authoritative (remote checks, see --protocol), cached (caching client) or local (engine in-process)")
 	f.BoolVar(&o.connect, "connect-protocol", false, "use the Connect protocol instead of gRPC")
 	f.MarkDeprecated("connect-protocol", "use --protocol connect")
 	f.StringVar(&o.protocol, "protocol", "grpc", "how the client calls: grpc (HTTP/2, one connection), connect (HTTP/2) or http1 (Connect over HTTP/1.1, a connection per client)")
