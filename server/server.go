@@ -42,6 +42,17 @@ type Options struct {
 	// Extra handlers mounted on the same mux, by ServeMux pattern (for
 	// example "/slack/events").
 	Extra map[string]http.Handler
+	// Services are more connect services served next to the permission
+	// service with the same API keys and metrics, and listed by reflection.
+	Services []Service
+}
+
+// Service is another connect service to serve: its fully qualified name
+// (for reflection) and the generated constructor of its handler, called
+// with the server's interceptors.
+type Service struct {
+	Name    string
+	Handler func(opts ...connect.HandlerOption) (string, http.Handler)
 }
 
 // Server serves one engine. Create it with New; serve Handler().
@@ -89,11 +100,16 @@ func (s *Server) routes(opts Options) {
 		connect.WithCompressMinBytes(compressMinBytes),
 	)
 	s.mux.Handle(authzv1connect.NewPermissionServiceHandler(&service{s: s}, authed))
+	names := []string{authzv1connect.PermissionServiceName, grpchealth.HealthV1ServiceName}
+	for _, svc := range opts.Services {
+		s.mux.Handle(svc.Handler(authed))
+		names = append(names, svc.Name)
+	}
 
 	// Reflection describes only the public API (its .proto files are in
 	// this repository), so, like health, it is open: `grpcurl list` and
 	// `describe` work without a key, while every call still needs one.
-	reflector := grpcreflect.NewStaticReflector(authzv1connect.PermissionServiceName, grpchealth.HealthV1ServiceName)
+	reflector := grpcreflect.NewStaticReflector(names...)
 	s.mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	s.mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	s.mux.Handle(grpchealth.NewHandler(&healthChecker{s: s}))

@@ -115,7 +115,8 @@ func (a *app) dev(ctx context.Context, o *devOptions) error {
 	}
 	defer parts.page.Close()
 	apiKey := randomToken(16)
-	srv := server.New(engine, server.Options{APIKeys: []string{apiKey}, Registry: reg, Logger: log, Extra: parts.routes})
+	srv := server.New(engine, server.Options{APIKeys: []string{apiKey}, Registry: reg, Logger: log, Extra: parts.routes,
+		Services: []server.Service{installationServiceOf(parts.slack, base+"/slack/install")}})
 	hs := &http.Server{Handler: srv.Handler(), Protocols: server.Protocols(), ReadHeaderTimeout: 10 * time.Second}
 	hs.RegisterOnShutdown(parts.page.Close)
 	served := make(chan error, 1)

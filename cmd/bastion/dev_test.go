@@ -11,8 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"connectrpc.com/connect"
+
 	"github.com/bastionhq/bastion/authz/demo"
 	"github.com/bastionhq/bastion/bot"
+	slackv1 "github.com/bastionhq/bastion/gen/bastion/slack/v1"
+	"github.com/bastionhq/bastion/gen/bastion/slack/v1/slackv1connect"
 	"github.com/bastionhq/bastion/sandbox"
 	"github.com/bastionhq/bastion/slackapp"
 )
@@ -150,5 +154,22 @@ func TestDevAnswersInBothWorkspaces(t *testing.T) {
 	post := wait(demo.ChannelSupport, ts, "Approval needed")
 	if !strings.Contains(string(post.Blocks), bot.ApproveActionID) {
 		t.Fatalf("approval in %s without buttons: %s", demo.TeamOther, post.Blocks)
+	}
+}
+
+// A front end asks the API which features a workspace lacks, and gets the
+// reinstall link.
+func TestDevAnswersFeatureQuestionsOverTheAPI(t *testing.T) {
+	env := startDev(t)
+	c := slackv1connect.NewInstallationServiceClient(http.DefaultClient, strings.TrimSuffix(env.URL, "/"))
+	req := connect.NewRequest(&slackv1.GetFeatureRequest{TeamId: demo.TeamOther, Feature: string(slackapp.FeatureApprovalsByReaction)})
+	req.Header().Set("Authorization", "Bearer "+env.APIKey)
+	res, err := c.GetFeature(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Msg.GetFeature()
+	if f.GetAvailable() || strings.Join(f.GetMissingScopes(), ",") != "reactions:write" || !strings.HasSuffix(res.Msg.GetInstallUrl(), "/slack/install") {
+		t.Fatalf("approvals by reaction in %s: %v", demo.TeamOther, res.Msg)
 	}
 }

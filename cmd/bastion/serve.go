@@ -149,7 +149,20 @@ func (a *app) serve(ctx context.Context, o *serveOptions) error {
 		defer rt.Close()
 		routes["/slack/"] = rt.Handler()
 	}
-	srv := server.New(engine, server.Options{APIKeys: o.apiKeys, InsecureNoAuth: o.insecureNoAuth, Registry: reg, Logger: log, Extra: routes})
+	var services []server.Service
+	if o.bot.EncryptionKey != "" {
+		installURL := ""
+		if o.bot.oauthEnabled() {
+			installURL = strings.TrimSuffix(o.bot.RedirectURL, "/slack/oauth/callback") + "/slack/install"
+		}
+		svc, err := installationService(ctx, db, o.bot.EncryptionKey, installURL)
+		if err != nil {
+			return err
+		}
+		services = append(services, svc)
+	}
+	srv := server.New(engine, server.Options{APIKeys: o.apiKeys, InsecureNoAuth: o.insecureNoAuth, Registry: reg, Logger: log,
+		Extra: routes, Services: services})
 
 	ln := o.listener
 	if ln == nil {

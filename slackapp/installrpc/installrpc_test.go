@@ -11,6 +11,13 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"connectrpc.com/grpcreflect"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/authz/rolesfile"
+	"github.com/bastionhq/bastion/server"
+	"github.com/bastionhq/bastion/store/authzsql"
 
 	slackv1 "github.com/bastionhq/bastion/gen/bastion/slack/v1"
 	"github.com/bastionhq/bastion/gen/bastion/slack/v1/slackv1connect"
@@ -100,4 +107,61 @@ func TestBadRequestsAndMissingInstallations(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Code() != connect.CodeUnavailable {
 		t.Fatalf("with the store closed: %v, want unavailable", err)
 	}
+}
+
+// Served by the permission server, the service needs an API key like
+// every other RPC and is listed by reflection.
+func TestServedWithThePermissionServersKeys(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	engine := newEngine(t, db)
+	sealer, err := slackapp.NewTokenSealer(make([]byte, 32))
+	must(t, err)
+	store, err := installsql.Open(ctx, db, sealer)
+	must(t, err)
+	must(t, store.SaveInstallation(ctx, slackapp.Installation{ID: "T1", TeamID: "T1", BotToken: "xoxb-1", Active: true,
+		InstalledAt: time.Now(), Scopes: slackapp.ParseScopes("chat:write,chat:write.public"), ScopesUpdatedAt: time.Now()}))
+	svc := installrpc.New(slackapp.NewService(store, slackapp.ServiceOptions{}), "")
+	srv := server.New(engine, server.Options{APIKeys: []string{"key"},
+		Services: []server.Service{{Name: slackv1connect.InstallationServiceName, Handler: svc.Handler}}})
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	hs.Config.Protocols = server.Protocols()
+	hs.Start()
+	t.Cleanup(hs.Close)
+	// Reflection is a bidirectional stream: it needs HTTP/2 (here h2c).
+	var h2 http.Protocols
+	h2.SetUnencryptedHTTP2(true)
+	h2c := &http.Client{Transport: &http.Transport{Protocols: &h2}}
+
+	anon := slackv1connect.NewInstallationServiceClient(hs.Client(), hs.URL)
+	req := &slackv1.GetFeatureRequest{TeamId: "T1", Feature: "notifications"}
+	if _, err := anon.GetFeature(ctx, connect.NewRequest(req)); connect.CodeOf(err) != connect.CodeUnauthenticated {
+		t.Fatalf("without a key: %v", err)
+	}
+	r := connect.NewRequest(req)
+	r.Header().Set("Authorization", "Bearer key")
+	got, err := anon.GetFeature(ctx, r)
+	must(t, err)
+	if !got.Msg.GetFeature().GetAvailable() {
+		t.Fatalf("notifications in T1 = %v", got.Msg)
+	}
+	ref := grpcreflect.NewClient(h2c, hs.URL)
+	stream := ref.NewStream(ctx)
+	t.Cleanup(func() { stream.Close() })
+	names, err := stream.ListServices()
+	must(t, err)
+	if !slices.Contains(names, protoreflect.FullName(slackv1connect.InstallationServiceName)) {
+		t.Fatalf("reflection lists %v", names)
+	}
+}
+
+func newEngine(t *testing.T, db *sqldb.DB) *authz.Engine {
+	t.Helper()
+	cat, err := rolesfile.LoadBuiltin()
+	must(t, err)
+	st, err := authzsql.Open(context.Background(), db)
+	must(t, err)
+	e, err := authz.NewEngine(context.Background(), st, cat, authz.Options{})
+	must(t, err)
+	return e
 }
