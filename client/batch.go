@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -43,10 +44,12 @@ type batcher struct {
 
 // batchCall is one queued check; done is closed once res or err is set.
 type batchCall struct {
-	req  *authzv1.EligibilityRequest
-	res  *authzv1.CheckResponse
-	err  error
-	done chan struct{}
+	req *authzv1.EligibilityRequest
+	// deadline is the caller's; zero when it has none.
+	deadline time.Time
+	res      *authzv1.CheckResponse
+	err      error
+	done     chan struct{}
 }
 
 func newBatcher(rpc authzv1connect.PermissionServiceClient, limit int) *batcher {
@@ -61,6 +64,7 @@ func (b *batcher) check(ctx context.Context, req *authzv1.EligibilityRequest) (*
 		return nil, connect.NewError(connect.CodeOf(err), err)
 	}
 	c := &batchCall{req: req, done: make(chan struct{})}
+	c.deadline, _ = ctx.Deadline()
 	b.mu.Lock()
 	b.pending = append(b.pending, c)
 	var batch []*batchCall
@@ -115,8 +119,16 @@ func (b *batcher) drain(batch []*batchCall) {
 
 // send makes one BatchCheck call and hands each check its answer. The call
 // is not bound to any one caller's context: a caller that gives up does
-// not fail the others.
+// not fail the others. It ends at the latest of the callers' deadlines,
+// when every caller has one, so that a server that stops answering does
+// not hold a batch slot for ever.
 func (b *batcher) send(batch []*batchCall) {
+	ctx := context.Background()
+	if last, ok := latestDeadline(batch); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, last)
+		defer cancel()
+	}
 	req := &authzv1.BatchCheckRequest{Items: make([]*authzv1.BatchCheckItem, len(batch))}
 	items := make([]authzv1.BatchCheckItem, len(batch))
 	wrappers := make([]authzv1.BatchCheckItem_Eligibility, len(batch))
@@ -125,7 +137,7 @@ func (b *batcher) send(batch []*batchCall) {
 		items[i].Request = &wrappers[i]
 		req.Items[i] = &items[i]
 	}
-	res, err := b.rpc.BatchCheck(context.Background(), connect.NewRequest(req))
+	res, err := b.rpc.BatchCheck(ctx, connect.NewRequest(req))
 	if err == nil && len(res.Msg.GetResults()) != len(batch) {
 		err = fmt.Errorf("batch check: %d results for %d checks", len(res.Msg.GetResults()), len(batch))
 	}
@@ -143,6 +155,20 @@ func (b *batcher) send(batch []*batchCall) {
 		}
 		close(c.done)
 	}
+}
+
+// latestDeadline returns the latest deadline of the batch's callers; ok is
+// false when one of them has none.
+func latestDeadline(batch []*batchCall) (last time.Time, ok bool) {
+	for _, c := range batch {
+		if c.deadline.IsZero() {
+			return time.Time{}, false
+		}
+		if c.deadline.After(last) {
+			last = c.deadline
+		}
+	}
+	return last, true
 }
 
 // itemError rebuilds the error the server reported for one check, with its

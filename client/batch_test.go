@@ -2,8 +2,12 @@ package client_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -71,5 +75,33 @@ func TestBatchingFailsClosed(t *testing.T) {
 	batched := client.NewRemote(env.URL, servertest.APIKey, client.WithBatching(2))
 	if res, err := batched.Check(canceled, perm("UOPS", "C2", "SET_PLAN")); err == nil || res.Allowed() {
 		t.Errorf("canceled caller: %+v, %v; want deny and the error", res, err)
+	}
+}
+
+// A server that stops answering does not keep a batch slot once every
+// caller in the batch has passed its deadline: the batch call is ended.
+func TestBatchingEndsCallsAtTheCallersDeadline(t *testing.T) {
+	ended := make(chan struct{}, 1)
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // the server notices a closed connection once the body is read
+		select {
+		case <-r.Context().Done():
+			ended <- struct{}{}
+		case <-release:
+		}
+	}))
+	defer hung.Close()
+	defer close(release) // before Close, which waits for the handler
+	batched := client.NewRemote(hung.URL, servertest.APIKey, client.WithBatching(1), client.WithHTTP1(2))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if res, err := batched.Check(ctx, perm("UOPS", "C2", "SET_PLAN")); err == nil || res.Allowed() {
+		t.Fatalf("hung server: %+v, %v; want deny and the error", res, err)
+	}
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the batch call to the hung server was never ended")
 	}
 }
