@@ -78,25 +78,8 @@ type envelope struct {
 func EventQueueID(eventID string) string { return "slack-event:" + eventID }
 
 func (h *EventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "use POST", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", h.opts.MaxBody))
-			return
-		}
-		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := VerifySignature(h.opts.SigningSecret, r.Header.Get("X-Slack-Request-Timestamp"),
-		r.Header.Get("X-Slack-Signature"), body, h.opts.Now()); err != nil {
-		h.opts.Logger.Warn("rejected events request", "remote", r.RemoteAddr, "err", err)
-		http.Error(w, "invalid request signature: "+err.Error(), http.StatusUnauthorized)
+	body, ok := readSigned(w, r, h.opts.SigningSecret, h.opts.MaxBody, h.opts.Now(), h.opts.Logger)
+	if !ok {
 		return
 	}
 	var env envelope

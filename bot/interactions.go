@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -82,25 +80,8 @@ func InteractionQueueID(teamID, userID, actionID, actionTS string) string {
 
 // ServeHTTP verifies, queues and acknowledges one interaction request.
 func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "use POST", http.StatusMethodNotAllowed)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			refuse(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", h.opts.MaxBody))
-			return
-		}
-		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if err := VerifySignature(h.opts.SigningSecret, r.Header.Get("X-Slack-Request-Timestamp"),
-		r.Header.Get("X-Slack-Signature"), body, h.opts.Now()); err != nil {
-		h.opts.Logger.Warn("rejected interactions request", "remote", r.RemoteAddr, "err", err)
-		http.Error(w, "invalid request signature: "+err.Error(), http.StatusUnauthorized)
+	body, ok := readSigned(w, r, h.opts.SigningSecret, h.opts.MaxBody, h.opts.Now(), h.opts.Logger)
+	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))
@@ -146,17 +127,12 @@ func (h *InteractionsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 // active installation; without a gate, or when the gate cannot tell, the
 // click is kept.
 func (h *InteractionsHandler) active(ctx context.Context, head interactionHead) bool {
-	gate := h.opts.Installations
-	if gate == nil {
+	if h.opts.Installations == nil {
 		return true
 	}
-	ok, err := gate.IsActive(ctx, head.Team.ID)
-	if err == nil && !ok && head.Enterprise != nil && head.Enterprise.ID != "" && head.Enterprise.ID != head.Team.ID {
-		ok, err = gate.IsActive(ctx, head.Enterprise.ID)
+	enterprise := ""
+	if head.Enterprise != nil {
+		enterprise = head.Enterprise.ID
 	}
-	if err != nil {
-		h.opts.Logger.Warn("could not check the installation; queueing the click", "team", head.Team.ID, "err", err)
-		return true
-	}
-	return ok
+	return installationActive(ctx, h.opts.Installations, head.Team.ID, enterprise, h.opts.Logger)
 }

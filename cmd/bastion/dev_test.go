@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,29 +19,11 @@ import (
 	"github.com/bastionhq/bastion/slackapp"
 )
 
-// syncBuffer is a bytes.Buffer safe for the logger and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startDev runs bastion dev in dir on a free port until the test ends.
 func startDev(t *testing.T) *devEnv {
 	t.Helper()
 	dir := t.TempDir()
-	out := &syncBuffer{}
+	out := &lockedBuffer{}
 	a := &app{dbURL: filepath.Join(dir, "bastion.db"), stdout: out, stderr: out}
 	ctx, stop := context.WithCancel(context.Background())
 	ready := make(chan *devEnv, 1)
