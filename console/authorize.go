@@ -9,57 +9,36 @@ import (
 	"github.com/bastionhq/bastion/authz"
 )
 
-// The permissions admin writes need. The rules are those of the
-// permission server (server/doc.go): assigning and revoking need
-// ASSIGN_ROLES on the entity; creating, editing and deleting custom roles
-// need ADMINISTER_ROLES on the role's scope; account types and team
-// preferences need ADMINISTER_ROLES on the team. package server keeps its
-// version unexported, so the rule lives here in this one place.
-const (
-	permAssignRoles     = "ASSIGN_ROLES"
-	permAdministerRoles = "ADMINISTER_ROLES"
-)
-
-// deniedError is a write the user may not make (any more).
-type deniedError struct {
-	doing  string // "assign roles", "edit roles", …
-	entity string
-	reason string
+// authorize checks, authoritatively, that the session's user may make the
+// admin write w. The rule is authz.AuthorizeAdminWrite, the one the
+// permission server applies, so the console and the server cannot
+// disagree on who may write what. A refusal is an *authz.DeniedError;
+// other errors (already naming the actor, permission and entity) mean the
+// check could not be answered, and refuse the write too.
+func (c *Console) authorize(ctx context.Context, s *userSession, w authz.AdminWrite) error {
+	return authz.AuthorizeAdminWrite(ctx, c.engine, authz.Actor{TeamID: s.TeamID, UserID: s.UserID}, w)
 }
 
-func (e *deniedError) Error() string {
-	return fmt.Sprintf("You no longer have permission to %s on %s.", e.doing, e.entity)
-}
-
-// authorize checks, authoritatively, that the session's user holds
-// permission on entityID; doing names the action for the refusal message.
-func (c *Console) authorize(ctx context.Context, s *userSession, permission, entityID, doing string) error {
-	res, err := c.engine.Check(ctx, authz.EligibilityRequest{
-		TeamID: s.TeamID, UserID: s.UserID, EntityID: entityID,
-		Permissions: []string{permission},
-		Consistency: authz.Consistency{Mode: authz.Authoritative},
-	})
-	if err != nil {
-		return fmt.Errorf("check %s's %s on %s: %w", s.Actor(), permission, entityID, err)
+// doing names an admin write in the refusal message: "You no longer have
+// permission to DOING on …".
+func doing(k authz.AdminWriteKind) string {
+	switch k {
+	case authz.WritePutRole, authz.WriteDeleteRole:
+		return "edit roles"
+	default:
+		return k.String()
 	}
-	if !res.Allowed() {
-		reason := ""
-		if len(res.Decisions) > 0 {
-			reason = res.Decisions[0].Reason.Message
-		}
-		return &deniedError{doing: doing, entity: entityID, reason: reason}
-	}
-	return nil
 }
 
 // writeFailed answers a write that was refused or failed, with a status
 // and message that say why.
 func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *userSession, what string, err error) {
-	var denied *deniedError
+	var denied *authz.DeniedError
 	switch {
 	case errors.As(err, &denied):
-		c.log.Info("console: write denied", "actor", s.Actor(), "doing", denied.doing, "entity", denied.entity, "reason", denied.reason)
-		c.fail(w, r, s, http.StatusForbidden, denied.Error()+" The page you acted from was out of date; go back to see what you can do now.")
+		c.log.Info("console: write denied", "actor", s.Actor(), "write", denied.Write.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
+		c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You no longer have permission to %s on %s.", doing(denied.Write), denied.EntityID)+
+			" The page you acted from was out of date; go back to see what you can do now.")
 	case errors.Is(err, authz.ErrInvalidRequest):
 		c.fail(w, r, s, http.StatusBadRequest, fmt.Sprintf("Could not %s: %v", what, err))
 	case errors.Is(err, authz.ErrNotFound):

@@ -79,7 +79,7 @@ func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *user
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": "+err.Error())
 		return
 	}
-	if err := c.authorize(r.Context(), s, permAdministerRoles, team, "change account types"); err != nil {
+	if err := c.authorize(r.Context(), s, authz.AdminWrite{Kind: authz.WriteSetAccountType, TeamID: team}); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
@@ -101,7 +101,7 @@ func (c *Console) setTeamPrefs(w http.ResponseWriter, r *http.Request, s *userSe
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": "+err.Error())
 		return
 	}
-	if err := c.authorize(r.Context(), s, permAdministerRoles, team, "change team preferences"); err != nil {
+	if err := c.authorize(r.Context(), s, authz.AdminWrite{Kind: authz.WriteSetTeamPrefs, TeamID: team}); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}

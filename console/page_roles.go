@@ -90,20 +90,14 @@ func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *userSession
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": choose the enterprise or workspace the role belongs to.")
 		return
 	}
-	scopes := []string{role.Scope}
-	old, err := c.engine.Role(r.Context(), role.Name)
-	switch {
-	case err == nil && old.Scope != "" && old.Scope != role.Scope:
-		scopes = append(scopes, old.Scope)
-	case err != nil && !errors.Is(err, authz.ErrNotFound):
+	write, err := authz.PutRoleWrite(r.Context(), c.engine, role)
+	if err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	for _, sc := range scopes {
-		if err := c.authorize(r.Context(), s, permAdministerRoles, sc, "edit roles"); err != nil {
-			c.writeFailed(w, r, s, what, err)
-			return
-		}
+	if err := c.authorize(r.Context(), s, write); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
 	}
 	if _, err := c.engine.PutRole(r.Context(), role, s.Actor()); err != nil {
 		c.writeFailed(w, r, s, what, err)
@@ -126,7 +120,7 @@ func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, s *userSess
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": it is a system role; system roles change only in the roles file.")
 		return
 	}
-	if err := c.authorize(r.Context(), s, permAdministerRoles, role.Scope, "edit roles"); err != nil {
+	if err := c.authorize(r.Context(), s, authz.AdminWrite{Kind: authz.WriteDeleteRole, Scope: role.Scope}); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}

@@ -11,42 +11,29 @@ import (
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 )
 
-// Permissions an actor needs for admin writes.
-const (
-	permAssignRoles     = "ASSIGN_ROLES"
-	permAdministerRoles = "ADMINISTER_ROLES"
-)
-
 var errNoActor = errors.New("admin writes name the acting user: set actor.team_id and actor.user_id")
 
-// authorize checks, authoritatively, that the actor holds permission on
-// entityID, and returns the actor as recorded in the audit log
-// ("TEAM/USER"). A denial is PermissionDenied with the decision's reason.
-func (s *Server) authorize(ctx context.Context, procedure string, actor *authzv1.Actor, permission, entityID string) (string, error) {
+// authorize checks, authoritatively, that the actor may make the admin
+// write w, by the one rule of authz.AuthorizeAdminWrite, and returns the
+// actor as recorded in the audit log ("TEAM/USER"). A denial is
+// PermissionDenied naming the missing permission and the decision's
+// reason; a check that could not be answered is mapped as engine errors
+// are, and refuses the write too.
+func (s *Server) authorize(ctx context.Context, procedure string, actor *authzv1.Actor, w authz.AdminWrite) (string, error) {
 	if actor.GetTeamId() == "" || actor.GetUserId() == "" {
 		return "", connect.NewError(connect.CodeInvalidArgument, errNoActor)
 	}
-	res, err := s.engine.Check(ctx, authz.EligibilityRequest{
-		TeamID:      actor.GetTeamId(),
-		UserID:      actor.GetUserId(),
-		EntityID:    entityID,
-		Permissions: []string{permission},
-		Consistency: authz.Consistency{Mode: authz.Authoritative},
-	})
-	if err != nil {
-		return "", s.connectError(procedure, fmt.Errorf("check the actor's %s on %s: %w", permission, entityID, err))
+	who := authz.Actor{TeamID: actor.GetTeamId(), UserID: actor.GetUserId()}
+	err := s.engine.AuthorizeAdminWrite(ctx, who, w)
+	var denied *authz.DeniedError
+	switch {
+	case errors.As(err, &denied):
+		s.log.Info("admin write denied", "procedure", procedure, "actor", who.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
+		return "", connect.NewError(connect.CodePermissionDenied, denied)
+	case err != nil:
+		return "", s.connectError(procedure, fmt.Errorf("authorize %s: %w", w.Kind, err))
 	}
-	who := actor.GetTeamId() + "/" + actor.GetUserId()
-	if !res.Allowed() {
-		reason := ""
-		if len(res.Decisions) > 0 {
-			reason = res.Decisions[0].Reason.Message
-		}
-		s.log.Info("admin write denied", "procedure", procedure, "actor", who, "permission", permission, "entity", entityID, "reason", reason)
-		return "", connect.NewError(connect.CodePermissionDenied,
-			fmt.Errorf("%s may not do this: it needs %s on %s (%s)", who, permission, entityID, reason))
-	}
-	return who, nil
+	return who.String(), nil
 }
 
 // written returns a function that logs an admin write's result and maps

@@ -7,6 +7,7 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/bastionhq/bastion/authz"
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 	"github.com/bastionhq/bastion/server/servertest"
 	"github.com/bastionhq/bastion/store/storetest"
@@ -140,5 +141,81 @@ func TestEntityAccountAndPreferenceWrites(t *testing.T) {
 	gp, err := c.GetTeamPreferences(ctx, connect.NewRequest(&authzv1.GetTeamPreferencesRequest{TeamId: "T1"}))
 	if err != nil || gp.Msg.GetPreferences()["who_can_archive_channels"] != "owner" {
 		t.Errorf("preferences: %v %v", gp, err)
+	}
+}
+
+func TestMovingARoleNeedsAdministerRolesOnBothScopes(t *testing.T) {
+	env := servertest.Start(t, storetest.SQLite(t))
+	c := env.Client(servertest.APIKey)
+	ctx := context.Background()
+	// UMEMBER administers the roles of T1, not those of T2.
+	if _, err := env.Engine.Assign(ctx, "UMEMBER", "ROLES_ADMIN", "T1", "test"); err != nil {
+		t.Fatal(err)
+	}
+	member := &authzv1.Actor{TeamId: "T1", UserId: "UMEMBER"}
+	desk := &authzv1.Role{Name: "SUPPORT_DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: "T2"}
+	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: &authzv1.Actor{TeamId: "T1", UserId: "UROLES"}, Role: desk})); err != nil {
+		t.Fatal(err)
+	}
+
+	// Holding ADMINISTER_ROLES on T1, the new scope, is not enough to take
+	// the role away from T2.
+	moved := &authzv1.Role{Name: "SUPPORT_DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: "T1"}
+	_, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: member, Role: moved}))
+	if servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "ADMINISTER_ROLES on T2") {
+		t.Fatalf("moving a T2 role into T1 without ADMINISTER_ROLES on T2: %v; want permission_denied naming ADMINISTER_ROLES on T2", err)
+	}
+	got, err := c.GetRole(ctx, connect.NewRequest(&authzv1.GetRoleRequest{Name: "SUPPORT_DESK"}))
+	if err != nil || got.Msg.GetRole().GetScope() != "T2" {
+		t.Fatalf("refused move changed the role: %v %v", got, err)
+	}
+
+	// A role of T1 is theirs to edit, not to move into T2.
+	own := &authzv1.Role{Name: "T1_DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: "T1"}
+	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: member, Role: own})); err != nil {
+		t.Fatalf("creating a T1 role: %v", err)
+	}
+	own.Permissions = []string{"EXTEND_TRIAL", "VIEW_ACCOUNT"}
+	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: member, Role: own})); err != nil {
+		t.Fatalf("editing a T1 role in T1: %v", err)
+	}
+	own.Scope = "T2"
+	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: member, Role: own})); servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "ADMINISTER_ROLES on T2") {
+		t.Fatalf("moving a T1 role into T2: %v; want permission_denied naming ADMINISTER_ROLES on T2", err)
+	}
+
+	// Administering both scopes (ROLES_ADMIN on E1) allows the move.
+	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: &authzv1.Actor{TeamId: "T1", UserId: "UROLES"}, Role: moved})); err != nil {
+		t.Fatalf("roles admin of E1 moving the role: %v", err)
+	}
+	if got, err := c.GetRole(ctx, connect.NewRequest(&authzv1.GetRoleRequest{Name: "SUPPORT_DESK"})); err != nil || got.Msg.GetRole().GetScope() != "T1" {
+		t.Fatalf("moved role: %v %v; want scope T1", got, err)
+	}
+}
+
+func TestMovingAnEntityNeedsAdministerRolesOnBothParents(t *testing.T) {
+	env := servertest.Start(t, storetest.SQLite(t))
+	c := env.Client(servertest.APIKey)
+	ctx := context.Background()
+	// UMEMBER administers T1, not T2.
+	if _, err := env.Engine.Assign(ctx, "UMEMBER", "ROLES_ADMIN", "T1", "test"); err != nil {
+		t.Fatal(err)
+	}
+	member := &authzv1.Actor{TeamId: "T1", UserId: "UMEMBER"}
+	support := &authzv1.Entity{Id: "C4", Type: authz.TypeChannel, ParentId: "T1"} // C4 is T2's
+	_, err := c.UpsertEntity(ctx, connect.NewRequest(&authzv1.UpsertEntityRequest{Actor: member, Entity: support}))
+	if servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "ADMINISTER_ROLES on T2") {
+		t.Fatalf("taking T2's channel into T1: %v; want permission_denied naming ADMINISTER_ROLES on T2", err)
+	}
+	if ent, err := env.Engine.Entity(ctx, "C4"); err != nil || ent.ParentID != "T2" {
+		t.Fatalf("refused move changed the channel: %+v %v", ent, err)
+	}
+	// Saving a T1 channel where it is stays allowed.
+	if _, err := c.UpsertEntity(ctx, connect.NewRequest(&authzv1.UpsertEntityRequest{Actor: member, Entity: &authzv1.Entity{Id: "C1", Type: authz.TypeChannel, ParentId: "T1"}})); err != nil {
+		t.Fatalf("saving C1 under T1: %v", err)
+	}
+	// A roles admin of E1 administers both teams.
+	if _, err := c.UpsertEntity(ctx, connect.NewRequest(&authzv1.UpsertEntityRequest{Actor: &authzv1.Actor{TeamId: "T1", UserId: "UROLES"}, Entity: support})); err != nil {
+		t.Fatalf("roles admin of E1 moving C4: %v", err)
 	}
 }

@@ -5,16 +5,22 @@ import (
 
 	"connectrpc.com/connect"
 
+	"github.com/bastionhq/bastion/authz"
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 	"github.com/bastionhq/bastion/server/convert"
 )
 
 // PutRole creates or replaces a custom role; the actor needs
-// ADMINISTER_ROLES on the role's scope.
+// ADMINISTER_ROLES on the role's scope and, when an existing role moves to
+// another scope, on the scope it leaves too.
 func (v *service) PutRole(ctx context.Context, req *connect.Request[authzv1.PutRoleRequest]) (*connect.Response[authzv1.PutRoleResponse], error) {
 	p := req.Spec().Procedure
 	role := convert.Role(req.Msg.GetRole())
-	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), permAdministerRoles, role.Scope)
+	w, err := authz.PutRoleWrite(ctx, v.s.engine, role)
+	if err != nil {
+		return nil, v.s.connectError(p, err)
+	}
+	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), w)
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +42,7 @@ func (v *service) DeleteRole(ctx context.Context, req *connect.Request[authzv1.D
 	if role.Scope == "" {
 		return nil, connect.NewError(connect.CodeInvalidArgument, errSystemRole(role.Name))
 	}
-	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), permAdministerRoles, role.Scope)
+	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), authz.AdminWrite{Kind: authz.WriteDeleteRole, Scope: role.Scope})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +56,7 @@ func (v *service) DeleteRole(ctx context.Context, req *connect.Request[authzv1.D
 // AssignRole assigns a role; the actor needs ASSIGN_ROLES on the entity.
 func (v *service) AssignRole(ctx context.Context, req *connect.Request[authzv1.AssignRoleRequest]) (*connect.Response[authzv1.AssignRoleResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAssignRoles, m.GetEntityId())
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteAssign, EntityID: m.GetEntityId()})
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +71,7 @@ func (v *service) AssignRole(ctx context.Context, req *connect.Request[authzv1.A
 // entity.
 func (v *service) RevokeRole(ctx context.Context, req *connect.Request[authzv1.RevokeRoleRequest]) (*connect.Response[authzv1.RevokeRoleResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAssignRoles, m.GetEntityId())
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteRevoke, EntityID: m.GetEntityId()})
 	if err != nil {
 		return nil, err
 	}
@@ -77,15 +83,16 @@ func (v *service) RevokeRole(ctx context.Context, req *connect.Request[authzv1.R
 }
 
 // UpsertEntity creates or replaces an entity; the actor needs
-// ADMINISTER_ROLES on its parent, or on the entity itself if it has none.
+// ADMINISTER_ROLES on its parent, or on the entity itself if it has none,
+// and, when an existing entity moves, on the parent it leaves too.
 func (v *service) UpsertEntity(ctx context.Context, req *connect.Request[authzv1.UpsertEntityRequest]) (*connect.Response[authzv1.UpsertEntityResponse], error) {
 	p := req.Spec().Procedure
 	ent := convert.Entity(req.Msg.GetEntity())
-	on := ent.ParentID
-	if on == "" {
-		on = ent.ID
+	w, err := authz.UpsertEntityWrite(ctx, v.s.engine, ent)
+	if err != nil {
+		return nil, v.s.connectError(p, err)
 	}
-	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), permAdministerRoles, on)
+	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), w)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +107,7 @@ func (v *service) UpsertEntity(ctx context.Context, req *connect.Request[authzv1
 // ADMINISTER_ROLES on the team.
 func (v *service) SetAccountType(ctx context.Context, req *connect.Request[authzv1.SetAccountTypeRequest]) (*connect.Response[authzv1.SetAccountTypeResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAdministerRoles, m.GetTeamId())
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteSetAccountType, TeamID: m.GetTeamId()})
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +122,7 @@ func (v *service) SetAccountType(ctx context.Context, req *connect.Request[authz
 // ADMINISTER_ROLES on the team.
 func (v *service) SetTeamPreferences(ctx context.Context, req *connect.Request[authzv1.SetTeamPreferencesRequest]) (*connect.Response[authzv1.SetTeamPreferencesResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), permAdministerRoles, m.GetTeamId())
+	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteSetTeamPrefs, TeamID: m.GetTeamId()})
 	if err != nil {
 		return nil, err
 	}

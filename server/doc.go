@@ -6,15 +6,24 @@
 //
 // Every RPC except health and reflection needs "authorization: Bearer KEY"
 // with one of the configured API keys. Admin writes also name an acting user, whose own
-// permissions are checked authoritatively before the write:
+// permissions are checked authoritatively before the write, by the rule
+// of authz.AuthorizeAdminWrite (the admin console and the bot's grant and
+// revoke apply the same one):
 //
 //   - AssignRole and RevokeRole: ASSIGN_ROLES on the target entity.
-//   - PutRole and DeleteRole: ADMINISTER_ROLES on the role's scope.
+//   - PutRole: ADMINISTER_ROLES on the role's scope; when it replaces a
+//     role of another scope (the role moves), on that former scope as
+//     well, so that nobody can take a role away from a scope they do not
+//     administer.
+//   - DeleteRole: ADMINISTER_ROLES on the role's scope.
 //   - UpsertEntity: ADMINISTER_ROLES on the entity's parent, or on the
 //     entity itself when it has no parent (so new root entities come from
-//     the CLI or a bulk import, not from the API).
+//     the CLI or a bulk import, not from the API), and, when an existing
+//     entity moves, on the parent it leaves too.
 //   - SetAccountType and SetTeamPreferences: ADMINISTER_ROLES on the team.
 //
-// The actor's team is the team the check runs in. Writes are recorded in
-// the audit log with the actor "TEAM/USER" (for example "T1/UROLES").
+// A check that cannot be answered (the store is unreachable, the entity
+// does not exist) refuses the write. The actor's team is the team the
+// check runs in. Writes are recorded in the audit log with the actor
+// "TEAM/USER" (for example "T1/UROLES").
 package server

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/bot"
 )
 
@@ -14,10 +15,10 @@ const Group = "Permissions"
 // Permissions the built-in commands need, from the built-in roles file.
 const (
 	// PermAssignRoles allows grant and revoke, on the channel where they
-	// are typed and on the target entity.
-	PermAssignRoles = "ASSIGN_ROLES"
+	// are typed and on the target entity (authz.AuthorizeAdminWrite).
+	PermAssignRoles = authz.PermAssignRoles
 	// PermAdministerRoles allows audit.
-	PermAdministerRoles = "ADMINISTER_ROLES"
+	PermAdministerRoles = authz.PermAdministerRoles
 )
 
 // DefaultAuditLimit is how many changes audit shows without a count;

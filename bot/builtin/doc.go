@@ -7,9 +7,11 @@
 //
 // Permissions: grant and revoke need ASSIGN_ROLES (the router checks it in
 // the channel the command is typed in, and the handler checks it again on
-// the target entity, so holding ROLES_ADMIN on the target is what allows
-// the write); audit needs ADMINISTER_ROLES in the channel. whoami, roles
-// and who can are open: they show what the permission model already lets
-// every member infer, and VIEW_USER_GROUPS applies to workspaces only, so
-// it cannot be checked on the channel a command runs in.
+// the target entity by the rule the permission server and the console
+// apply, authz.AuthorizeAdminWrite, so holding ROLES_ADMIN on the target
+// is what allows the write); audit needs ADMINISTER_ROLES in the channel.
+// whoami, roles and who can are open: they show what the permission model
+// already lets every member infer, and VIEW_USER_GROUPS applies to
+// workspaces only, so it cannot be checked on the channel a command runs
+// in.
 package builtin

@@ -14,10 +14,13 @@ type change struct {
 	user, role, entity string
 }
 
-// authorizeChange resolves the target of grant or revoke and checks,
-// through the engine, that the caller holds ASSIGN_ROLES on it. A denial
-// is replied and reported as ok=false with a nil error.
-func (c *commands) authorizeChange(ctx context.Context, req *bot.Request, verb string) (change, bool, error) {
+// authorizeChange resolves the target of grant or revoke (kind is
+// authz.WriteAssign or authz.WriteRevoke) and checks, through the engine
+// and by the rule the permission server and console apply
+// (authz.AuthorizeAdminWrite), that the caller may make it: ASSIGN_ROLES
+// on the target. A denial is replied and reported as ok=false with a nil
+// error.
+func (c *commands) authorizeChange(ctx context.Context, req *bot.Request, kind authz.AdminWriteKind, verb string) (change, bool, error) {
 	p, err := c.place(ctx, req)
 	if err != nil {
 		return change{}, false, err
@@ -33,25 +36,22 @@ func (c *commands) authorizeChange(ctx context.Context, req *bot.Request, verb s
 	if !in {
 		return change{}, false, req.Reply(ctx, fmt.Sprintf("Cannot %s on %s: it is not part of this organisation.", verb, describe(ctx, c.engine, target)))
 	}
-	res, err := c.engine.Check(ctx, authz.EligibilityRequest{TeamID: req.TeamID, UserID: req.UserID, EntityID: target,
-		Permissions: []string{PermAssignRoles}, Consistency: authz.Consistency{Mode: authz.Authoritative}})
-	if err != nil {
-		return change{}, false, fmt.Errorf("check %s on %s: %w", PermAssignRoles, target, err)
-	}
-	if !res.Allowed() {
-		reason := ""
-		if len(res.Decisions) > 0 {
-			reason = res.Decisions[0].Reason.Message
-		}
+	w := authz.AdminWrite{Kind: kind, EntityID: target}
+	err = authz.AuthorizeAdminWrite(ctx, c.engine, authz.Actor{TeamID: req.TeamID, UserID: req.UserID}, w)
+	var denied *authz.DeniedError
+	switch {
+	case errors.As(err, &denied):
 		return change{}, false, req.Reply(ctx, fmt.Sprintf("Denied: you need %s on %s to %s roles there. %s",
-			PermAssignRoles, describe(ctx, c.engine, target), verb, reason))
+			denied.Permission, describe(ctx, c.engine, denied.EntityID), verb, denied.Reason))
+	case err != nil:
+		return change{}, false, fmt.Errorf("%s on %s: %w", verb, target, err)
 	}
 	return change{user: req.Args.String("user"), role: roleName(req.Args.String("role")), entity: target}, true, nil
 }
 
 // grant assigns a role, recording the caller as the actor.
 func (c *commands) grant(ctx context.Context, req *bot.Request) error {
-	ch, ok, err := c.authorizeChange(ctx, req, "grant")
+	ch, ok, err := c.authorizeChange(ctx, req, authz.WriteAssign, "grant")
 	if err != nil || !ok {
 		return err
 	}
@@ -67,7 +67,7 @@ func (c *commands) grant(ctx context.Context, req *bot.Request) error {
 
 // revoke removes an assignment, recording the caller as the actor.
 func (c *commands) revoke(ctx context.Context, req *bot.Request) error {
-	ch, ok, err := c.authorizeChange(ctx, req, "revoke")
+	ch, ok, err := c.authorizeChange(ctx, req, authz.WriteRevoke, "revoke")
 	if err != nil || !ok {
 		return err
 	}
