@@ -34,6 +34,9 @@ type UserRecord struct {
 	AccountTypes []AccountTypeRecord
 	// Revision is the store's revision when the record was read.
 	Revision Revision
+	// Version is the revision of the last write that changed this user
+	// (0 when the store keeps no versions, or the user was never written).
+	Version Revision
 }
 
 // AccountType returns the user's account type in team, or AccountNone.

@@ -37,3 +37,28 @@ type Store interface {
 	// ChangeImport entry.
 	Import(ctx context.Context, batch Import, actor string) (Revision, error)
 }
+
+// UserBatchLoader is implemented by stores that read many users at once.
+// CheckBatch uses it to read every user of a batch in one query instead of
+// one query per user.
+type UserBatchLoader interface {
+	// LoadUsers returns the records of userIDs, in order, as LoadUser
+	// would (a user with no rows gets an empty record with the revision).
+	// A wrapper around a store that cannot fails with an error wrapping
+	// errors.ErrUnsupported; the engine then reads users one by one.
+	LoadUsers(ctx context.Context, userIDs []string) ([]UserRecord, error)
+}
+
+// UserVersionReader is implemented by stores that keep a version per user:
+// the revision of the last write that changed the user's assignments or
+// account types, written in that write's transaction. The engine then keeps
+// the users it has read in memory and, on each authoritative check, reads
+// only their versions: a user whose version has not moved is answered from
+// memory, which is as current as reading the user again.
+type UserVersionReader interface {
+	// UserVersions returns the version of each of userIDs (0 for a user
+	// never written) and the store's current revision, in one read. A
+	// wrapper around a store that keeps no versions fails with an error
+	// wrapping errors.ErrUnsupported; the engine then reads users in full.
+	UserVersions(ctx context.Context, userIDs []string) (versions []Revision, current Revision, err error)
+}

@@ -4,6 +4,8 @@ package authzmetrics
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -19,7 +21,11 @@ type Store struct {
 	errors   *prometheus.CounterVec
 }
 
-var _ authz.Store = (*Store)(nil)
+var (
+	_ authz.Store             = (*Store)(nil)
+	_ authz.UserBatchLoader   = (*Store)(nil)
+	_ authz.UserVersionReader = (*Store)(nil)
+)
 
 // Instrument registers the metrics on reg and returns the wrapped store.
 func Instrument(next authz.Store, reg prometheus.Registerer) (*Store, error) {
@@ -27,7 +33,7 @@ func Instrument(next authz.Store, reg prometheus.Registerer) (*Store, error) {
 		next: next,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "bastion_store_duration_seconds",
-			Help:    "Latency of permission store calls, by operation (load_user is the check path).",
+			Help:    "Latency of permission store calls, by operation (user_versions is the check path; load_user and load_users read users not yet in memory, or changed).",
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1},
 		}, []string{"op"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -54,6 +60,30 @@ func (s *Store) observe(op string, start time.Time, err error) {
 func (s *Store) LoadUser(ctx context.Context, userID string) (r authz.UserRecord, err error) {
 	defer func(t time.Time) { s.observe("load_user", t, err) }(time.Now())
 	return s.next.LoadUser(ctx, userID)
+}
+
+// LoadUsers implements authz.UserBatchLoader; when the wrapped store
+// cannot read many users at once it fails with errors.ErrUnsupported, and
+// the engine reads them one by one.
+func (s *Store) LoadUsers(ctx context.Context, userIDs []string) (r []authz.UserRecord, err error) {
+	bl, ok := s.next.(authz.UserBatchLoader)
+	if !ok {
+		return nil, fmt.Errorf("load users: %w", errors.ErrUnsupported)
+	}
+	defer func(t time.Time) { s.observe("load_users", t, err) }(time.Now())
+	return bl.LoadUsers(ctx, userIDs)
+}
+
+// UserVersions implements authz.UserVersionReader; when the wrapped store
+// keeps no versions it fails with errors.ErrUnsupported, and the engine
+// reads users in full.
+func (s *Store) UserVersions(ctx context.Context, userIDs []string) (v []authz.Revision, current authz.Revision, err error) {
+	vr, ok := s.next.(authz.UserVersionReader)
+	if !ok {
+		return nil, 0, fmt.Errorf("user versions: %w", errors.ErrUnsupported)
+	}
+	defer func(t time.Time) { s.observe("user_versions", t, err) }(time.Now())
+	return vr.UserVersions(ctx, userIDs)
 }
 
 // LoadReference implements authz.Store.

@@ -53,3 +53,37 @@ func TestInstrumentCountsCallsAndErrors(t *testing.T) {
 		t.Fatalf("calls = %d, errors = %v; want 2 and 1", calls, errs)
 	}
 }
+
+// A batch read is one load_users call, and reaches the store as one.
+func TestInstrumentPassesBatchReadsThrough(t *testing.T) {
+	ctx := context.Background()
+	st, err := authzsql.Open(ctx, storetest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	s, err := authzmetrics.Instrument(st, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.LoadUsers(ctx, []string{"U1", "U2", "U3"})
+	if err != nil || len(recs) != 3 || recs[2].UserID != "U3" {
+		t.Fatalf("LoadUsers = %+v, %v", recs, err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]uint64{}
+	for _, f := range families {
+		if f.GetName() != "bastion_store_duration_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			ops[m.GetLabel()[0].GetValue()] = m.GetHistogram().GetSampleCount()
+		}
+	}
+	if len(ops) != 1 || ops["load_users"] != 1 {
+		t.Fatalf("store calls by op = %v; want one load_users", ops)
+	}
+}

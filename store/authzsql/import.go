@@ -37,6 +37,9 @@ func (s *Store) Import(ctx context.Context, b authz.Import, actor string) (authz
 		if err := s.insertRows(ctx, tx, "authz_assignments (user_id, role, entity_id, granted_by, granted_at, revision)", asg, "user_id, role, entity_id", "granted_by", "granted_at", "revision"); err != nil {
 			return c, false, fmt.Errorf("import assignments: %w", err)
 		}
+		if err := s.bumpUsers(ctx, tx, rev, importedUsers(b)); err != nil {
+			return c, false, fmt.Errorf("import: %w", err)
+		}
 		return c, true, nil
 	})
 }
@@ -69,4 +72,23 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, table string, rows [
 		}
 	}
 	return nil
+}
+
+// importedUsers lists, once each, the users an import writes rows of.
+func importedUsers(b authz.Import) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, a := range b.AccountTypes {
+		add(a.UserID)
+	}
+	for _, a := range b.Assignments {
+		add(a.UserID)
+	}
+	return out
 }

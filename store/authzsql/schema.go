@@ -114,7 +114,37 @@ ALTER TABLE authz_account_types_v2 RENAME TO authz_account_types;
 `,
 	// InnoDB already clusters rows by primary key.
 	MySQL: `-- nothing to do on MySQL`,
+}, {
+	Version: 3,
+	Name:    "a version per user",
+	// Every write that changes a user's rows records its revision here, in
+	// the same transaction, so that a check can tell with one short read
+	// whether a user it holds in memory is still current. Existing users
+	// start at the revision of their newest row; any later write is newer.
+	// Writers of an older schema do not maintain this table: upgrade every
+	// process that writes before relying on it (README.md, Upgrading).
+	SQL: `
+CREATE TABLE authz_user_revisions (
+	user_id VARCHAR(64) NOT NULL PRIMARY KEY,
+	rev BIGINT NOT NULL
+) WITHOUT ROWID;
+` + backfillUserRevisions,
+	MySQL: `
+CREATE TABLE authz_user_revisions (
+	user_id VARCHAR(64) NOT NULL PRIMARY KEY,
+	rev BIGINT NOT NULL
+);
+` + backfillUserRevisions,
 }}
+
+// backfillUserRevisions gives every existing user a version.
+const backfillUserRevisions = `INSERT INTO authz_user_revisions (user_id, rev)
+	SELECT user_id, MAX(revision) FROM (
+		SELECT user_id, revision FROM authz_assignments
+		UNION ALL
+		SELECT user_id, revision FROM authz_account_types
+	) rows_by_user GROUP BY user_id;
+`
 
 // Tables lists the tables the migrations create on MySQL and Vitess, for
 // deployment checks.

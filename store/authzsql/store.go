@@ -5,21 +5,12 @@ package authzsql
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
-
-// loadUserQuery is the check path: one read, keyed by user id, of the
-// user's assignments and account types, plus the current revision (a
-// reference table, copied to every shard on Vitess).
-const loadUserQuery = `SELECT 0, role, entity_id, granted_by, granted_at FROM authz_assignments WHERE user_id = ?
-UNION ALL
-SELECT 1, team_id, account_type, '', 0 FROM authz_account_types WHERE user_id = ?
-UNION ALL
-SELECT 2, '', '', '', rev FROM authz_revision WHERE id = 1`
 
 // typicalAssignments sizes a user's assignment list up front, so that
 // reading a user rarely grows it.
@@ -27,71 +18,42 @@ const typicalAssignments = 16
 
 // CheckPathQueries lists the statements a check runs, for tests that prove
 // each names user_id (and so reaches one shard).
-func CheckPathQueries() []string { return []string{loadUserQuery} }
+func CheckPathQueries() []string {
+	return []string{loadUsersQuery(1), loadUsersQuery(4), userVersionsQuery(1), userVersionsQuery(4)}
+}
 
 // Store implements authz.Store on a SQL database.
 type Store struct {
 	db       *sqldb.DB
-	loadUser *sql.Stmt
+	users    userStatements // full records (LoadUser, LoadUsers)
+	versions userStatements // versions only (UserVersions)
 }
 
-var _ authz.Store = (*Store)(nil)
+var (
+	_ authz.Store             = (*Store)(nil)
+	_ authz.UserBatchLoader   = (*Store)(nil)
+	_ authz.UserVersionReader = (*Store)(nil)
+)
 
 // Open migrates the permission tables of db and returns the store.
 func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, err
 	}
-	stmt, err := db.PrepareContext(ctx, loadUserQuery)
-	if err != nil {
+	s := &Store{db: db}
+	s.users = userStatements{db: db, query: loadUsersQuery, what: "records"}
+	s.versions = userStatements{db: db, query: userVersionsQuery, what: "versions"}
+	// Prepare the single-user read now, so that a broken schema fails
+	// here rather than on the first check.
+	if _, _, err := s.users.get(ctx, 1); err != nil {
 		return nil, fmt.Errorf("prepare check query: %w", err)
 	}
-	return &Store{db: db, loadUser: stmt}, nil
+	return s, nil
 }
 
 // Close releases the prepared statements (not the database).
-func (s *Store) Close() error { return s.loadUser.Close() }
-
-// LoadUser implements authz.Store.
-func (s *Store) LoadUser(ctx context.Context, userID string) (authz.UserRecord, error) {
-	rec := authz.UserRecord{UserID: userID}
-	rows, err := s.loadUser.QueryContext(ctx, userID, userID)
-	if err != nil {
-		return rec, fmt.Errorf("read user %s: %w", userID, err)
-	}
-	defer rows.Close()
-	sawRevision := false
-	// Declared once, not per row: Scan's destinations escape to the heap.
-	var kind int
-	var a, b, c string
-	var n int64
-	for rows.Next() {
-		if err := rows.Scan(&kind, &a, &b, &c, &n); err != nil {
-			return rec, fmt.Errorf("read user %s: %w", userID, err)
-		}
-		switch kind {
-		case 0:
-			if rec.Assignments == nil {
-				rec.Assignments = make([]authz.Assignment, 0, typicalAssignments)
-			}
-			rec.Assignments = append(rec.Assignments, authz.Assignment{UserID: userID, Role: a, EntityID: b, GrantedBy: c, GrantedAt: fromMillis(n)})
-		case 1:
-			t, err := authz.ParseAccountType(b)
-			if err != nil {
-				return rec, fmt.Errorf("read user %s in team %s: %w", userID, a, err)
-			}
-			rec.AccountTypes = append(rec.AccountTypes, authz.AccountTypeRecord{TeamID: a, Type: t})
-		case 2:
-			rec.Revision, sawRevision = authz.Revision(n), true
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return rec, fmt.Errorf("read user %s: %w", userID, err)
-	}
-	if !sawRevision {
-		return rec, fmt.Errorf("read user %s: revision row missing (database not migrated?)", userID)
-	}
-	return rec, nil
+func (s *Store) Close() error {
+	return errors.Join(s.users.close(), s.versions.close())
 }
 
 // CurrentRevision implements authz.Store.

@@ -36,6 +36,13 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, rev int64) (authz
 			return errUnchanged
 		}
 		c.Revision = authz.Revision(rev)
+		// A change that names a user changed that user's record: its new
+		// version tells every process's cache of the user to read it again.
+		if c.UserID != "" {
+			if err := s.bumpUsers(ctx, tx, rev, []string{c.UserID}); err != nil {
+				return err
+			}
+		}
 		if c.At.IsZero() {
 			c.At = time.Now()
 		}
