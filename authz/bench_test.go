@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -66,5 +67,38 @@ func BenchmarkCheck(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// BenchmarkUsersInMemory measures the memory a kept user record takes
+// (users with 10 assignments), the figure behind --users-in-memory.
+//
+//	go test ./authz -run '^$' -bench UsersInMemory
+func BenchmarkUsersInMemory(b *testing.B) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ds, err := dataset.Generate(ctx, newEngine(b, db, nil), dataset.ForAssignments(100_000), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		e := newEngine(b, db, nil)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for u := range ds.Spec.Users {
+			if _, err := e.Check(ctx, authz.EligibilityRequest{TeamID: ds.Team(u), UserID: dataset.UserID(u), EntityID: ds.Channel(u, 0),
+				Permissions: []string{"ARCHIVE_CHANNEL"}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(ds.Spec.Users), "B/user")
+		runtime.KeepAlive(e)
 	}
 }

@@ -18,6 +18,11 @@ func (e *Engine) Check(ctx context.Context, req EligibilityRequest) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	return e.decideEligibility(req, user, authoritative)
+}
+
+// decideEligibility answers a validated request for a loaded user.
+func (e *Engine) decideEligibility(req EligibilityRequest, user *UserRecord, authoritative bool) (Result, error) {
 	e.refMu.RLock()
 	defer e.refMu.RUnlock()
 	s, err := e.newSubject(user, req.TeamID, req.EntityID)

@@ -98,8 +98,10 @@ func (e *Engine) reload(ctx context.Context) error {
 
 // applyChange updates the reference data for one change; e.refMu is held.
 func (e *Engine) applyChange(c Change) error {
+	// Forget the user a change names, unless the record held was read
+	// after the change (its version is the change's or later).
 	if c.UserID != "" {
-		if _, ok := e.users.LoadAndDelete(c.UserID); ok {
+		if v, ok := e.users.Load(c.UserID); ok && v.(*cachedUser).rec.Version < c.Revision && e.users.CompareAndDelete(c.UserID, v) {
 			e.userCount.Add(-1)
 		}
 	}

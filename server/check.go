@@ -33,33 +33,51 @@ func (v *service) CheckPolicy(ctx context.Context, req *connect.Request[authzv1.
 }
 
 // BatchCheck answers many checks; an item that fails carries its error.
+// The eligibility items are answered together, so that their users are
+// read from the store in one query.
 func (v *service) BatchCheck(ctx context.Context, req *connect.Request[authzv1.BatchCheckRequest]) (*connect.Response[authzv1.BatchCheckResponse], error) {
 	items := req.Msg.GetItems()
 	if len(items) > MaxBatchItems {
 		return nil, connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("%d checks in one batch, at most %d", len(items), MaxBatchItems))
 	}
 	out := &authzv1.BatchCheckResponse{Results: make([]*authzv1.BatchCheckResult, len(items))}
+	var eligibility []authz.EligibilityRequest
+	var at []int // item index of each eligibility request
 	for i, it := range items {
-		var res *authzv1.CheckResponse
-		var err error
 		switch {
 		case it.GetEligibility() != nil:
-			res, err = v.s.check(ctx, it.GetEligibility())
+			eligibility = append(eligibility, convert.Eligibility(it.GetEligibility()))
+			at = append(at, i)
 		case it.GetPolicy() != nil:
-			res, err = v.s.checkPolicy(ctx, it.GetPolicy())
+			res, err := v.s.checkPolicy(ctx, it.GetPolicy())
+			out.Results[i] = v.batchResult(req.Spec().Procedure, res, err)
 		default:
-			err = fmt.Errorf("%w: batch item %d is empty", authz.ErrInvalidRequest, i)
+			out.Results[i] = v.batchResult(req.Spec().Procedure, nil, fmt.Errorf("%w: batch item %d is empty", authz.ErrInvalidRequest, i))
 		}
-		if err != nil {
-			cerr := v.s.connectError(req.Spec().Procedure, err).(*connect.Error)
-			out.Results[i] = &authzv1.BatchCheckResult{Result: &authzv1.BatchCheckResult_Error{
-				Error: &authzv1.BatchCheckError{Code: cerr.Code().String(), Message: cerr.Message()},
-			}}
-			continue
+	}
+	if len(eligibility) > 0 {
+		for k, r := range v.s.engine.CheckBatch(ctx, eligibility) {
+			v.s.metrics.observeChecks("permission", r.Result, r.Err)
+			var res *authzv1.CheckResponse
+			if r.Err == nil {
+				res = convert.ResultToProto(r.Result)
+			}
+			out.Results[at[k]] = v.batchResult(req.Spec().Procedure, res, r.Err)
 		}
-		out.Results[i] = &authzv1.BatchCheckResult{Result: &authzv1.BatchCheckResult_Response{Response: res}}
 	}
 	return connect.NewResponse(out), nil
+}
+
+// batchResult is one item's answer: its response, or its error with the
+// code Check would have returned.
+func (v *service) batchResult(procedure string, res *authzv1.CheckResponse, err error) *authzv1.BatchCheckResult {
+	if err != nil {
+		cerr := v.s.connectError(procedure, err).(*connect.Error)
+		return &authzv1.BatchCheckResult{Result: &authzv1.BatchCheckResult_Error{
+			Error: &authzv1.BatchCheckError{Code: cerr.Code().String(), Message: cerr.Message()},
+		}}
+	}
+	return &authzv1.BatchCheckResult{Result: &authzv1.BatchCheckResult_Response{Response: res}}
 }
 
 func (s *Server) check(ctx context.Context, m *authzv1.EligibilityRequest) (*authzv1.CheckResponse, error) {

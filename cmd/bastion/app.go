@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/store"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
@@ -16,9 +19,11 @@ import (
 type app struct {
 	dbURL     string
 	rolesPath string
-	stdout    io.Writer
-	stderr    io.Writer
-	stdin     io.Reader
+	// usersInMemory is authz.Options.UsersInMemory.
+	usersInMemory int
+	stdout        io.Writer
+	stderr        io.Writer
+	stdin         io.Reader
 }
 
 // openDB opens (creating and migrating nothing) the database named by --db.
@@ -41,6 +46,18 @@ func newRootCmd(a *app) *cobra.Command {
 		"database: a SQLite file path, sqlite://PATH or mysql://user:pass@host:port/db (env BASTION_DB)")
 	root.PersistentFlags().StringVar(&a.rolesPath, "roles", os.Getenv("BASTION_ROLES"),
 		"roles file declaring permissions, roles and policies (default: the built-in one; env BASTION_ROLES)")
+	root.PersistentFlags().IntVar(&a.usersInMemory, "users-in-memory", authz.DefaultUsersInMemory,
+		"user records the permission engine keeps in memory; a check of one reads only its version (negative: none; env BASTION_USERS_IN_MEMORY)")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if v := os.Getenv("BASTION_USERS_IN_MEMORY"); v != "" && !cmd.Flags().Changed("users-in-memory") {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("BASTION_USERS_IN_MEMORY=%q: want a whole number of users", v)
+			}
+			a.usersInMemory = n
+		}
+		return nil
+	}
 	for _, sub := range subcommands {
 		root.AddCommand(sub(a))
 	}

@@ -53,7 +53,7 @@ func (a *app) engineOn(ctx context.Context, db *sqldb.DB, reg prometheus.Registe
 			return nil, fmt.Errorf("instrument permission store: %w", err)
 		}
 	}
-	return authz.NewEngine(ctx, st, cat, authz.Options{})
+	return authz.NewEngine(ctx, st, cat, authz.Options{UsersInMemory: a.usersInMemory})
 }
 
 // actorFlagDefault names the operator for CLI writes: $USER on this host.
