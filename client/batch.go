@@ -22,10 +22,11 @@ const maxBatchItems = 1000
 // inFlight batches are outstanding waits for the next batch, which carries
 // every call queued by then; with few concurrent callers each batch holds
 // one check and nothing waits. Every check stays authoritative: the server
-// answers each item of a batch as it would a Check, reading the user's
-// current state from the store. This trades a little latency for much less
-// CPU per check on both sides when a backend makes many concurrent checks,
-// since the HTTP and RPC costs are paid once per batch. Errors are per
+// answers each item of a batch as it would a Check, reading the users'
+// current state from the store (in one query per batch). This trades a
+// little latency for much less CPU per check on both sides when a backend
+// makes many concurrent checks, since the HTTP and RPC costs and the
+// store's per-query costs are paid once per batch. Errors are per
 // check, as without batching; a failed batch fails (and denies) each of its
 // checks. CheckPolicy is not batched.
 func WithBatching(inFlight int) Option {

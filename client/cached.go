@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 
 	"connectrpc.com/connect"
@@ -30,18 +29,17 @@ type Cached struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu       sync.RWMutex
-	users    map[string]*cachedUser
-	entities atomic.Pointer[map[string]authz.Entity]
+	users    *userTable
+	entities atomic.Pointer[entityTree]
 	// refreshing is set while a background entity reload runs.
 	refreshing atomic.Bool
-	// applies records, per "PERMISSION/type", that the server checked the
-	// permission on an entity of that type (so it applies there).
-	applies sync.Map
+	// applies records that the server checked a permission on an entity
+	// of a type (so it applies there), with the message of a deny.
+	applies appliesSet
 }
 
 type cachedUser struct {
-	perms atomic.Pointer[authz.UserPermissions]
+	perms atomic.Pointer[userIndex]
 }
 
 // NewCached returns a cache of teamID's users' permissions in front of
@@ -51,7 +49,7 @@ func NewCached(remote *Remote, teamID string, logger *slog.Logger) *Cached {
 		logger = slog.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Cached{remote: remote, teamID: teamID, log: logger, ctx: ctx, cancel: cancel, users: map[string]*cachedUser{}}
+	return &Cached{remote: remote, teamID: teamID, log: logger, ctx: ctx, cancel: cancel, users: newUserTable()}
 }
 
 // Close ends every watch stream; later checks go to the server.
@@ -60,7 +58,7 @@ func (c *Cached) Close() { c.cancel() }
 // Check implements Checker, answering from memory when it can.
 func (c *Cached) Check(ctx context.Context, req authz.EligibilityRequest) (authz.Result, error) {
 	if req.TeamID == c.teamID && c.ctx.Err() == nil {
-		if p := c.permissions(ctx, req.UserID); p != nil && p.Revision >= req.Consistency.AtLeastRevision {
+		if p := c.permissions(ctx, req.UserID); p != nil && p.perms.Revision >= req.Consistency.AtLeastRevision {
 			if res, ok := c.answer(p, req); ok {
 				return res, nil
 			}
@@ -80,29 +78,20 @@ func (c *Cached) CheckPolicy(ctx context.Context, req authz.PolicyRequest) (auth
 
 // permissions returns the user's cached permissions, booting the user on
 // first use; nil when they are not available.
-func (c *Cached) permissions(ctx context.Context, userID string) *authz.UserPermissions {
-	c.mu.RLock()
-	u, ok := c.users[userID]
-	c.mu.RUnlock()
-	if ok {
+func (c *Cached) permissions(ctx context.Context, userID string) *userIndex {
+	if u, ok := c.users.load(userID); ok {
 		return u.perms.Load()
 	}
-	c.mu.Lock()
-	u, ok = c.users[userID]
-	if !ok {
-		u = &cachedUser{}
-		c.users[userID] = u
-	}
-	c.mu.Unlock()
-	if ok {
+	fresh := &cachedUser{}
+	if u, loaded := c.users.loadOrStore(userID, fresh); loaded {
 		return u.perms.Load()
 	}
-	if err := c.boot(ctx, userID, u); err != nil {
+	if err := c.boot(ctx, userID, fresh); err != nil {
 		c.log.Warn("bastion cache: cannot load a user's permissions; asking the server", "user", userID, "error", err)
-		c.forget(userID, u)
+		c.forget(userID, fresh)
 		return nil
 	}
-	return u.perms.Load()
+	return fresh.perms.Load()
 }
 
 // boot loads the user's permissions and the entity tree, then follows the
@@ -117,8 +106,7 @@ func (c *Cached) boot(ctx context.Context, userID string, u *cachedUser) error {
 	if err != nil {
 		return fmt.Errorf("list permissions of %s: %w", userID, err)
 	}
-	p := convert.UserPermissions(res.Msg.GetPermissions())
-	u.perms.Store(&p)
+	u.perms.Store(indexPermissions(convert.UserPermissions(res.Msg.GetPermissions())))
 	stream, err := c.remote.rpc.WatchPermissions(c.ctx, connect.NewRequest(&authzv1.WatchPermissionsRequest{TeamId: c.teamID, UserId: userID}))
 	if err != nil {
 		return fmt.Errorf("watch permissions of %s: %w", userID, err)
@@ -137,8 +125,7 @@ func (c *Cached) follow(userID string, u *cachedUser, stream *connect.ServerStre
 		if ev.GetKind() == authzv1.WatchEventKind_WATCH_EVENT_KIND_SHUTDOWN {
 			return
 		}
-		p := convert.UserPermissions(ev.GetPermissions())
-		u.perms.Store(&p)
+		u.perms.Store(indexPermissions(convert.UserPermissions(ev.GetPermissions())))
 	}
 	if err := stream.Err(); err != nil && c.ctx.Err() == nil {
 		c.log.Warn("bastion cache: watch stream ended", "user", userID, "error", err)
@@ -147,11 +134,7 @@ func (c *Cached) follow(userID string, u *cachedUser, stream *connect.ServerStre
 
 func (c *Cached) forget(userID string, u *cachedUser) {
 	u.perms.Store(nil)
-	c.mu.Lock()
-	if c.users[userID] == u {
-		delete(c.users, userID)
-	}
-	c.mu.Unlock()
+	c.users.remove(userID, u)
 }
 
 // refreshEntities reloads the entity tree.
@@ -164,6 +147,7 @@ func (c *Cached) refreshEntities(ctx context.Context) error {
 	for _, e := range res.Msg.GetEntities() {
 		m[e.GetId()] = convert.Entity(e)
 	}
-	c.entities.Store(&m)
+	tree := newEntityTree(m)
+	c.entities.Store(&tree)
 	return nil
 }

@@ -11,19 +11,22 @@ const maxDepth = 32
 // permission policy does (guests and non-members are denied, then a role
 // assignment on the entity or an ancestor allows). ok is false when memory
 // does not hold what the answer needs.
-func (c *Cached) answer(p *authz.UserPermissions, req authz.EligibilityRequest) (authz.Result, bool) {
+func (c *Cached) answer(idx *userIndex, req authz.EligibilityRequest) (authz.Result, bool) {
 	ents := c.entities.Load()
 	if ents == nil || len(req.Permissions) == 0 || len(req.Permissions) > authz.MaxPermissionsPerCheck {
 		return authz.Result{}, false
 	}
-	ent, ok := (*ents)[req.EntityID]
+	node, ok := (*ents)[req.EntityID]
 	if !ok {
 		c.refreshEntitiesInBackground() // a new entity: learn it for next time
 		return authz.Result{}, false
 	}
+	ent := &node.entity
+	p := &idx.perms
 	res := authz.Result{Decisions: make([]authz.Decision, len(req.Permissions)), Revision: p.Revision}
 	for i, perm := range req.Permissions {
-		if _, ok := c.applies.Load(perm + "/" + ent.Type); !ok {
+		denied, ok := c.applies.denyMessage(perm, ent.Type)
+		if !ok {
 			return authz.Result{}, false
 		}
 		d := &res.Decisions[i]
@@ -33,13 +36,13 @@ func (c *Cached) answer(p *authz.UserPermissions, req authz.EligibilityRequest) 
 				Message: "guests and users without an account in the team are denied"}
 			continue
 		}
-		if g, ok := grantFor(p, *ents, ent.ID, perm); ok {
+		if a := allowanceFor(idx, node.chain, perm); a != nil {
+			g := a.grant
 			d.Allowed = true
-			d.Reason = authz.Reason{Kind: authz.ReasonRule, Rule: authz.RuleAllowIfHasPermission, RuleIndex: 1, Grant: &g,
-				Message: "role " + g.Role + " on " + g.EntityID + " grants " + perm}
+			d.Reason = authz.Reason{Kind: authz.ReasonRule, Rule: authz.RuleAllowIfHasPermission, RuleIndex: 1, Grant: &g, Message: a.message}
 			continue
 		}
-		d.Reason = authz.Reason{Kind: authz.ReasonDefault, RuleIndex: -1, Message: "no role assignment grants " + perm}
+		d.Reason = authz.Reason{Kind: authz.ReasonDefault, RuleIndex: -1, Message: denied}
 	}
 	return res, true
 }
@@ -58,27 +61,15 @@ func (c *Cached) refreshEntitiesInBackground() {
 	}()
 }
 
-// grantFor finds an assignment on id or an ancestor whose permissions
-// include perm.
-func grantFor(p *authz.UserPermissions, ents map[string]authz.Entity, id, perm string) (authz.Grant, bool) {
-	for d := 0; id != "" && d < maxDepth; d++ {
-		for _, ep := range p.Entities {
-			if ep.EntityID != id {
-				continue
-			}
-			for _, q := range ep.Permissions {
-				if q == perm {
-					g := authz.Grant{EntityID: id}
-					if len(ep.Grants) > 0 {
-						g = ep.Grants[0]
-					}
-					return g, true
-				}
-			}
+// allowanceFor finds the allowance of perm on the first entity of chain
+// (an entity, then its ancestors) that has one; nil when none does.
+func allowanceFor(idx *userIndex, chain []string, perm string) *allowance {
+	for _, id := range chain {
+		if a := idx.byEntity[id][perm]; a != nil {
+			return a
 		}
-		id = ents[id].ParentID
 	}
-	return authz.Grant{}, false
+	return nil
 }
 
 // learn records from a server answer which permissions apply to which
@@ -89,13 +80,13 @@ func (c *Cached) learn(req authz.EligibilityRequest, res authz.Result) {
 	if ents == nil {
 		return
 	}
-	ent, ok := (*ents)[req.EntityID]
+	node, ok := (*ents)[req.EntityID]
 	if !ok {
 		return
 	}
 	for _, d := range res.Decisions {
 		if d.Reason.Kind != authz.ReasonError && d.Permission != "" {
-			c.applies.Store(d.Permission+"/"+ent.Type, struct{}{})
+			c.applies.add(d.Permission, node.entity.Type)
 		}
 	}
 }
