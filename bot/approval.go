@@ -19,6 +19,7 @@ const (
 	DefaultRejectEmoji   = "x"
 	DefaultApprovalTTL   = time.Hour
 	DefaultExpireEvery   = time.Minute
+	DefaultRunTimeout    = 15 * time.Minute
 	approvalExpireBatch  = 100
 	approvalIDHexLength  = 12
 	approvalButtonPrefix = "bastion_approval_"
@@ -97,8 +98,14 @@ type ApprovalsOptions struct {
 	RejectEmoji  string
 	// TTL is how long a request waits for approvals (default 1 hour).
 	TTL time.Duration
-	// ExpireEvery is how often Run looks for expired requests (default 1 minute).
+	// ExpireEvery is how often Run looks for expired requests and
+	// interrupted runs (default 1 minute).
 	ExpireEvery time.Duration
+	// RunTimeout is how long a request may stay running without an
+	// outcome before Run declares it interrupted (default 15 minutes): the
+	// process running it is taken to have stopped. Set it above the
+	// longest run of any command that needs approvals.
+	RunTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -146,6 +153,9 @@ func NewApprovals(opts ApprovalsOptions) (*Approvals, error) {
 	}
 	if opts.ExpireEvery <= 0 {
 		opts.ExpireEvery = DefaultExpireEvery
+	}
+	if opts.RunTimeout <= 0 {
+		opts.RunTimeout = DefaultRunTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

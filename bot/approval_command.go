@@ -7,13 +7,18 @@ import (
 	"time"
 )
 
+// recentInterruptions is how long the `approvals` command keeps showing a
+// run that was interrupted.
+const recentInterruptions = 24 * time.Hour
+
 // Commands returns the chat commands of the approval flow, for the
 // runtime to register: `approvals` lists the pending requests of the
-// channel it is said in.
+// channel it is said in, the ones running, and the runs interrupted in the
+// last day.
 func (a *Approvals) Commands() []Command {
 	return []Command{{
 		Pattern:     "approvals",
-		Description: "List the requests waiting for approvals in this channel.",
+		Description: "List the requests waiting for approvals in this channel, and runs in progress or interrupted.",
 		Group:       "Approvals",
 		Handler:     a.listHandler,
 	}}
@@ -25,12 +30,16 @@ func (a *Approvals) listHandler(ctx context.Context, req *Request) error {
 	if err != nil {
 		return fmt.Errorf("list approvals: %w", err)
 	}
-	if len(list) == 0 {
-		return req.Reply(ctx, "No requests are waiting for approvals in this channel.")
+	runs, err := a.opts.Store.ListApprovals(ctx, ApprovalFilter{TeamID: req.TeamID, ChannelID: req.ChannelID,
+		States: []ApprovalState{ApprovalRunning, ApprovalInterrupted}, Limit: 20})
+	if err != nil {
+		return fmt.Errorf("list approvals: %w", err)
 	}
 	now := a.opts.Now()
 	var b strings.Builder
-	b.WriteString("Waiting for approvals here:")
+	if len(list) > 0 {
+		b.WriteString("Waiting for approvals here:")
+	}
 	for _, ar := range list {
 		caller := "still needed"
 		if ar.CallerApproved {
@@ -42,6 +51,31 @@ func (a *Approvals) listHandler(ctx context.Context, req *Request) error {
 		}
 		fmt.Fprintf(&b, "\n• %s `%s` asked by <@%s>: caller's approval %s, others %d of %d; expires in %s.",
 			ar.ID, escape(clip(ar.Text, 120)), ar.CallerID, caller, ar.Approvals, ar.Needed, left)
+	}
+	first := true
+	for _, ar := range runs {
+		var status string
+		switch {
+		case ar.State == ApprovalRunning && ar.StartedAt.IsZero():
+			status = "running"
+		case ar.State == ApprovalRunning:
+			status = "running for " + now.Sub(ar.StartedAt).Round(time.Second).String()
+		case now.Sub(ar.FinishedAt) > recentInterruptions:
+			continue
+		default:
+			status = "*interrupted*, outcome unknown: check its target before running it again"
+		}
+		if first {
+			if b.Len() > 0 {
+				b.WriteString("\n")
+			}
+			b.WriteString("Approved runs here:")
+			first = false
+		}
+		fmt.Fprintf(&b, "\n• %s `%s` asked by <@%s>: %s.", ar.ID, escape(clip(ar.Text, 120)), ar.CallerID, status)
+	}
+	if b.Len() == 0 {
+		return req.Reply(ctx, "No requests are waiting for approvals in this channel.")
 	}
 	return req.Reply(ctx, b.String())
 }

@@ -64,6 +64,10 @@ type approvalEnv struct {
 	// runs counts handler runs by command word.
 	mu   sync.Mutex
 	runs map[string]int
+	// slowStarted hears of each start of `migrate`, which then waits for
+	// slowRelease to close.
+	slowStarted chan struct{}
+	slowRelease chan struct{}
 }
 
 const (
@@ -74,7 +78,8 @@ const (
 func newApprovalEnv(t *testing.T, db *sqldb.DB) *approvalEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &approvalEnv{db: db, clock: newClock(), grants: &liveGrants{set: map[string]bool{}}, runs: map[string]int{}}
+	e := &approvalEnv{db: db, clock: newClock(), grants: &liveGrants{set: map[string]bool{}}, runs: map[string]int{},
+		slowStarted: make(chan struct{}, 8), slowRelease: make(chan struct{})}
 	e.sb = sandbox.New(sandbox.Options{SigningSecret: secret})
 	e.sb.Start()
 	t.Cleanup(e.sb.Close)
@@ -150,6 +155,17 @@ func (e *approvalEnv) commands() []bot.Command {
 				e.count("delete")
 				return req.Replyf(ctx, "account %s deleted", req.Args.String("subdomain"))
 			}},
+		{Pattern: "migrate <subdomain>", Description: "Migrate an account, slowly.", Permission: "EXTEND_TRIAL", Approvals: 1,
+			Handler: func(ctx context.Context, req *bot.Request) error {
+				e.count("migrate")
+				e.slowStarted <- struct{}{}
+				select {
+				case <-e.slowRelease:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				return req.Replyf(ctx, "account %s migrated", req.Args.String("subdomain"))
+			}},
 	}
 }
 
@@ -165,6 +181,8 @@ type procOptions struct {
 	workers   int
 	noButtons bool
 	scopes    []string
+	// store, when set, is the process's view of the shared store.
+	store bot.ApprovalStore
 }
 
 // start runs a bot process until its stop is called (or the test ends).
@@ -190,7 +208,11 @@ func (e *approvalEnv) start(t *testing.T, name string, o procOptions) *approvalP
 		}
 		return missing, nil
 	})
-	appr, err := bot.NewApprovals(bot.ApprovalsOptions{Store: e.store, Router: router, Chat: chat, Audit: e.store, Scopes: scopes,
+	var store bot.ApprovalStore = e.store
+	if o.store != nil {
+		store = o.store
+	}
+	appr, err := bot.NewApprovals(bot.ApprovalsOptions{Store: store, Router: router, Chat: chat, Audit: e.store, Scopes: scopes,
 		NoButtons: o.noButtons, BotUserID: e.sb.BotUserID(), Now: e.clock.Now})
 	must(t, err)
 	must(t, router.Register(appr.Commands()...))

@@ -97,8 +97,15 @@ func (a *Approvals) execute(ctx context.Context, ar ApprovalRequest) {
 	if inv.Result != "ok" {
 		state, kind = ApprovalFailed, "failed"
 	}
-	if _, err := a.opts.Store.SettleApproval(ctx, ar.ID, ApprovalRunning, state, inv.Result, a.opts.Now()); err != nil {
+	late, err := a.settleRun(ctx, ar, state, inv.Result)
+	if err != nil {
 		a.log.Error("record approval result", "id", ar.ID, "err", err)
+	}
+	if late {
+		// The thread was told the outcome is unknown: tell it after all.
+		inv.Result = joinResult(inv.Result, lateNote)
+		a.say(ctx, ar, fmt.Sprintf("`%s` finished after all, after it was reported interrupted: %s.",
+			escape(clip(ar.Text, 200)), clip(inv.Result, 300)))
 	}
 	a.event(ctx, ar.ID, kind, ar.CallerID, inv.Result)
 	ar.State = state
@@ -112,6 +119,25 @@ func (a *Approvals) execute(ctx context.Context, ar ApprovalRequest) {
 	a.updatePost(ctx, ar, status)
 	inv.Duration = a.opts.Now().Sub(start)
 	a.audit(ctx, inv)
+}
+
+// lateNote marks the outcome of a run that outlasted RunTimeout.
+const lateNote = "finished after being declared interrupted"
+
+// settleRun records how a run ended. A run that outlasted RunTimeout was
+// declared interrupted meanwhile; its real outcome then replaces that
+// (late is true), since it is better known than "unknown".
+func (a *Approvals) settleRun(ctx context.Context, ar ApprovalRequest, state ApprovalState, result string) (late bool, err error) {
+	now := a.opts.Now()
+	settled, err := a.opts.Store.SettleApproval(ctx, ar.ID, ApprovalRunning, state, result, now)
+	if err != nil || settled {
+		return false, err
+	}
+	late, err = a.opts.Store.SettleApproval(ctx, ar.ID, ApprovalInterrupted, state, joinResult(result, lateNote), now)
+	if err == nil && !late {
+		a.log.Warn("approval was neither running nor interrupted when its run ended", "id", ar.ID)
+	}
+	return late, err
 }
 
 // deniedError says the caller may no longer run the command.
@@ -200,13 +226,18 @@ func (a *Approvals) ExpireDue(ctx context.Context, now time.Time) (int, error) {
 	}
 }
 
-// Run expires due requests every ExpireEvery until ctx ends.
+// Run expires due requests and declares interrupted the runs that
+// outlasted RunTimeout (InterruptStale), at once and then every
+// ExpireEvery until ctx ends.
 func (a *Approvals) Run(ctx context.Context) error {
 	t := time.NewTicker(a.opts.ExpireEvery)
 	defer t.Stop()
 	for {
 		if _, err := a.ExpireDue(ctx, a.opts.Now()); err != nil && ctx.Err() == nil {
 			a.log.Error("expire approvals", "err", err)
+		}
+		if _, err := a.InterruptStale(ctx, a.opts.Now()); err != nil && ctx.Err() == nil {
+			a.log.Error("interrupt stale approval runs", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -7,7 +7,8 @@ import (
 )
 
 // ApprovalState is the life cycle of an approval request:
-// pending -> running -> done | failed, or pending -> rejected | expired.
+// pending -> running -> done | failed | interrupted, or pending ->
+// rejected | expired.
 type ApprovalState string
 
 // Approval states.
@@ -24,6 +25,12 @@ const (
 	ApprovalRejected ApprovalState = "rejected"
 	// ApprovalExpired: not enough approvals came in time.
 	ApprovalExpired ApprovalState = "expired"
+	// ApprovalInterrupted: it stayed running past ApprovalsOptions.RunTimeout
+	// without an outcome, because the process running it stopped (crash,
+	// kill, deploy). The command may or may not have run, and it is never
+	// run again. An outcome recorded later, by a run that was only slow,
+	// replaces this state.
+	ApprovalInterrupted ApprovalState = "interrupted"
 )
 
 // ApprovalMode is how people vote on a request.
@@ -75,6 +82,9 @@ type ApprovalRequest struct {
 	ExpiresAt time.Time
 	// FinishedAt is when the request left pending or running; zero before.
 	FinishedAt time.Time
+	// StartedAt is when the request last moved to running; zero before
+	// (and for requests that ran before start times were recorded).
+	StartedAt time.Time
 	// Approvals counts approvals by people other than the caller and
 	// CallerApproved says whether the caller approved; filled by listings.
 	Approvals      int
@@ -95,7 +105,7 @@ type ApprovalVote struct {
 type ApprovalEvent struct {
 	RequestID string
 	// Kind is one of requested, approved, withdrawn, rejected, ignored,
-	// expired, started, ran, failed.
+	// expired, started, ran, failed, interrupted.
 	Kind   string
 	UserID string
 	Detail string
@@ -140,8 +150,9 @@ type ApprovalStore interface {
 	RemoveApprovalVote(ctx context.Context, id, userID string) (bool, error)
 	// StartApproval moves the request from pending to running in one
 	// conditional update, only when it has not expired at now, the caller
-	// approved, and Needed other people approved. It reports whether this
-	// call did so: exactly one caller ever gets true.
+	// approved, and Needed other people approved, and records now as its
+	// start. It reports whether this call did so: exactly one caller ever
+	// gets true.
 	StartApproval(ctx context.Context, id string, now time.Time) (bool, error)
 	// ReopenApproval moves a running request back to pending and deletes
 	// the votes of withdrawn, in one transaction: the winner of
@@ -152,6 +163,15 @@ type ApprovalStore interface {
 	// SettleApproval moves the request from one state to another with a
 	// result; it reports whether this call did so.
 	SettleApproval(ctx context.Context, id string, from, to ApprovalState, result string, now time.Time) (bool, error)
+	// StaleApprovals returns up to limit running requests that started
+	// before startedBefore (counting from ExpiresAt when StartedAt is
+	// unknown), oldest first.
+	StaleApprovals(ctx context.Context, startedBefore time.Time, limit int) ([]ApprovalRequest, error)
+	// InterruptApproval moves a running request that started before
+	// startedBefore to interrupted with a result, in one conditional
+	// update; it reports whether this call did so: of concurrent sweeps,
+	// exactly one gets true.
+	InterruptApproval(ctx context.Context, id string, startedBefore time.Time, result string, now time.Time) (bool, error)
 	// DueApprovals returns up to limit pending requests that expire at or
 	// before now.
 	DueApprovals(ctx context.Context, now time.Time, limit int) ([]ApprovalRequest, error)

@@ -93,7 +93,8 @@ type Options struct {
 	// (in Socket Mode, clicks arrive over the socket instead).
 	Interactions http.Handler
 	// Background loops run next to the workers until Run's context ends
-	// (e.g. (*bot.Approvals).Run, the expiry sweep).
+	// (e.g. (*bot.Approvals).Run, the sweep of expired requests and
+	// interrupted approved runs).
 	Background []func(ctx context.Context) error
 	// Handlers are more handlers served by Handler, by ServeMux pattern
 	// (e.g. "GET /slack/install").

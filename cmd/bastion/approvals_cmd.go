@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -25,13 +26,25 @@ func newApprovalsCmd(a *app) *cobra.Command {
 func newApprovalsListCmd(a *app) *cobra.Command {
 	var all bool
 	var team, channel string
+	var states []string
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List pending approval requests (--all: every request, newest first)",
+		Short: "List pending approval requests (--all: every request, newest first; --state: those in a state)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			f := bot.ApprovalFilter{TeamID: team, ChannelID: channel, Limit: limit}
+			for _, st := range states {
+				if !knownApprovalState(st) {
+					return fmt.Errorf("unknown state %q: want one of %s", st, approvalStateNames())
+				}
+				f.States = append(f.States, bot.ApprovalState(st))
+			}
+			if !all && len(f.States) == 0 {
+				f.States = []bot.ApprovalState{bot.ApprovalPending}
+			}
+			all = all || len(f.States) > 1 || len(f.States) == 1 && f.States[0] != bot.ApprovalPending
 			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
@@ -41,10 +54,6 @@ func newApprovalsListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			f := bot.ApprovalFilter{TeamID: team, ChannelID: channel, Limit: limit}
-			if !all {
-				f.States = []bot.ApprovalState{bot.ApprovalPending}
-			}
 			list, err := store.ListApprovals(ctx, f)
 			if err != nil {
 				return err
@@ -52,11 +61,32 @@ func newApprovalsListCmd(a *app) *cobra.Command {
 			return printApprovals(a.stdout, list, all, time.Now())
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "include requests that ran, failed, were rejected or expired")
+	cmd.Flags().BoolVar(&all, "all", false, "include requests that are running, ran, failed, were interrupted, rejected or expired")
+	cmd.Flags().StringSliceVar(&states, "state", nil, "only requests in this state (repeatable): "+approvalStateNames())
 	cmd.Flags().StringVar(&team, "team", "", "only this team")
 	cmd.Flags().StringVar(&channel, "channel", "", "only this channel")
 	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many requests")
 	return cmd
+}
+
+var approvalStates = []bot.ApprovalState{bot.ApprovalPending, bot.ApprovalRunning, bot.ApprovalDone, bot.ApprovalFailed,
+	bot.ApprovalInterrupted, bot.ApprovalRejected, bot.ApprovalExpired}
+
+func knownApprovalState(s string) bool {
+	for _, st := range approvalStates {
+		if string(st) == s {
+			return true
+		}
+	}
+	return false
+}
+
+func approvalStateNames() string {
+	names := make([]string, len(approvalStates))
+	for i, st := range approvalStates {
+		names[i] = string(st)
+	}
+	return strings.Join(names, ", ")
 }
 
 // printApprovals writes one line per request.
@@ -80,8 +110,12 @@ func printApprovals(w io.Writer, list []bot.ApprovalRequest, all bool, now time.
 		if ar.State == bot.ApprovalPending {
 			expires += " (in " + ar.ExpiresAt.Sub(now).Round(time.Second).String() + ")"
 		}
+		result := ar.Result
+		if ar.State == bot.ApprovalRunning && !ar.StartedAt.IsZero() {
+			result = "running since " + ar.StartedAt.UTC().Format(time.RFC3339) + " (" + now.Sub(ar.StartedAt).Round(time.Second).String() + ")"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s, %d/%d\t%s\t%s\t%s\t%s\n", ar.ID, ar.State, ar.TeamID, ar.ChannelID, ar.CallerID,
-			ar.Text, caller, ar.Approvals, ar.Needed, ar.Mode, ar.CreatedAt.UTC().Format(time.RFC3339), expires, ar.Result)
+			ar.Text, caller, ar.Approvals, ar.Needed, ar.Mode, ar.CreatedAt.UTC().Format(time.RFC3339), expires, result)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("print approvals: %w", err)
@@ -124,8 +158,18 @@ func newApprovalsShowCmd(a *app) *cobra.Command {
 			fmt.Fprintf(w, "needs:      the caller and %d more with %s (%s)\n", ar.Needed, orAnyone(ar.Permission), ar.Mode)
 			fmt.Fprintf(w, "expires:    %s\n", ar.ExpiresAt.UTC().Format(time.RFC3339))
 			fmt.Fprintf(w, "dry run:    %s\n", ar.DryRun)
+			if !ar.StartedAt.IsZero() {
+				fmt.Fprintf(w, "started:    %s\n", ar.StartedAt.UTC().Format(time.RFC3339))
+			}
+			if !ar.FinishedAt.IsZero() {
+				fmt.Fprintf(w, "finished:   %s\n", ar.FinishedAt.UTC().Format(time.RFC3339))
+			}
 			if ar.Result != "" {
 				fmt.Fprintf(w, "result:     %s\n", ar.Result)
+			}
+			if ar.State == bot.ApprovalInterrupted {
+				fmt.Fprintln(w, "note:       the process running it stopped before recording how it ended; it may or may not have run,")
+				fmt.Fprintln(w, "            and it will not run again. Check its target before running it again.")
 			}
 			fmt.Fprintln(w, "votes:")
 			for _, v := range votes {

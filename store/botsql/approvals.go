@@ -12,7 +12,7 @@ import (
 )
 
 const approvalColumns = `a.id, a.team_id, a.channel_id, a.message_ts, a.thread_ts, a.caller_id, a.text, a.command, a.needed,
-	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at`
+	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at, a.started_at`
 
 // CreateApproval stores a pending request unless one with its id exists.
 func (s *Store) CreateApproval(ctx context.Context, a bot.ApprovalRequest) (bool, error) {
@@ -67,9 +67,9 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanApproval(row rowScanner, extra ...any) (bot.ApprovalRequest, error) {
 	var a bot.ApprovalRequest
 	var mode, state string
-	var created, expires, finished int64
+	var created, expires, finished, started int64
 	dest := []any{&a.ID, &a.TeamID, &a.ChannelID, &a.MessageTS, &a.ThreadTS, &a.CallerID, &a.Text, &a.Command, &a.Needed,
-		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished}
+		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished, &started}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return a, bot.ErrApprovalNotFound
@@ -80,6 +80,9 @@ func scanApproval(row rowScanner, extra ...any) (bot.ApprovalRequest, error) {
 	a.CreatedAt, a.ExpiresAt = time.Unix(0, created), time.Unix(0, expires)
 	if finished != 0 {
 		a.FinishedAt = time.Unix(0, finished)
+	}
+	if started != 0 {
+		a.StartedAt = time.Unix(0, started)
 	}
 	return a, nil
 }
@@ -147,15 +150,16 @@ func wrapVote(err error, id, userID string) error {
 
 // StartApproval is the compare-and-set pending -> running: one UPDATE whose
 // condition counts the stored votes, so concurrent workers and processes
-// cannot both win and a withdrawal committed first is honoured.
+// cannot both win and a withdrawal committed first is honoured. It records
+// now as the start, which the sweep of interrupted runs counts from.
 func (s *Store) StartApproval(ctx context.Context, id string, now time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = 'running'
+	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = 'running', started_at = ?
 		WHERE id = ? AND state = 'pending' AND expires_at > ?
 		AND EXISTS (SELECT 1 FROM bot_approval_votes v
 			WHERE v.request_id = bot_approvals.id AND v.user_id = bot_approvals.caller_id AND v.vote = 'approve')
 		AND (SELECT COUNT(*) FROM bot_approval_votes v
 			WHERE v.request_id = bot_approvals.id AND v.user_id <> bot_approvals.caller_id AND v.vote = 'approve') >= bot_approvals.needed`,
-		id, now.UnixNano())
+		now.UnixNano(), id, now.UnixNano())
 	started, err := changedAny(res, err)
 	if err != nil {
 		return false, fmt.Errorf("start approval %s: %w", id, err)
@@ -168,7 +172,7 @@ func (s *Store) StartApproval(ctx context.Context, id string, now time.Time) (bo
 func (s *Store) ReopenApproval(ctx context.Context, id string, withdrawn []string) (bool, error) {
 	reopened := false
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE bot_approvals SET state = 'pending' WHERE id = ? AND state = 'running'`, id)
+		res, err := tx.ExecContext(ctx, `UPDATE bot_approvals SET state = 'pending', started_at = 0 WHERE id = ? AND state = 'running'`, id)
 		if reopened, err = changedAny(res, err); err != nil || !reopened {
 			return err
 		}
@@ -194,6 +198,48 @@ func (s *Store) SettleApproval(ctx context.Context, id string, from, to bot.Appr
 		return false, fmt.Errorf("move approval %s from %s to %s: %w", id, from, to, err)
 	}
 	return settled, nil
+}
+
+// staleCond keeps a statement to running requests that started before the
+// cutoff. A request started before start times were recorded (started_at
+// 0) counts from its deadline: it cannot have started later than that.
+const staleCond = `state = 'running' AND (CASE WHEN started_at <> 0 THEN started_at ELSE expires_at END) < ?`
+
+// StaleApprovals returns running requests that started before
+// startedBefore, oldest first.
+func (s *Store) StaleApprovals(ctx context.Context, startedBefore time.Time, limit int) ([]bot.ApprovalRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a
+		WHERE `+staleCond+` ORDER BY a.created_at, a.id LIMIT ?`, startedBefore.UnixNano(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("load stale approvals: %w", err)
+	}
+	defer rows.Close()
+	var out []bot.ApprovalRequest
+	for rows.Next() {
+		a, err := scanApproval(rows)
+		if err != nil {
+			return nil, fmt.Errorf("load stale approvals: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load stale approvals: %w", err)
+	}
+	return out, nil
+}
+
+// InterruptApproval is the compare-and-set running -> interrupted of a
+// request that started before startedBefore: of two sweeps, one wins, and
+// a request that was sent back to pending and started again since it was
+// listed is left to its new run.
+func (s *Store) InterruptApproval(ctx context.Context, id string, startedBefore time.Time, result string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = ?, result = ?, finished_at = ? WHERE id = ? AND `+staleCond,
+		string(bot.ApprovalInterrupted), result, now.UnixNano(), id, startedBefore.UnixNano())
+	interrupted, err := changedAny(res, err)
+	if err != nil {
+		return false, fmt.Errorf("interrupt approval %s: %w", id, err)
+	}
+	return interrupted, nil
 }
 
 // DueApprovals returns pending requests that expire at or before now.

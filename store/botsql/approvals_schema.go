@@ -87,3 +87,14 @@ CREATE TABLE bot_approval_events (
 );
 CREATE INDEX bot_approval_events_request ON bot_approval_events (request_id, id);`,
 }
+
+// approvalsStartedMigration records when a request started running, so
+// that a run whose process died before recording its outcome can be told
+// apart from one in progress and declared interrupted. Rows running before
+// it keep 0; the sweep then counts from their deadline, the latest moment
+// they could have started.
+var approvalsStartedMigration = sqldb.Migration{
+	Version: 3,
+	Name:    "approval start times",
+	SQL:     `ALTER TABLE bot_approvals ADD COLUMN started_at BIGINT NOT NULL DEFAULT 0;`,
+}

@@ -224,3 +224,132 @@ func TestReopenApproval(t *testing.T) {
 		}
 	})
 }
+
+func TestInterruptStaleRuns(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s, err := Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := time.Unix(1700000000, 0)
+		start := func(id string, at time.Time) {
+			t.Helper()
+			a := newApproval(id, 1, at)
+			a.MessageTS = id
+			if _, err := s.CreateApproval(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			for _, u := range []string{"U1", "U2"} {
+				if _, err := s.AddApprovalVote(ctx, id, vote(u, at)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ok, err := s.StartApproval(ctx, id, at); err != nil || !ok {
+				t.Fatalf("start %s = %v, %v", id, ok, err)
+			}
+		}
+		start("stuck", t0)
+		start("recent", t0.Add(20*time.Minute))
+		start("finished", t0)
+		if ok, err := s.SettleApproval(ctx, "finished", bot.ApprovalRunning, bot.ApprovalDone, "ok", t0.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("settle = %v, %v", ok, err)
+		}
+		got, err := s.Approval(ctx, "stuck")
+		if err != nil || !got.StartedAt.Equal(t0) {
+			t.Fatalf("started at = %v, %v", got.StartedAt, err)
+		}
+
+		cutoff := t0.Add(25*time.Minute - 15*time.Minute)
+		stale, err := s.StaleApprovals(ctx, cutoff, 10)
+		if err != nil || len(stale) != 1 || stale[0].ID != "stuck" {
+			t.Fatalf("stale = %+v, %v", stale, err)
+		}
+		var wins atomic.Int64
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				ok, err := s.InterruptApproval(ctx, "stuck", cutoff, "outcome unknown", t0.Add(25*time.Minute))
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := wins.Load(); n != 1 {
+			t.Fatalf("%d sweeps interrupted it", n)
+		}
+		for id, want := range map[string]bot.ApprovalState{"stuck": bot.ApprovalInterrupted, "recent": bot.ApprovalRunning, "finished": bot.ApprovalDone} {
+			if ok, err := s.InterruptApproval(ctx, id, cutoff, "again", t0.Add(time.Hour)); err != nil || ok {
+				t.Fatalf("interrupt %s again = %v, %v", id, ok, err)
+			}
+			got, err := s.Approval(ctx, id)
+			if err != nil || got.State != want {
+				t.Fatalf("%s = %s, %v; want %s", id, got.State, err, want)
+			}
+		}
+		got, _ = s.Approval(ctx, "stuck")
+		if got.Result != "outcome unknown" || !got.FinishedAt.Equal(t0.Add(25*time.Minute)) {
+			t.Fatalf("interrupted = %+v", got)
+		}
+		// A cutoff past the recent start: only then is it stale.
+		if stale, _ := s.StaleApprovals(ctx, t0.Add(20*time.Minute), 10); len(stale) != 0 {
+			t.Fatalf("a run started at the cutoff is stale: %+v", stale)
+		}
+		if stale, _ := s.StaleApprovals(ctx, t0.Add(21*time.Minute), 10); len(stale) != 1 || stale[0].ID != "recent" {
+			t.Fatalf("stale after its bound = %+v", stale)
+		}
+		// A run reopened and started again is judged by its new start.
+		if ok, err := s.ReopenApproval(ctx, "recent", nil); err != nil || !ok {
+			t.Fatalf("reopen = %v, %v", ok, err)
+		}
+		if ok, err := s.StartApproval(ctx, "recent", t0.Add(40*time.Minute)); err != nil || !ok {
+			t.Fatalf("restart = %v, %v", ok, err)
+		}
+		if ok, _ := s.InterruptApproval(ctx, "recent", t0.Add(21*time.Minute), "stale view", t0.Add(41*time.Minute)); ok {
+			t.Fatal("interrupted a run started after the cutoff")
+		}
+		// A run started before start times were recorded counts from its
+		// deadline, the latest it can have started.
+		if _, err := db.ExecContext(ctx, "UPDATE bot_approvals SET started_at = 0 WHERE id = 'recent'"); err != nil {
+			t.Fatal(err)
+		}
+		deadline := t0.Add(20*time.Minute + time.Hour)
+		if stale, _ := s.StaleApprovals(ctx, deadline, 10); len(stale) != 0 {
+			t.Fatalf("an unknown start is stale before its deadline: %+v", stale)
+		}
+		if ok, err := s.InterruptApproval(ctx, "recent", deadline.Add(time.Nanosecond), "unknown start", deadline); err != nil || !ok {
+			t.Fatalf("interrupt after the deadline = %v, %v", ok, err)
+		}
+	})
+}
+
+func TestStartTimesMigrateExistingRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		// A database as the release before start times left it.
+		if err := sqldb.Migrate(ctx, db, component, migrations[:2]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO bot_approvals (id, team_id, channel_id, message_ts, thread_ts, caller_id, text,
+			command, needed, permission, mode, dry_run, state, result, created_at, expires_at)
+			VALUES ('old', 'T1', 'C1', '1.1', '1.1', 'U1', 'delete account acme', 'delete account <subdomain>', 1, '', 'reactions', '',
+			'running', '', 1, 2)`); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Approval(ctx, "old")
+		if err != nil || got.State != bot.ApprovalRunning || !got.StartedAt.IsZero() {
+			t.Fatalf("after migration = %+v, %v", got, err)
+		}
+		if stale, err := s.StaleApprovals(ctx, time.Unix(0, 3), 10); err != nil || len(stale) != 1 {
+			t.Fatalf("stale = %+v, %v", stale, err)
+		}
+	})
+}

@@ -75,6 +75,7 @@ CREATE TABLE bot_invocations (
 CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
 	},
 	approvalsMigration,
+	approvalsStartedMigration,
 }
 
 // Store implements bot.ClaimStore, bot.AuditLog and bot.ApprovalStore over SQL.

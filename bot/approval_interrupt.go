@@ -1,0 +1,64 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// InterruptStale declares interrupted every request that has been running
+// since before now minus RunTimeout: the process that won its start
+// stopped (crash, kill, deploy) before recording how it ended. The command
+// is not run again, since it may have run; the thread hears that its
+// outcome is unknown. Each request moves by one conditional update, so of
+// several processes sweeping at once one reports it. It returns how many
+// this call declared interrupted. Run calls it periodically.
+func (a *Approvals) InterruptStale(ctx context.Context, now time.Time) (int, error) {
+	cutoff := now.Add(-a.opts.RunTimeout)
+	n := 0
+	for {
+		stale, err := a.opts.Store.StaleApprovals(ctx, cutoff, approvalExpireBatch)
+		if err != nil {
+			return n, fmt.Errorf("interrupt stale approval runs: %w", err)
+		}
+		for _, ar := range stale {
+			ok, err := a.interrupt(ctx, ar, cutoff)
+			if err != nil {
+				return n, fmt.Errorf("interrupt approval %s: %w", ar.ID, err)
+			}
+			if ok {
+				n++
+			}
+		}
+		if len(stale) < approvalExpireBatch {
+			return n, nil
+		}
+	}
+}
+
+// interrupt marks one stale run interrupted, unless another sweep did or
+// the run ended first, and tells the thread; it reports whether this call
+// did.
+func (a *Approvals) interrupt(ctx context.Context, ar ApprovalRequest, cutoff time.Time) (bool, error) {
+	since := "its deadline " + ar.ExpiresAt.UTC().Format(time.RFC3339)
+	if !ar.StartedAt.IsZero() {
+		since = ar.StartedAt.UTC().Format(time.RFC3339)
+	}
+	result := fmt.Sprintf("outcome unknown: no result within %s of its start (running since %s)", a.opts.RunTimeout, since)
+	ok, err := a.opts.Store.InterruptApproval(ctx, ar.ID, cutoff, result, a.opts.Now())
+	if err != nil || !ok {
+		return false, err
+	}
+	ctx = context.WithoutCancel(ctx)
+	a.log.Warn("approval run interrupted", "id", ar.ID, "command", ar.Command, "caller", ar.CallerID, "since", since)
+	a.event(ctx, ar.ID, "interrupted", "", result)
+	a.say(ctx, ar, fmt.Sprintf("The run of `%s`, asked by <@%s>, was interrupted: the bot stopped before recording how it ended "+
+		"(no result %s after it started). Its outcome is unknown and it will not be run again. "+
+		"Check the target of the command before you run it again.", escape(clip(ar.Text, 200)), ar.CallerID, a.opts.RunTimeout))
+	ar.State = ApprovalInterrupted
+	a.updatePost(ctx, ar, "Interrupted: the outcome of the run is unknown.")
+	a.audit(ctx, Invocation{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, MessageTS: ar.MessageTS, Text: ar.Text,
+		Command: ar.Command, Verdict: Interrupted, Reason: "no outcome within " + a.opts.RunTimeout.String() + " of its start",
+		Result: "unknown", At: a.opts.Now()})
+	return true, nil
+}
