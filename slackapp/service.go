@@ -59,12 +59,21 @@ func (s *Service) activeInstallation(ctx context.Context, teamID string) (Instal
 	if err != nil {
 		return Installation{}, err
 	}
-	for _, in := range list {
-		if in.Active {
-			return in, nil
-		}
+	if in, ok := ActiveInstallation(list); ok {
+		return in, nil
 	}
 	return Installation{}, fmt.Errorf("team %s: %w", teamID, ErrNotInstalled)
+}
+
+// ActiveInstallation returns the active record among a team's
+// installation records: a team is installed while one of them is active.
+func ActiveInstallation(list []Installation) (Installation, bool) {
+	for _, in := range list {
+		if in.Active {
+			return in, true
+		}
+	}
+	return Installation{}, false
 }
 
 // TeamScopes returns what a team granted, from the store. A team without

@@ -4,7 +4,8 @@
 // workspace cannot post in another's channels. Source looks the token up
 // on every call, so a reinstall (new token) or an uninstall takes effect
 // at once, and keeps one client per workspace for as long as its token
-// stays the same.
+// stays the same. A Cache in front of the store saves those reads for a
+// short TTL, forgetting a team at once when this process uninstalls it.
 //
 // Org-wide (Enterprise Grid) installs are stored under the enterprise id,
 // while events name the workspace: a workspace without a record of its own

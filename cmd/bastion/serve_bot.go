@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/bot"
@@ -34,6 +35,8 @@ const (
 	envSlackClientSecret = "SLACK_CLIENT_SECRET"
 	envSlackRedirectURL  = "SLACK_REDIRECT_URL"
 	envNATSURL           = "BASTION_NATS_URL"
+	envInstallCacheTTL   = "BASTION_INSTALL_CACHE_TTL"
+	envApprovalRunLimit  = "BASTION_APPROVAL_RUN_TIMEOUT"
 )
 
 // botConfig is what the bot runtime needs beyond the database and the
@@ -58,6 +61,16 @@ type botConfig struct {
 	NATSURL string
 	// Workers is how many workers handle messages (default runner's).
 	Workers int
+	// InstallCacheTTL is how long each workspace's installation is kept
+	// in memory (teamchat.Cache); zero or negative, as `bastion dev`
+	// leaves it, reads the store for every event.
+	InstallCacheTTL time.Duration
+	// ApprovalRunTimeout is how long an approved command may stay running
+	// before it is reported interrupted (bot.ApprovalsOptions.RunTimeout;
+	// zero: the default).
+	ApprovalRunTimeout time.Duration
+	// envErr is an environment value that did not parse.
+	envErr error
 
 	// Handlers are more handlers served next to /slack/events.
 	Handlers map[string]http.Handler
@@ -72,7 +85,7 @@ type botConfig struct {
 
 // botConfigFromEnv reads the bot's configuration from getenv (os.Getenv).
 func botConfigFromEnv(getenv func(string) string) botConfig {
-	return botConfig{
+	cfg := botConfig{
 		BotToken:      getenv(envSlackBotToken),
 		SigningSecret: getenv(envSlackSigningKey),
 		AppToken:      getenv(envSlackAppToken),
@@ -83,6 +96,26 @@ func botConfigFromEnv(getenv func(string) string) botConfig {
 		EncryptionKey: getenv(slackapp.EncryptionKeyEnv),
 		NATSURL:       getenv(envNATSURL),
 	}
+	cfg.InstallCacheTTL = teamchat.DefaultCacheTTL
+	cfg.envErr = errors.Join(
+		envDuration(getenv, envInstallCacheTTL, &cfg.InstallCacheTTL),
+		envDuration(getenv, envApprovalRunLimit, &cfg.ApprovalRunTimeout))
+	return cfg
+}
+
+// envDuration sets *d from the environment variable key when it is set,
+// and says what is wrong with a value that is not a duration.
+func envDuration(getenv func(string) string, key string, d *time.Duration) error {
+	v := getenv(key)
+	if v == "" {
+		return nil
+	}
+	parsed, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("%s=%q: want a duration such as 30s or 15m: %w", key, v, err)
+	}
+	*d = parsed
+	return nil
 }
 
 // enabled reports whether the bot should run: a bot token and a way to
@@ -99,6 +132,9 @@ func (c botConfig) oauthEnabled() bool {
 // validate explains a half-configured bot instead of silently not
 // running it.
 func (c botConfig) validate() error {
+	if c.envErr != nil {
+		return c.envErr
+	}
 	if c.BotToken == "" && (c.SigningSecret != "" || c.AppToken != "") {
 		return fmt.Errorf("%s is not set: the bot needs its token (xoxb-…) along with %s or %s", envSlackBotToken, envSlackSigningKey, envSlackAppToken)
 	}
@@ -169,10 +205,24 @@ func (a *app) botRuntime(ctx context.Context, db *sqldb.DB, engine *authz.Engine
 		handlers["GET /slack/oauth/callback"] = oauth
 	}
 	var gate bot.InstallationGate
+	var installs teamchat.Installations
 	if svc != nil {
-		gate = svc
+		gate, installs = svc, svc.Store()
+		if cfg.InstallCacheTTL > 0 {
+			// Uninstalls reaching this process's ingress drop the team
+			// through the gate; an install here drops every team, as the
+			// callback does not say which one it was.
+			cache := teamchat.NewCache(svc.Store(), teamchat.CacheOptions{TTL: cfg.InstallCacheTTL})
+			gate, installs = cache.Gate(svc), cache
+			if cb := handlers["GET /slack/oauth/callback"]; cb != nil {
+				handlers["GET /slack/oauth/callback"] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					defer cache.Clear()
+					cb.ServeHTTP(w, r)
+				})
+			}
+		}
 	}
-	chats, err := teamChats(svc, engine, cfg)
+	chats, err := teamChats(installs, engine, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -202,15 +252,14 @@ type approvalParts struct {
 }
 
 // teamChats picks the Slack client of each workspace: the bot token of its
-// installation when svc knows the installations (the install flow, or
-// `bastion dev`), else of its enterprise's org-wide install (the
-// enterprise being the workspace's parent entity in engine), and
-// cfg.BotToken for workspaces without either and when there is no
-// install flow.
-func teamChats(svc *slackapp.Service, engine *authz.Engine, cfg botConfig) (*teamchat.Source, error) {
+// installation when installs is set (the install flow, or `bastion dev`),
+// else of its enterprise's org-wide install (the enterprise being the
+// workspace's parent entity in engine), and cfg.BotToken for workspaces
+// without either and when there is no install flow.
+func teamChats(installs teamchat.Installations, engine *authz.Engine, cfg botConfig) (*teamchat.Source, error) {
 	opts := teamchat.Options{FallbackToken: cfg.BotToken, Chat: bot.SlackChatOptions{APIURL: cfg.APIURL}}
-	if svc != nil {
-		opts.Installations = svc.Store()
+	if installs != nil {
+		opts.Installations = installs
 		opts.EnterpriseOf = func(ctx context.Context, teamID string) (string, error) {
 			return enterpriseOf(ctx, engine, teamID)
 		}
@@ -263,7 +312,8 @@ func approvalFlow(ctx context.Context, db *sqldb.DB, router *bot.Router, svc *sl
 	if err != nil {
 		return approvalParts{}, err
 	}
-	opts := bot.ApprovalsOptions{Store: store, Router: router, Chats: chats, BotUsers: chats, Audit: store, BotUserID: botUserID, Logger: cfg.Logger}
+	opts := bot.ApprovalsOptions{Store: store, Router: router, Chats: chats, BotUsers: chats, Audit: store, BotUserID: botUserID,
+		RunTimeout: cfg.ApprovalRunTimeout, Logger: cfg.Logger}
 	if svc != nil {
 		opts.Scopes = bot.ReactionScopesFunc(func(ctx context.Context, team string) ([]string, error) {
 			return svc.MissingScopes(ctx, team, slackapp.FeatureApprovalsByReaction)

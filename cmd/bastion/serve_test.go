@@ -403,6 +403,10 @@ func TestBotConfigValidation(t *testing.T) {
 			enabled: true, err: "needs BASTION_ENCRYPTION_KEY, SLACK_CLIENT_SECRET, SLACK_REDIRECT_URL too"},
 		"install flow without bot": {vars: map[string]string{envSlackClientID: "c", envSlackClientSecret: "s", envSlackRedirectURL: "http://x/cb",
 			slackapp.EncryptionKeyEnv: key}, err: "the bot is not"},
+		"cache TTL not a duration": {vars: map[string]string{envSlackBotToken: "xoxb-1", envSlackSigningKey: "s", envInstallCacheTTL: "30"},
+			enabled: true, err: `BASTION_INSTALL_CACHE_TTL="30": want a duration`},
+		"run timeout not a duration": {vars: map[string]string{envSlackBotToken: "xoxb-1", envSlackSigningKey: "s", envApprovalRunLimit: "soon"},
+			enabled: true, err: `BASTION_APPROVAL_RUN_TIMEOUT="soon": want a duration`},
 	} {
 		cfg := env(c.vars)
 		if cfg.enabled() != c.enabled {
@@ -412,6 +416,10 @@ func TestBotConfigValidation(t *testing.T) {
 		if (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s: validate = %v, want %q", name, err, c.err)
 		}
+	}
+	cfg := env(map[string]string{envInstallCacheTTL: "5s", envApprovalRunLimit: "2h"})
+	if cfg.InstallCacheTTL != 5*time.Second || cfg.ApprovalRunTimeout != 2*time.Hour || cfg.validate() != nil {
+		t.Errorf("durations from the environment: cache %v, run timeout %v, %v", cfg.InstallCacheTTL, cfg.ApprovalRunTimeout, cfg.validate())
 	}
 	if got := authorizeURL("https://slack.com/api/"); got != "https://slack.com/oauth/v2/authorize" {
 		t.Errorf("authorize URL of Slack: %s", got)
