@@ -44,20 +44,6 @@ type reactionRequest struct {
 
 var validEmoji = regexp.MustCompile(`^[a-z0-9_+'-]{1,64}$`)
 
-func (h *Handler) serveMessage(w http.ResponseWriter, r *http.Request) {
-	var req messageRequest
-	if rerr := decode(w, r, &req); rerr != nil {
-		writeError(w, rerr)
-		return
-	}
-	ts, rerr := h.post(req)
-	if rerr != nil {
-		writeError(w, rerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"ts": ts, "channel": req.Channel})
-}
-
 // post validates a message request and posts it as the person.
 func (h *Handler) post(req messageRequest) (string, *requestError) {
 	if rerr := required(map[string]string{"team": req.Team, "channel": req.Channel, "as": req.As}); rerr != nil {
@@ -91,19 +77,6 @@ func (h *Handler) post(req messageRequest) (string, *requestError) {
 		return "", badRequest("%v", err)
 	}
 	return ts, nil
-}
-
-func (h *Handler) serveReaction(w http.ResponseWriter, r *http.Request) {
-	var req reactionRequest
-	if rerr := decode(w, r, &req); rerr != nil {
-		writeError(w, rerr)
-		return
-	}
-	if rerr := h.react(req); rerr != nil {
-		writeError(w, rerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 }
 
 // react validates a reaction request and adds or removes the reaction.
@@ -144,6 +117,27 @@ func (h *Handler) react(req reactionRequest) *requestError {
 	}
 	return nil
 }
+
+// serveAction answers a POST from the page: it decodes the JSON body into
+// a Req, runs act on it, and writes act's answer or its error.
+func serveAction[Req any](act func(Req) (any, *requestError)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if rerr := decode(w, r, &req); rerr != nil {
+			writeError(w, rerr)
+			return
+		}
+		out, rerr := act(req)
+		if rerr != nil {
+			writeError(w, rerr)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// okAnswer is the answer of an action that has nothing else to say.
+var okAnswer = map[string]any{"ok": true}
 
 // decode reads a JSON body into v, strictly: the page sends exactly the
 // fields it means, so anything else is a mistake worth reporting. Only

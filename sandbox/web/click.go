@@ -18,19 +18,6 @@ type clickRequest struct {
 	ActionID string `json:"action_id"`
 }
 
-func (h *Handler) serveClick(w http.ResponseWriter, r *http.Request) {
-	var req clickRequest
-	if rerr := decode(w, r, &req); rerr != nil {
-		writeError(w, rerr)
-		return
-	}
-	if rerr := h.click(req); rerr != nil {
-		writeError(w, rerr)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"ok": true})
-}
-
 // click validates a click request and has the sandbox deliver the
 // block_actions payload to the app.
 func (h *Handler) click(req clickRequest) *requestError {

@@ -74,9 +74,12 @@ func New(sb *sandbox.Server, opts Options) *Handler {
 	h.mux.HandleFunc("GET /{$}", h.servePage)
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	h.mux.HandleFunc("GET /ui/state", h.serveState)
-	h.mux.HandleFunc("POST /ui/message", h.serveMessage)
-	h.mux.HandleFunc("POST /ui/reaction", h.serveReaction)
-	h.mux.HandleFunc("POST /ui/click", h.serveClick)
+	h.mux.HandleFunc("POST /ui/message", serveAction(func(req messageRequest) (any, *requestError) {
+		ts, rerr := h.post(req)
+		return map[string]string{"ts": ts, "channel": req.Channel}, rerr
+	}))
+	h.mux.HandleFunc("POST /ui/reaction", serveAction(func(req reactionRequest) (any, *requestError) { return okAnswer, h.react(req) }))
+	h.mux.HandleFunc("POST /ui/click", serveAction(func(req clickRequest) (any, *requestError) { return okAnswer, h.click(req) }))
 	h.mux.HandleFunc("GET /ui/events", h.serveEvents)
 	return h
 }
