@@ -17,6 +17,12 @@ func (e *Engine) fresh(ctx context.Context) error {
 // the parent must exist and be of a type the entity's type admits, and an
 // existing entity keeps its type. An empty CreatorID keeps the stored one.
 func (e *Engine) UpsertEntity(ctx context.Context, ent Entity, actor string) (Revision, error) {
+	return e.upsertEntity(ctx, ent, Prior{}, actor)
+}
+
+// upsertEntity is UpsertEntity, written only if the store holds what prior
+// expects.
+func (e *Engine) upsertEntity(ctx context.Context, ent Entity, prior Prior, actor string) (Revision, error) {
 	if err := ValidateID("entity", ent.ID); err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
@@ -52,7 +58,7 @@ func (e *Engine) UpsertEntity(ctx context.Context, ent Entity, actor string) (Re
 	if ent.CreatorID == "" && exists {
 		ent.CreatorID = old.CreatorID
 	}
-	rev, err := e.afterWrite(ctx)(e.store.UpsertEntity(ctx, ent, actor))
+	rev, err := e.afterWrite(ctx)(e.store.UpsertEntity(ctx, ent, prior, actor))
 	if err != nil {
 		return 0, fmt.Errorf("upsert entity %s: %w", ent.ID, err)
 	}

@@ -9,6 +9,11 @@ import (
 // role's, its permissions must be declared, and its scope must be an
 // existing enterprise or workspace.
 func (e *Engine) PutRole(ctx context.Context, r Role, actor string) (Revision, error) {
+	return e.putRole(ctx, r, Prior{}, actor)
+}
+
+// putRole is PutRole, written only if the store holds what prior expects.
+func (e *Engine) putRole(ctx context.Context, r Role, prior Prior, actor string) (Revision, error) {
 	if err := ValidateName("role", r.Name); err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
@@ -26,18 +31,24 @@ func (e *Engine) PutRole(ctx context.Context, r Role, actor string) (Revision, e
 	if scope.Type != TypeEnterprise && scope.Type != TypeWorkspace {
 		return 0, fmt.Errorf("%w: role %s: scope %s is a %s; custom roles belong to an enterprise or a workspace", ErrInvalidRequest, r.Name, r.Scope, scope.Type)
 	}
-	return e.afterWrite(ctx)(e.store.PutRole(ctx, r, actor))
+	return e.afterWrite(ctx)(e.store.PutRole(ctx, r, prior, actor))
 }
 
 // DeleteRole deletes a custom role that nobody holds.
 func (e *Engine) DeleteRole(ctx context.Context, name, actor string) (Revision, error) {
+	return e.deleteRole(ctx, name, Prior{}, actor)
+}
+
+// deleteRole is DeleteRole, written only if the store holds what prior
+// expects.
+func (e *Engine) deleteRole(ctx context.Context, name string, prior Prior, actor string) (Revision, error) {
 	if _, ok := e.catalog.Roles[name]; ok {
 		return 0, fmt.Errorf("%w: %s is a system role and cannot be deleted", ErrInvalidRequest, name)
 	}
 	if _, err := e.Role(ctx, name); err != nil {
 		return 0, err
 	}
-	return e.afterWrite(ctx)(e.store.DeleteRole(ctx, name, actor))
+	return e.afterWrite(ctx)(e.store.DeleteRole(ctx, name, prior, actor))
 }
 
 // Assign gives userID the role on entityID. A custom role can only be

@@ -18,16 +18,19 @@ type Store interface {
 	// ListAssignments lists assignments by user, entity or role.
 	ListAssignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error)
 
-	// UpsertEntity creates or replaces an entity.
-	UpsertEntity(ctx context.Context, e Entity, actor string) (Revision, error)
+	// UpsertEntity creates or replaces an entity, if the store holds what
+	// prior expects (else ErrConflict).
+	UpsertEntity(ctx context.Context, e Entity, prior Prior, actor string) (Revision, error)
 	// SetAccountType sets a user's account type in a team.
 	SetAccountType(ctx context.Context, teamID, userID string, t AccountType, actor string) (Revision, error)
 	// SetTeamPrefs replaces a team's preferences.
 	SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, actor string) (Revision, error)
-	// PutRole creates or replaces a custom role.
-	PutRole(ctx context.Context, r Role, actor string) (Revision, error)
-	// DeleteRole deletes a custom role that has no assignments.
-	DeleteRole(ctx context.Context, name, actor string) (Revision, error)
+	// PutRole creates or replaces a custom role, if the store holds what
+	// prior expects (else ErrConflict).
+	PutRole(ctx context.Context, r Role, prior Prior, actor string) (Revision, error)
+	// DeleteRole deletes a custom role that has no assignments, if the
+	// store holds what prior expects (else ErrConflict).
+	DeleteRole(ctx context.Context, name string, prior Prior, actor string) (Revision, error)
 	// Assign adds an assignment; assigning an existing one changes nothing
 	// and returns the current revision.
 	Assign(ctx context.Context, a Assignment, actor string) (Revision, error)

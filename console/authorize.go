@@ -16,7 +16,7 @@ import (
 // other errors (already naming the actor, permission and entity) mean the
 // check could not be answered, and refuse the write too.
 func (c *Console) authorize(ctx context.Context, s *userSession, w authz.AdminWrite) error {
-	return authz.AuthorizeAdminWrite(ctx, c.engine, authz.Actor{TeamID: s.TeamID, UserID: s.UserID}, w)
+	return authz.AuthorizeAdminWrite(ctx, c.engine, s.Actor(), w)
 }
 
 // doing names an admin write in the refusal message: "You no longer have
@@ -36,15 +36,17 @@ func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *userSes
 	var denied *authz.DeniedError
 	switch {
 	case errors.As(err, &denied):
-		c.log.Info("console: write denied", "actor", s.Actor(), "write", denied.Write.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
+		c.log.Info("console: write denied", "actor", s.Actor().String(), "write", denied.Write.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
 		c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You no longer have permission to %s on %s.", doing(denied.Write), denied.EntityID)+
 			" The page you acted from was out of date; go back to see what you can do now.")
 	case errors.Is(err, authz.ErrInvalidRequest):
 		c.fail(w, r, s, http.StatusBadRequest, fmt.Sprintf("Could not %s: %v", what, err))
 	case errors.Is(err, authz.ErrNotFound):
 		c.fail(w, r, s, http.StatusNotFound, fmt.Sprintf("Could not %s: %v", what, err))
+	case errors.Is(err, authz.ErrConflict):
+		c.fail(w, r, s, http.StatusConflict, fmt.Sprintf("Could not %s: it changed while you were acting (%v). Go back to see it as it is now.", what, err))
 	default:
-		c.log.Error("console: write failed", "actor", s.Actor(), "what", what, "error", err)
+		c.log.Error("console: write failed", "actor", s.Actor().String(), "what", what, "error", err)
 		c.fail(w, r, s, http.StatusInternalServerError, fmt.Sprintf("Could not %s: the server failed. Try again.", what))
 	}
 }

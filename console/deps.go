@@ -14,8 +14,8 @@ type Engine interface {
 	Catalog() *authz.Catalog
 	Roles(ctx context.Context) ([]authz.Role, error)
 	Role(ctx context.Context, name string) (authz.Role, error)
-	PutRole(ctx context.Context, r authz.Role, actor string) (authz.Revision, error)
-	DeleteRole(ctx context.Context, name, actor string) (authz.Revision, error)
+	PutRoleAs(ctx context.Context, actor authz.Actor, r authz.Role) (authz.Revision, error)
+	DeleteRoleAs(ctx context.Context, actor authz.Actor, name string) (authz.Revision, error)
 	Assign(ctx context.Context, userID, roleName, entityID, actor string) (authz.Revision, error)
 	Revoke(ctx context.Context, userID, roleName, entityID, actor string) (authz.Revision, error)
 	Assignments(ctx context.Context, f authz.AssignmentFilter) ([]authz.Assignment, error)

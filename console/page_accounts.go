@@ -83,7 +83,7 @@ func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *user
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	if _, err := c.engine.SetAccountType(r.Context(), team, user, t, s.Actor()); err != nil {
+	if _, err := c.engine.SetAccountType(r.Context(), team, user, t, s.Actor().String()); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
@@ -105,7 +105,7 @@ func (c *Console) setTeamPrefs(w http.ResponseWriter, r *http.Request, s *userSe
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	if _, err := c.engine.SetTeamPrefs(r.Context(), team, prefs, s.Actor()); err != nil {
+	if _, err := c.engine.SetTeamPrefs(r.Context(), team, prefs, s.Actor().String()); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}

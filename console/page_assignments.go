@@ -86,7 +86,7 @@ func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *userSession)
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	if _, err := c.engine.Assign(r.Context(), user, role, entity, s.Actor()); err != nil {
+	if _, err := c.engine.Assign(r.Context(), user, role, entity, s.Actor().String()); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
@@ -102,7 +102,7 @@ func (c *Console) revoke(w http.ResponseWriter, r *http.Request, s *userSession)
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	if _, err := c.engine.Revoke(r.Context(), user, role, entity, s.Actor()); err != nil {
+	if _, err := c.engine.Revoke(r.Context(), user, role, entity, s.Actor().String()); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}

@@ -90,16 +90,7 @@ func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *userSession
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": choose the enterprise or workspace the role belongs to.")
 		return
 	}
-	write, err := authz.PutRoleWrite(r.Context(), c.engine, role)
-	if err != nil {
-		c.writeFailed(w, r, s, what, err)
-		return
-	}
-	if err := c.authorize(r.Context(), s, write); err != nil {
-		c.writeFailed(w, r, s, what, err)
-		return
-	}
-	if _, err := c.engine.PutRole(r.Context(), role, s.Actor()); err != nil {
+	if _, err := c.engine.PutRoleAs(r.Context(), s.Actor(), role); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
@@ -111,20 +102,7 @@ func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *userSession
 func (c *Console) deleteRole(w http.ResponseWriter, r *http.Request, s *userSession) {
 	name := r.PathValue("name")
 	what := "delete role " + name
-	role, err := c.engine.Role(r.Context(), name)
-	if err != nil {
-		c.writeFailed(w, r, s, what, err)
-		return
-	}
-	if role.Scope == "" {
-		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": it is a system role; system roles change only in the roles file.")
-		return
-	}
-	if err := c.authorize(r.Context(), s, authz.AdminWrite{Kind: authz.WriteDeleteRole, Scope: role.Scope}); err != nil {
-		c.writeFailed(w, r, s, what, err)
-		return
-	}
-	if _, err := c.engine.DeleteRole(r.Context(), name, s.Actor()); err != nil {
+	if _, err := c.engine.DeleteRoleAs(r.Context(), s.Actor(), name); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}

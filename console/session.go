@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/bastionhq/bastion/authz"
 )
 
 // sessionCookie holds the signed session.
@@ -31,9 +33,9 @@ type userSession struct {
 	Flash string `json:"f,omitempty"`
 }
 
-// Actor is the session's user as the audit log records it ("TEAM/USER"),
-// the form the permission server uses.
-func (s *userSession) Actor() string { return s.TeamID + "/" + s.UserID }
+// Actor is the session's user, acting in their team; its String is how
+// the audit log records them ("TEAM/USER").
+func (s *userSession) Actor() authz.Actor { return authz.Actor{TeamID: s.TeamID, UserID: s.UserID} }
 
 var errBadSignature = errors.New("bad signature")
 

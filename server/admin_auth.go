@@ -13,6 +13,15 @@ import (
 
 var errNoActor = errors.New("admin writes name the acting user: set actor.team_id and actor.user_id")
 
+// actorOf is the acting user an admin write names; it must name both
+// the user and their team.
+func actorOf(m *authzv1.Actor) (authz.Actor, error) {
+	if m.GetTeamId() == "" || m.GetUserId() == "" {
+		return authz.Actor{}, connect.NewError(connect.CodeInvalidArgument, errNoActor)
+	}
+	return authz.Actor{TeamID: m.GetTeamId(), UserID: m.GetUserId()}, nil
+}
+
 // authorize checks, authoritatively, that the actor may make the admin
 // write w, by the one rule of authz.AuthorizeAdminWrite, and returns the
 // actor as recorded in the audit log ("TEAM/USER"). A denial is
@@ -20,18 +29,12 @@ var errNoActor = errors.New("admin writes name the acting user: set actor.team_i
 // reason; a check that could not be answered is mapped as engine errors
 // are, and refuses the write too.
 func (s *Server) authorize(ctx context.Context, procedure string, actor *authzv1.Actor, w authz.AdminWrite) (string, error) {
-	if actor.GetTeamId() == "" || actor.GetUserId() == "" {
-		return "", connect.NewError(connect.CodeInvalidArgument, errNoActor)
+	who, err := actorOf(actor)
+	if err != nil {
+		return "", err
 	}
-	who := authz.Actor{TeamID: actor.GetTeamId(), UserID: actor.GetUserId()}
-	err := s.engine.AuthorizeAdminWrite(ctx, who, w)
-	var denied *authz.DeniedError
-	switch {
-	case errors.As(err, &denied):
-		s.log.Info("admin write denied", "procedure", procedure, "actor", who.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
-		return "", connect.NewError(connect.CodePermissionDenied, denied)
-	case err != nil:
-		return "", s.connectError(procedure, fmt.Errorf("authorize %s: %w", w.Kind, err))
+	if err := s.engine.AuthorizeAdminWrite(ctx, who, w); err != nil {
+		return "", s.adminError(procedure, who.String(), fmt.Errorf("authorize %s: %w", w.Kind, err))
 	}
 	return who.String(), nil
 }
@@ -42,13 +45,20 @@ func (s *Server) authorize(ctx context.Context, procedure string, actor *authzv1
 func (s *Server) written(procedure, actor string) func(authz.Revision, error) (int64, error) {
 	return func(rev authz.Revision, err error) (int64, error) {
 		if err != nil {
-			return 0, s.connectError(procedure, err)
+			return 0, s.adminError(procedure, actor, err)
 		}
 		s.log.Info("admin write", "procedure", procedure, "actor", actor, "revision", int64(rev))
 		return int64(rev), nil
 	}
 }
 
-func errSystemRole(name string) error {
-	return fmt.Errorf("%s is a system role; system roles change only in the roles file", name)
+// adminError maps an admin write's error: a *authz.DeniedError is
+// PermissionDenied (and logged), anything else as engine errors are.
+func (s *Server) adminError(procedure, actor string, err error) error {
+	var denied *authz.DeniedError
+	if errors.As(err, &denied) {
+		s.log.Info("admin write denied", "procedure", procedure, "actor", actor, "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
+		return connect.NewError(connect.CodePermissionDenied, denied)
+	}
+	return s.connectError(procedure, err)
 }

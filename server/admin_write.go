@@ -12,19 +12,14 @@ import (
 
 // PutRole creates or replaces a custom role; the actor needs
 // ADMINISTER_ROLES on the role's scope and, when an existing role moves to
-// another scope, on the scope it leaves too.
+// another scope, on the scope it leaves too (authz.Engine.PutRoleAs).
 func (v *service) PutRole(ctx context.Context, req *connect.Request[authzv1.PutRoleRequest]) (*connect.Response[authzv1.PutRoleResponse], error) {
 	p := req.Spec().Procedure
-	role := convert.Role(req.Msg.GetRole())
-	w, err := authz.PutRoleWrite(ctx, v.s.engine, role)
-	if err != nil {
-		return nil, v.s.connectError(p, err)
-	}
-	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), w)
+	actor, err := actorOf(req.Msg.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor)(v.s.engine.PutRole(ctx, role, actor))
+	rev, err := v.s.written(p, actor.String())(v.s.engine.PutRoleAs(ctx, actor, convert.Role(req.Msg.GetRole())))
 	if err != nil {
 		return nil, err
 	}
@@ -32,21 +27,14 @@ func (v *service) PutRole(ctx context.Context, req *connect.Request[authzv1.PutR
 }
 
 // DeleteRole deletes a custom role; the actor needs ADMINISTER_ROLES on
-// the role's scope.
+// the role's scope (authz.Engine.DeleteRoleAs).
 func (v *service) DeleteRole(ctx context.Context, req *connect.Request[authzv1.DeleteRoleRequest]) (*connect.Response[authzv1.DeleteRoleResponse], error) {
 	p := req.Spec().Procedure
-	role, err := v.s.engine.Role(ctx, req.Msg.GetName())
-	if err != nil {
-		return nil, v.s.connectError(p, err)
-	}
-	if role.Scope == "" {
-		return nil, connect.NewError(connect.CodeInvalidArgument, errSystemRole(role.Name))
-	}
-	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), authz.AdminWrite{Kind: authz.WriteDeleteRole, Scope: role.Scope})
+	actor, err := actorOf(req.Msg.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor)(v.s.engine.DeleteRole(ctx, role.Name, actor))
+	rev, err := v.s.written(p, actor.String())(v.s.engine.DeleteRoleAs(ctx, actor, req.Msg.GetName()))
 	if err != nil {
 		return nil, err
 	}
@@ -84,19 +72,15 @@ func (v *service) RevokeRole(ctx context.Context, req *connect.Request[authzv1.R
 
 // UpsertEntity creates or replaces an entity; the actor needs
 // ADMINISTER_ROLES on its parent, or on the entity itself if it has none,
-// and, when an existing entity moves, on the parent it leaves too.
+// and, when an existing entity moves, on the parent it leaves too
+// (authz.Engine.UpsertEntityAs).
 func (v *service) UpsertEntity(ctx context.Context, req *connect.Request[authzv1.UpsertEntityRequest]) (*connect.Response[authzv1.UpsertEntityResponse], error) {
 	p := req.Spec().Procedure
-	ent := convert.Entity(req.Msg.GetEntity())
-	w, err := authz.UpsertEntityWrite(ctx, v.s.engine, ent)
-	if err != nil {
-		return nil, v.s.connectError(p, err)
-	}
-	actor, err := v.s.authorize(ctx, p, req.Msg.GetActor(), w)
+	actor, err := actorOf(req.Msg.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor)(v.s.engine.UpsertEntity(ctx, ent, actor))
+	rev, err := v.s.written(p, actor.String())(v.s.engine.UpsertEntityAs(ctx, actor, convert.Entity(req.Msg.GetEntity())))
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,10 @@
 //   - SetAccountType and SetTeamPreferences: ADMINISTER_ROLES on the team.
 //
 // A check that cannot be answered (the store is unreachable, the entity
-// does not exist) refuses the write. The actor's team is the team the
+// does not exist) refuses the write. PutRole, DeleteRole and UpsertEntity
+// write only if the role or entity is still as it was when the write was
+// authorized (authz.Prior, compared in the write's transaction); if another
+// write moved, created or deleted it in between, they fail with Aborted. The actor's team is the team the
 // check runs in. Writes are recorded in the audit log with the actor
 // "TEAM/USER" (for example "T1/UROLES").
 package server

@@ -26,6 +26,8 @@ func (s *Server) connectError(procedure string, err error) error {
 		code = connect.CodeNotFound
 	case errors.Is(err, authz.ErrStale):
 		code = connect.CodeFailedPrecondition
+	case errors.Is(err, authz.ErrConflict):
+		code = connect.CodeAborted
 	default:
 		code = connect.CodeUnavailable
 		s.log.Error("permission store failure", "procedure", procedure, "error", err)

@@ -111,9 +111,9 @@ func (s *Store) ListAssignments(ctx context.Context, f authz.AssignmentFilter) (
 }
 
 // UpsertEntity implements authz.Store.
-func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, actor string) (r authz.Revision, err error) {
+func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("upsert_entity", t, err) }(time.Now())
-	return s.next.UpsertEntity(ctx, e, actor)
+	return s.next.UpsertEntity(ctx, e, prior, actor)
 }
 
 // SetAccountType implements authz.Store.
@@ -129,15 +129,15 @@ func (s *Store) SetTeamPrefs(ctx context.Context, teamID string, prefs map[strin
 }
 
 // PutRole implements authz.Store.
-func (s *Store) PutRole(ctx context.Context, role authz.Role, actor string) (r authz.Revision, err error) {
+func (s *Store) PutRole(ctx context.Context, role authz.Role, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("put_role", t, err) }(time.Now())
-	return s.next.PutRole(ctx, role, actor)
+	return s.next.PutRole(ctx, role, prior, actor)
 }
 
 // DeleteRole implements authz.Store.
-func (s *Store) DeleteRole(ctx context.Context, name, actor string) (r authz.Revision, err error) {
+func (s *Store) DeleteRole(ctx context.Context, name string, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("delete_role", t, err) }(time.Now())
-	return s.next.DeleteRole(ctx, name, actor)
+	return s.next.DeleteRole(ctx, name, prior, actor)
 }
 
 // Assign implements authz.Store.

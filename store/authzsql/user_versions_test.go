@@ -80,7 +80,7 @@ func TestUserVersionsFollowEveryWriteToTheUser(t *testing.T) {
 		if _, err := st.Assign(ctx, authz.Assignment{UserID: "U2", Role: "USERS_ADMIN", EntityID: "T1"}, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.UpsertEntity(ctx, authz.Entity{ID: "C1", Type: authz.TypeChannel, ParentID: "T1"}, "test"); err != nil {
+		if _, err := st.UpsertEntity(ctx, authz.Entity{ID: "C1", Type: authz.TypeChannel, ParentID: "T1"}, authz.Prior{}, "test"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.SetAccountType(ctx, "T1", "U1", authz.AccountAdmin, "test"); err != nil {

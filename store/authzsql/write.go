@@ -84,16 +84,21 @@ func fromMillis(ms int64) time.Time {
 }
 
 // UpsertEntity implements authz.Store.
-func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, actor string) (authz.Revision, error) {
+func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		var before authz.Entity
 		err := tx.QueryRowContext(ctx, "SELECT id, type, parent_id, creator_id FROM authz_entities WHERE id = ?", e.ID).
 			Scan(&before.ID, &before.Type, &before.ParentID, &before.CreatorID)
 		c := authz.Change{Actor: actor, Kind: authz.ChangeEntity, Key: e.ID, EntityID: e.ID, After: toJSON(e)}
-		switch {
-		case err == sql.ErrNoRows:
-		case err != nil:
+		if err != nil && err != sql.ErrNoRows {
 			return c, false, fmt.Errorf("read entity %s: %w", e.ID, err)
+		}
+		exists := err == nil
+		if err := prior.Verify("entity", e.ID, "parent", exists, before.ParentID); err != nil {
+			return c, false, err
+		}
+		switch {
+		case !exists:
 		case before == e:
 			return c, false, nil
 		default:

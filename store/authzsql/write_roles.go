@@ -26,11 +26,14 @@ func readRole(ctx context.Context, tx *sql.Tx, name string) (authz.Role, bool, e
 }
 
 // PutRole implements authz.Store.
-func (s *Store) PutRole(ctx context.Context, r authz.Role, actor string) (authz.Revision, error) {
+func (s *Store) PutRole(ctx context.Context, r authz.Role, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeRolePut, Key: r.Name, EntityID: r.Scope, After: toJSON(r)}
 		before, exists, err := readRole(ctx, tx, r.Name)
 		if err != nil {
+			return c, false, err
+		}
+		if err := prior.Verify("role", r.Name, "scope", exists, before.Scope); err != nil {
 			return c, false, err
 		}
 		if exists {
@@ -48,7 +51,7 @@ func (s *Store) PutRole(ctx context.Context, r authz.Role, actor string) (authz.
 }
 
 // DeleteRole implements authz.Store.
-func (s *Store) DeleteRole(ctx context.Context, name, actor string) (authz.Revision, error) {
+func (s *Store) DeleteRole(ctx context.Context, name string, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeRoleDelete, Key: name}
 		before, exists, err := readRole(ctx, tx, name)
@@ -57,6 +60,9 @@ func (s *Store) DeleteRole(ctx context.Context, name, actor string) (authz.Revis
 		}
 		if !exists {
 			return c, false, fmt.Errorf("%w: role %s does not exist", authz.ErrNotFound, name)
+		}
+		if err := prior.Verify("role", name, "scope", exists, before.Scope); err != nil {
+			return c, false, err
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM authz_assignments WHERE role = ?", name).Scan(&n); err != nil {

@@ -1,0 +1,173 @@
+package authz_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/authz/demo"
+	"github.com/bastionhq/bastion/authz/rolesfile"
+	"github.com/bastionhq/bastion/store/authzsql"
+	"github.com/bastionhq/bastion/store/sqldb"
+	"github.com/bastionhq/bastion/store/storetest"
+)
+
+// racingStore is a real store that lets another write land while a check
+// reads a user, that is between an admin write's authorization and the
+// write itself.
+type racingStore struct {
+	authz.Store
+	duringCheck func()
+}
+
+func (s *racingStore) LoadUser(ctx context.Context, userID string) (authz.UserRecord, error) {
+	if f := s.duringCheck; f != nil {
+		s.duringCheck = nil
+		f()
+	}
+	return s.Store.LoadUser(ctx, userID)
+}
+
+// raceSetup is the demo organisation with UMEMBER administering T1's roles
+// (not T2's), the engine UMEMBER writes through (over a racingStore), and
+// another engine on the same database, standing for another replica.
+func raceSetup(t *testing.T, db *sqldb.DB) (mine *authz.Engine, race *racingStore, other *authz.Engine) {
+	t.Helper()
+	ctx := context.Background()
+	other = newDemoEngine(t, db)
+	if _, err := other.Assign(ctx, "UMEMBER", "ROLES_ADMIN", demo.TeamMain, "test"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := authzsql.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := rolesfile.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	race = &racingStore{Store: st}
+	mine, err = authz.NewEngine(ctx, race, cat, authz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mine, race, other
+}
+
+// An admin write authorized on what it replaces fails when that changed
+// before it landed, instead of replacing what nobody authorized: here a
+// T1 administrator's save would take a role or a channel back from T2.
+func TestAdminWritesAsRefuseWhatChangedSinceAuthorized(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		mine, race, other := raceSetup(t, db)
+		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
+		desk := authz.Role{Name: "DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: demo.TeamMain}
+		channel := authz.Entity{ID: "C9", Type: authz.TypeChannel, ParentID: demo.TeamMain}
+		for _, w := range []func() (authz.Revision, error){
+			func() (authz.Revision, error) { return other.PutRole(ctx, desk, "test") },
+			func() (authz.Revision, error) { return other.UpsertEntity(ctx, channel, "test") },
+		} {
+			if _, err := w(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		moveRole := func(team string) func() {
+			return func() {
+				moved := desk
+				moved.Scope = team
+				if _, err := other.PutRole(ctx, moved, "mover"); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		moveChannel := func(team string) func() {
+			return func() {
+				moved := channel
+				moved.ParentID = team
+				if _, err := other.UpsertEntity(ctx, moved, "mover"); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+
+		// Unraced, the same writes are allowed: UMEMBER administers T1.
+		edited := desk
+		edited.Permissions = []string{"EXTEND_TRIAL", "ARCHIVE_CHANNEL"}
+		if _, err := mine.PutRoleAs(ctx, member, edited); err != nil {
+			t.Fatalf("editing a T1 role: %v", err)
+		}
+		claimed := channel
+		claimed.CreatorID = "UMEMBER"
+		if _, err := mine.UpsertEntityAs(ctx, member, claimed); err != nil {
+			t.Fatalf("saving a T1 channel: %v", err)
+		}
+
+		// Raced: each moves to T2 after UMEMBER's authorization.
+		race.duringCheck = moveRole(demo.TeamOther)
+		if _, err := mine.PutRoleAs(ctx, member, edited); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("saving DESK in T1 while it moved to T2: %v; want ErrConflict", err)
+		}
+		if r, err := other.Role(ctx, "DESK"); err != nil || r.Scope != demo.TeamOther || len(r.Permissions) != 1 {
+			t.Fatalf("DESK after the raced save: %+v %v; want it in T2 as the mover left it", r, err)
+		}
+		race.duringCheck = moveChannel(demo.TeamOther)
+		if _, err := mine.UpsertEntityAs(ctx, member, claimed); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("saving C9 in T1 while it moved to T2: %v; want ErrConflict", err)
+		}
+		if ent, err := other.Entity(ctx, "C9"); err != nil || ent.ParentID != demo.TeamOther {
+			t.Fatalf("C9 after the raced save: %+v %v; want it under T2", ent, err)
+		}
+		moveRole(demo.TeamMain)()
+		race.duringCheck = moveRole(demo.TeamOther)
+		if _, err := mine.DeleteRoleAs(ctx, member, "DESK"); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("deleting DESK while it moved to T2: %v; want ErrConflict", err)
+		}
+		if r, err := other.Role(ctx, "DESK"); err != nil || r.Scope != demo.TeamOther {
+			t.Fatalf("DESK after the raced delete: %+v %v; want it kept, in T2", r, err)
+		}
+
+		// A role created elsewhere under the same name is not replaced.
+		race.duringCheck = func() {
+			if _, err := other.PutRole(ctx, authz.Role{Name: "NEW_DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: demo.TeamOther}, "T2 admin"); err != nil {
+				t.Error(err)
+			}
+		}
+		if _, err := mine.PutRoleAs(ctx, member, authz.Role{Name: "NEW_DESK", Permissions: []string{"ARCHIVE_CHANNEL"}, Scope: demo.TeamMain}); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("creating NEW_DESK in T1 while T2 created it: %v; want ErrConflict", err)
+		}
+		if r, err := other.Role(ctx, "NEW_DESK"); err != nil || r.Scope != demo.TeamOther {
+			t.Fatalf("NEW_DESK: %+v %v; want T2's", r, err)
+		}
+	})
+}
+
+func TestPriorVerify(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		prior         authz.Prior
+		exists        bool
+		parent        string
+		wantConflict  bool
+		wantInMessage string
+	}{
+		{"unchecked", authz.Prior{}, true, "T2", false, ""},
+		{"as expected", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, true, "T1", false, ""},
+		{"still new", authz.Prior{Checked: true}, false, "", false, ""},
+		{"moved", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, true, "T2", true, "moved from parent T1 to T2"},
+		{"became a root", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, true, "", true, "to (none)"},
+		{"deleted", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, false, "", true, "was deleted"},
+		{"created", authz.Prior{Checked: true}, true, "T1", true, "was created"},
+	} {
+		err := tc.prior.Verify("entity", "C9", "parent", tc.exists, tc.parent)
+		if got := errors.Is(err, authz.ErrConflict); got != tc.wantConflict || (err != nil && !tc.wantConflict) {
+			t.Errorf("%s: %v; want conflict %v", tc.name, err, tc.wantConflict)
+			continue
+		}
+		if tc.wantConflict && (!strings.Contains(err.Error(), "C9") || !strings.Contains(err.Error(), tc.wantInMessage)) {
+			t.Errorf("%s: %q does not say %q about C9", tc.name, err, tc.wantInMessage)
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package authz
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrConflict marks a write refused because what it replaces changed after
+// the write was authorized; reading again and retrying decides anew.
+var ErrConflict = errors.New("conflict")
+
+// Prior is what a write of an entity or a custom role expects to find in
+// the store. An admin write is authorized on what it replaces (the scope a
+// role leaves, the parent an entity leaves); the store compares Prior in the
+// write's own transaction, so another write landing between the
+// authorization and this one makes it fail with ErrConflict instead of
+// replacing something nobody authorized. The zero Prior expects nothing.
+type Prior struct {
+	// Checked makes the store compare; when false, anything is replaced.
+	Checked bool
+	// Exists is whether the entity or role must exist.
+	Exists bool
+	// Parent is, when Exists, the parent the entity must have (empty for a
+	// root) or the scope the role must have.
+	Parent string
+}
+
+// Verify compares what the store holds (whether the thing exists, and its
+// parent or scope) with p, and returns an ErrConflict naming the
+// difference. kind and id name the thing ("entity", "C1"); parentWord is
+// what its parent is called ("parent", "scope").
+func (p Prior) Verify(kind, id, parentWord string, exists bool, parent string) error {
+	switch {
+	case !p.Checked:
+		return nil
+	case p.Exists && !exists:
+		return fmt.Errorf("%w: %s %s was deleted after this write was authorized", ErrConflict, kind, id)
+	case !p.Exists && exists:
+		return fmt.Errorf("%w: %s %s was created after this write was authorized", ErrConflict, kind, id)
+	case exists && parent != p.Parent:
+		return fmt.Errorf("%w: %s %s moved from %s %s to %s after this write was authorized",
+			ErrConflict, kind, id, parentWord, orNone(p.Parent), orNone(parent))
+	}
+	return nil
+}
+
+// Prior is what w expects to replace, for the writes that replace a role
+// or an entity (WritePutRole, WriteDeleteRole, WriteUpsertEntity); other
+// writes expect nothing. Pass it with the write so that what was
+// authorized is what is replaced.
+func (w AdminWrite) Prior() Prior {
+	switch w.Kind {
+	case WritePutRole:
+		// A custom role always has a scope: an empty OldScope is a new role.
+		return Prior{Checked: true, Exists: w.OldScope != "", Parent: w.OldScope}
+	case WriteDeleteRole:
+		return Prior{Checked: true, Exists: true, Parent: w.Scope}
+	case WriteUpsertEntity:
+		return Prior{Checked: true, Exists: w.Replaces, Parent: w.OldParentID}
+	}
+	return Prior{}
+}
+
+func orNone(id string) string {
+	if id == "" {
+		return "(none)"
+	}
+	return id
+}
