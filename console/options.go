@@ -67,6 +67,9 @@ type SlackSignIn struct {
 	APIURL string
 	// TeamID, when set, asks Slack to sign in to that workspace.
 	TeamID string
+	// Issuer is the iss claim the id_token must carry (default
+	// DefaultSlackIssuer).
+	Issuer string
 	// HTTPClient calls the Web API (default a client with a 30 s timeout).
 	HTTPClient *http.Client
 }
@@ -96,6 +99,9 @@ func (o *Options) defaults() {
 		}
 		if s.APIURL == "" {
 			s.APIURL = DefaultSlackAPIURL
+		}
+		if s.Issuer == "" {
+			s.Issuer = DefaultSlackIssuer
 		}
 		if s.HTTPClient == nil {
 			s.HTTPClient = &http.Client{Timeout: 30 * time.Second}
