@@ -32,7 +32,8 @@ type Options struct {
 	// UsersInMemory bounds the user records kept in memory (default
 	// DefaultUsersInMemory; negative keeps none). Authoritative checks of a
 	// user held in memory read only the user's version; bounded-staleness
-	// checks read nothing. Past the bound the memory starts over. A record
+	// checks read nothing. At the bound, the half of the users verified
+	// longest ago is forgotten. A record
 	// takes about 2.3 KB with 10 assignments (BenchmarkUsersInMemory).
 	UsersInMemory int
 }
@@ -52,6 +53,7 @@ type Engine struct {
 	users     sync.Map // user id -> *cachedUser
 	userCount atomic.Int64
 	maxUsers  int64 // bound on userCount; 0 keeps none
+	evicting  atomic.Bool
 	// noVersions is set once the store said it keeps no user versions.
 	noVersions atomic.Bool
 	// versions merges the version reads of concurrent checks.
@@ -145,13 +147,24 @@ func checkRevision(rec UserRecord, c Consistency) error {
 	return nil
 }
 
+// cacheUser keeps rec in memory, first making room when the bound is
+// reached (evictLeastRecent).
 func (e *Engine) cacheUser(rec UserRecord) {
 	if e.maxUsers == 0 {
 		return
 	}
-	if e.userCount.Load() >= e.maxUsers {
-		e.users.Clear()
-		e.userCount.Store(0)
+	if n := e.userCount.Load(); n >= e.maxUsers && e.evicting.CompareAndSwap(false, true) {
+		evict := func() {
+			e.evictLeastRecent()
+			e.evicting.Store(false)
+		}
+		if n < evictInlineBelow {
+			evict()
+		} else {
+			// 61 ms at 100,000 users (BenchmarkEvictLeastRecent): not on
+			// a check's path.
+			go evict()
+		}
 	}
 	cu := &cachedUser{rec: rec}
 	cu.verifiedAt.Store(e.now().UnixNano())

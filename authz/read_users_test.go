@@ -188,3 +188,51 @@ func TestNoUsersInMemoryReadsEveryCheckInFull(t *testing.T) {
 		t.Fatalf("%d full reads for 3 checks, want 3", n)
 	}
 }
+
+// At the bound, the users verified longest ago are forgotten and the ones
+// checked recently stay, answered from a version read.
+func TestUsersInMemoryForgetsLeastRecentlyVerifiedAtTheBound(t *testing.T) {
+	db := storetest.SQLite(t)
+	ctx := context.Background()
+	newDemoEngine(t, db)
+	st, err := authzsql.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingStore{Store: st}
+	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
+	e := engineOn(t, counted, authz.Options{UsersInMemory: 4, Now: clock.Now})
+	checkUser := func(user string) {
+		t.Helper()
+		clock.Advance(time.Second)
+		req := authz.EligibilityRequest{TeamID: demo.TeamMain, UserID: user, EntityID: demo.ChannelGeneral, Permissions: []string{"ARCHIVE_CHANNEL"}}
+		if _, err := e.Check(ctx, req); err != nil {
+			t.Fatalf("check %s: %v", user, err)
+		}
+	}
+	fullReadsOf := func(users ...string) int64 {
+		t.Helper()
+		before := counted.full.Load()
+		for _, u := range users {
+			checkUser(u)
+		}
+		return counted.full.Load() - before
+	}
+	if n := fullReadsOf("UA", "UB", "UC", "UD"); n != 4 {
+		t.Fatalf("first checks of 4 users: %d full reads", n)
+	}
+	// UC and UD are checked again, so UA and UB are now the least recent.
+	if n := fullReadsOf("UC", "UD"); n != 0 {
+		t.Fatalf("checks of kept users: %d full reads, want 0", n)
+	}
+	// A fifth user reaches the bound: UA and UB go, UC and UD stay.
+	if n := fullReadsOf("UE"); n != 1 {
+		t.Fatalf("fifth user: %d full reads", n)
+	}
+	if n := fullReadsOf("UC", "UD", "UE"); n != 0 {
+		t.Fatalf("recently checked users after the eviction: %d full reads, want 0", n)
+	}
+	if n := fullReadsOf("UA"); n != 1 {
+		t.Fatalf("a forgotten user: %d full reads, want 1", n)
+	}
+}
