@@ -8,7 +8,6 @@ import (
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/authz/demo"
-	"github.com/bastionhq/bastion/authz/rolesfile"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
@@ -44,16 +43,8 @@ func raceSetup(t *testing.T, db *sqldb.DB) (mine *authz.Engine, race *racingStor
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := rolesfile.LoadBuiltin()
-	if err != nil {
-		t.Fatal(err)
-	}
 	race = &racingStore{Store: st}
-	mine, err = authz.NewEngine(ctx, race, cat, authz.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mine, race, other
+	return engineOn(t, race), race, other
 }
 
 // An admin write authorized on what it replaces fails when that changed

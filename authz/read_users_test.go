@@ -52,18 +52,26 @@ func engineOn(t *testing.T, st authz.Store, opts ...authz.Options) *authz.Engine
 	return e
 }
 
+// countedDemoEngine loads the demo organisation into db and returns an
+// engine with opts over a store counting its full user reads.
+func countedDemoEngine(t *testing.T, db *sqldb.DB, opts ...authz.Options) (*authz.Engine, *countingStore) {
+	t.Helper()
+	newDemoEngine(t, db)
+	st, err := authzsql.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingStore{Store: st}
+	return engineOn(t, counted, opts...), counted
+}
+
 // An authoritative check of a user already read reads only the user's
 // version, and still sees another process's revoke at once.
 func TestAuthoritativeChecksReadKnownUsersVersionOnly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		writer := newDemoEngine(t, db)
-		st, err := authzsql.Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		counted := &countingStore{Store: st}
-		reader := engineOn(t, counted)
+		reader, counted := countedDemoEngine(t, db)
+		writer := newEngine(t, db, nil)
 		archive := func() authz.Result {
 			t.Helper()
 			res, err := reader.Check(ctx, authz.EligibilityRequest{TeamID: demo.TeamMain, UserID: "UCHANADMIN", EntityID: demo.ChannelGeneral, Permissions: []string{"ARCHIVE_CHANNEL"}})
@@ -168,15 +176,8 @@ func TestVersionMatchRenewsBoundedStaleness(t *testing.T) {
 
 // With no users kept in memory every check reads its user in full.
 func TestNoUsersInMemoryReadsEveryCheckInFull(t *testing.T) {
-	db := storetest.SQLite(t)
 	ctx := context.Background()
-	newDemoEngine(t, db)
-	st, err := authzsql.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counted := &countingStore{Store: st}
-	e := engineOn(t, counted, authz.Options{UsersInMemory: -1})
+	e, counted := countedDemoEngine(t, storetest.SQLite(t), authz.Options{UsersInMemory: -1})
 	req := authz.EligibilityRequest{TeamID: demo.TeamMain, UserID: "UCHANADMIN", EntityID: demo.ChannelGeneral, Permissions: []string{"ARCHIVE_CHANNEL"},
 		Consistency: authz.Consistency{Mode: authz.BoundedStaleness}}
 	for i := range 3 {
@@ -192,16 +193,9 @@ func TestNoUsersInMemoryReadsEveryCheckInFull(t *testing.T) {
 // At the bound, the users verified longest ago are forgotten and the ones
 // checked recently stay, answered from a version read.
 func TestUsersInMemoryForgetsLeastRecentlyVerifiedAtTheBound(t *testing.T) {
-	db := storetest.SQLite(t)
 	ctx := context.Background()
-	newDemoEngine(t, db)
-	st, err := authzsql.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counted := &countingStore{Store: st}
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
-	e := engineOn(t, counted, authz.Options{UsersInMemory: 4, Now: clock.Now})
+	e, counted := countedDemoEngine(t, storetest.SQLite(t), authz.Options{UsersInMemory: 4, Now: clock.Now})
 	checkUser := func(user string) {
 		t.Helper()
 		clock.Advance(time.Second)

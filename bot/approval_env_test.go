@@ -326,6 +326,38 @@ func (e *approvalEnv) eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// runUntilReply runs p's sweeps (Approvals.Run) until the thread of ts
+// gets a reply containing text, then checks that Run returns once its
+// context ends.
+func (e *approvalEnv) runUntilReply(t *testing.T, p *approvalProc, ts, text string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.approvals.Run(ctx) }()
+	e.reply(t, ts, text)
+	cancel()
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-time.After(approvalWait):
+		t.Fatal("Run did not return after its context ended")
+	}
+}
+
+// postSays waits until the request post postTS, in the thread of
+// threadTS in C1, contains text.
+func (e *approvalEnv) postSays(t *testing.T, threadTS, postTS, text string) {
+	t.Helper()
+	e.eventually(t, "request post saying "+text, func() bool {
+		for _, m := range e.sb.Thread("C1", threadTS) {
+			if m.TS == postTS {
+				return strings.Contains(m.Text, text)
+			}
+		}
+		return false
+	})
+}
+
 // voted waits until the store holds user's vote (or, with present false,
 // no vote of user) and every queued event has been handled, so the
 // reaction's effects are complete.

@@ -164,14 +164,7 @@ func TestApprovalsInterruptedRunIsReportedOnce(t *testing.T) {
 			t.Fatalf("%d interruption records", interrupted)
 		}
 		// The request post says how it ended.
-		e.eventually(t, "post updated", func() bool {
-			for _, m := range e.sb.Thread("C1", stuckTS) {
-				if m.TS == stuck.PostTS {
-					return strings.Contains(m.Text, "Interrupted: the outcome of the run is unknown.")
-				}
-			}
-			return false
-		})
+		e.postSays(t, stuckTS, stuck.PostTS, "Interrupted: the outcome of the run is unknown.")
 
 		// Later sweeps leave it be; `approvals` shows both runs.
 		if n, err := p2.approvals.InterruptStale(ctx, e.clock.Now()); err != nil || n != 0 {
@@ -196,17 +189,7 @@ func TestApprovalsRunSweepsInterruptedRunsAtStart(t *testing.T) {
 	p := e.start(t, "p1", procOptions{scopes: noReactionScopes})
 	ts, ar := e.startedThenDied(t, "delete account acme", "U2", "U3")
 	e.clock.Add(bot.DefaultRunTimeout + time.Second)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.approvals.Run(ctx) }()
-	e.reply(t, ts, "was interrupted")
-	cancel()
-	select {
-	case err := <-done:
-		must(t, err)
-	case <-time.After(approvalWait):
-		t.Fatal("Run did not return after its context ended")
-	}
+	e.runUntilReply(t, p, ts, "was interrupted")
 	if e.state(t, ar.ID) != bot.ApprovalInterrupted || e.ran("delete") != 0 {
 		t.Fatalf("state %s, runs %d", e.state(t, ar.ID), e.ran("delete"))
 	}

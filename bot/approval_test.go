@@ -82,14 +82,7 @@ func TestApprovalsZeroOneAndTwo(t *testing.T) {
 			t.Fatalf("audit verdicts of the request = %v", verdicts)
 		}
 		// The request post now says how it ended.
-		e.eventually(t, "post updated", func() bool {
-			for _, m := range e.sb.Thread("C1", ts) {
-				if m.TS == post.TS {
-					return strings.Contains(m.Text, "Approved by <@U1>, <@U2>, <@U3> and run.")
-				}
-			}
-			return false
-		})
+		e.postSays(t, ts, post.TS, "Approved by <@U1>, <@U2>, <@U3> and run.")
 	})
 }
 
@@ -342,17 +335,7 @@ func TestApprovalsRunSweepsExpiredRequests(t *testing.T) {
 	p := e.start(t, "p1", procOptions{})
 	ts, _, ar := e.request(t, "U1", "delete account acme")
 	e.clock.Add(61 * time.Minute)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- p.approvals.Run(ctx) }()
-	e.reply(t, ts, "This request expired after 1h0m0s")
-	cancel()
-	select {
-	case err := <-done:
-		must(t, err)
-	case <-time.After(approvalWait):
-		t.Fatal("Run did not return after its context ended")
-	}
+	e.runUntilReply(t, p, ts, "This request expired after 1h0m0s")
 	if e.state(t, ar.ID) != bot.ApprovalExpired {
 		t.Fatal("not expired")
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bastionhq/bastion/authz"
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
+	"github.com/bastionhq/bastion/gen/bastion/authz/v1/authzv1connect"
 	"github.com/bastionhq/bastion/server/servertest"
 	"github.com/bastionhq/bastion/store/storetest"
 )
@@ -144,15 +145,29 @@ func TestEntityAccountAndPreferenceWrites(t *testing.T) {
 	}
 }
 
-func TestMovingARoleNeedsAdministerRolesOnBothScopes(t *testing.T) {
+// t1AdminEnv is a server on the demo data where UMEMBER, the actor it
+// returns, administers T1 (ROLES_ADMIN on T1) but not T2.
+func t1AdminEnv(t *testing.T) (*servertest.Env, authzv1connect.PermissionServiceClient, *authzv1.Actor) {
+	t.Helper()
 	env := servertest.Start(t, storetest.SQLite(t))
-	c := env.Client(servertest.APIKey)
-	ctx := context.Background()
-	// UMEMBER administers the roles of T1, not those of T2.
-	if _, err := env.Engine.Assign(ctx, "UMEMBER", "ROLES_ADMIN", "T1", "test"); err != nil {
+	if _, err := env.Engine.Assign(context.Background(), "UMEMBER", "ROLES_ADMIN", "T1", "test"); err != nil {
 		t.Fatal(err)
 	}
-	member := &authzv1.Actor{TeamId: "T1", UserId: "UMEMBER"}
+	return env, env.Client(servertest.APIKey), &authzv1.Actor{TeamId: "T1", UserId: "UMEMBER"}
+}
+
+// wantDeniedOnT2 fails unless err refuses a write for lack of
+// ADMINISTER_ROLES on T2.
+func wantDeniedOnT2(t *testing.T, what string, err error) {
+	t.Helper()
+	if servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "ADMINISTER_ROLES on T2") {
+		t.Fatalf("%s: %v; want permission_denied naming ADMINISTER_ROLES on T2", what, err)
+	}
+}
+
+func TestMovingARoleNeedsAdministerRolesOnBothScopes(t *testing.T) {
+	_, c, member := t1AdminEnv(t)
+	ctx := context.Background()
 	desk := &authzv1.Role{Name: "SUPPORT_DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: "T2"}
 	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: &authzv1.Actor{TeamId: "T1", UserId: "UROLES"}, Role: desk})); err != nil {
 		t.Fatal(err)
@@ -162,9 +177,7 @@ func TestMovingARoleNeedsAdministerRolesOnBothScopes(t *testing.T) {
 	// the role away from T2.
 	moved := &authzv1.Role{Name: "SUPPORT_DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: "T1"}
 	_, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: member, Role: moved}))
-	if servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "ADMINISTER_ROLES on T2") {
-		t.Fatalf("moving a T2 role into T1 without ADMINISTER_ROLES on T2: %v; want permission_denied naming ADMINISTER_ROLES on T2", err)
-	}
+	wantDeniedOnT2(t, "moving a T2 role into T1", err)
 	got, err := c.GetRole(ctx, connect.NewRequest(&authzv1.GetRoleRequest{Name: "SUPPORT_DESK"}))
 	if err != nil || got.Msg.GetRole().GetScope() != "T2" {
 		t.Fatalf("refused move changed the role: %v %v", got, err)
@@ -180,9 +193,8 @@ func TestMovingARoleNeedsAdministerRolesOnBothScopes(t *testing.T) {
 		t.Fatalf("editing a T1 role in T1: %v", err)
 	}
 	own.Scope = "T2"
-	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: member, Role: own})); servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "ADMINISTER_ROLES on T2") {
-		t.Fatalf("moving a T1 role into T2: %v; want permission_denied naming ADMINISTER_ROLES on T2", err)
-	}
+	_, err = c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: member, Role: own}))
+	wantDeniedOnT2(t, "moving a T1 role into T2", err)
 
 	// Administering both scopes (ROLES_ADMIN on E1) allows the move.
 	if _, err := c.PutRole(ctx, connect.NewRequest(&authzv1.PutRoleRequest{Actor: &authzv1.Actor{TeamId: "T1", UserId: "UROLES"}, Role: moved})); err != nil {
@@ -194,19 +206,11 @@ func TestMovingARoleNeedsAdministerRolesOnBothScopes(t *testing.T) {
 }
 
 func TestMovingAnEntityNeedsAdministerRolesOnBothParents(t *testing.T) {
-	env := servertest.Start(t, storetest.SQLite(t))
-	c := env.Client(servertest.APIKey)
+	env, c, member := t1AdminEnv(t)
 	ctx := context.Background()
-	// UMEMBER administers T1, not T2.
-	if _, err := env.Engine.Assign(ctx, "UMEMBER", "ROLES_ADMIN", "T1", "test"); err != nil {
-		t.Fatal(err)
-	}
-	member := &authzv1.Actor{TeamId: "T1", UserId: "UMEMBER"}
 	support := &authzv1.Entity{Id: "C4", Type: authz.TypeChannel, ParentId: "T1"} // C4 is T2's
 	_, err := c.UpsertEntity(ctx, connect.NewRequest(&authzv1.UpsertEntityRequest{Actor: member, Entity: support}))
-	if servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "ADMINISTER_ROLES on T2") {
-		t.Fatalf("taking T2's channel into T1: %v; want permission_denied naming ADMINISTER_ROLES on T2", err)
-	}
+	wantDeniedOnT2(t, "taking T2's channel into T1", err)
 	if ent, err := env.Engine.Entity(ctx, "C4"); err != nil || ent.ParentID != "T2" {
 		t.Fatalf("refused move changed the channel: %+v %v", ent, err)
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/bastionhq/bastion/authz"
-	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
 )
@@ -17,11 +16,7 @@ import (
 func TestLoadUsersMatchesLoadUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		st, err := authzsql.Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
+		st := openStore(t, db)
 		const users = 300 // over one statement's 256
 		batch := authz.Import{Entities: []authz.Entity{{ID: "E1", Type: authz.TypeEnterprise}, {ID: "T1", Type: authz.TypeWorkspace, ParentID: "E1"}}}
 		for i := range users {

@@ -11,6 +11,17 @@ import (
 	"github.com/bastionhq/bastion/store/storetest"
 )
 
+// openStore opens the permission store on db, closed at the test's end.
+func openStore(t *testing.T, db *sqldb.DB) *authzsql.Store {
+	t.Helper()
+	st, err := authzsql.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func versionOf(t *testing.T, st *authzsql.Store, user string) authz.Revision {
 	t.Helper()
 	v, current, err := st.UserVersions(context.Background(), []string{user})
@@ -32,11 +43,7 @@ func versionOf(t *testing.T, st *authzsql.Store, user string) authz.Revision {
 func TestUserVersionsFollowEveryWriteToTheUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		st, err := authzsql.Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
+		st := openStore(t, db)
 		if v := versionOf(t, st, "U1"); v != 0 {
 			t.Fatalf("a user never written has version %d, want 0", v)
 		}

@@ -23,13 +23,59 @@ func vote(user string, at time.Time) bot.ApprovalVote {
 	return bot.ApprovalVote{UserID: user, Kind: bot.VoteApprove, Via: "reaction", At: at}
 }
 
+func openStore(t *testing.T, db *sqldb.DB) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// createApproved creates request id, needing one approval, created at at
+// and approved by its caller U1 and by U2.
+func createApproved(t *testing.T, s *Store, id string, at time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	a := newApproval(id, 1, at)
+	a.MessageTS = id
+	if _, err := s.CreateApproval(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"U1", "U2"} {
+		if _, err := s.AddApprovalVote(ctx, id, vote(u, at)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// oneWinner runs f from 8 goroutines at once and fails unless exactly one
+// of them reports a change.
+func oneWinner(t *testing.T, what string, f func() (bool, error)) {
+	t.Helper()
+	var wins atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			ok, err := f()
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				wins.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := wins.Load(); n != 1 {
+		t.Fatalf("%s: %d of 8 concurrent calls changed it, want 1", what, n)
+	}
+}
+
 func TestApprovalVotesAndCompareAndSet(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		s, err := Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := openStore(t, db)
 		t0 := time.Unix(1700000000, 0)
 		a := newApproval("a1", 2, t0)
 		if ok, err := s.CreateApproval(ctx, a); err != nil || !ok {
@@ -116,10 +162,7 @@ func TestApprovalVotesAndCompareAndSet(t *testing.T) {
 func TestApprovalDueListAndEvents(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		s, err := Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := openStore(t, db)
 		t0 := time.Unix(1700000000, 0)
 		for i, id := range []string{"old", "new"} {
 			a := newApproval(id, 1, t0.Add(time.Duration(i)*time.Hour))
@@ -154,55 +197,19 @@ func TestApprovalDueListAndEvents(t *testing.T) {
 func TestConcurrentStartsHaveOneWinner(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		s, err := Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := openStore(t, db)
 		t0 := time.Now()
-		if _, err := s.CreateApproval(ctx, newApproval("race", 1, t0)); err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range []string{"U1", "U2"} {
-			if _, err := s.AddApprovalVote(ctx, "race", vote(u, t0)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		var wins atomic.Int64
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Go(func() {
-				ok, err := s.StartApproval(ctx, "race", t0)
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					wins.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if n := wins.Load(); n != 1 {
-			t.Fatalf("%d winners", n)
-		}
+		createApproved(t, s, "race", t0)
+		oneWinner(t, "start", func() (bool, error) { return s.StartApproval(ctx, "race", t0) })
 	})
 }
 
 func TestReopenApproval(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		s, err := Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := openStore(t, db)
 		t0 := time.Now()
-		if _, err := s.CreateApproval(ctx, newApproval("re", 1, t0)); err != nil {
-			t.Fatal(err)
-		}
-		for _, u := range []string{"U1", "U2"} {
-			if _, err := s.AddApprovalVote(ctx, "re", vote(u, t0)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		createApproved(t, s, "re", t0)
 		if ok, err := s.ReopenApproval(ctx, "re", []string{"U2"}); err != nil || ok {
 			t.Fatalf("reopen of a pending request = %v, %v", ok, err)
 		}
@@ -228,23 +235,11 @@ func TestReopenApproval(t *testing.T) {
 func TestInterruptStaleRuns(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
-		s, err := Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := openStore(t, db)
 		t0 := time.Unix(1700000000, 0)
 		start := func(id string, at time.Time) {
 			t.Helper()
-			a := newApproval(id, 1, at)
-			a.MessageTS = id
-			if _, err := s.CreateApproval(ctx, a); err != nil {
-				t.Fatal(err)
-			}
-			for _, u := range []string{"U1", "U2"} {
-				if _, err := s.AddApprovalVote(ctx, id, vote(u, at)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			createApproved(t, s, id, at)
 			if ok, err := s.StartApproval(ctx, id, at); err != nil || !ok {
 				t.Fatalf("start %s = %v, %v", id, ok, err)
 			}
@@ -265,23 +260,9 @@ func TestInterruptStaleRuns(t *testing.T) {
 		if err != nil || len(stale) != 1 || stale[0].ID != "stuck" {
 			t.Fatalf("stale = %+v, %v", stale, err)
 		}
-		var wins atomic.Int64
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Go(func() {
-				ok, err := s.InterruptApproval(ctx, "stuck", cutoff, "outcome unknown", t0.Add(25*time.Minute))
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					wins.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if n := wins.Load(); n != 1 {
-			t.Fatalf("%d sweeps interrupted it", n)
-		}
+		oneWinner(t, "interrupt", func() (bool, error) {
+			return s.InterruptApproval(ctx, "stuck", cutoff, "outcome unknown", t0.Add(25*time.Minute))
+		})
 		for id, want := range map[string]bot.ApprovalState{"stuck": bot.ApprovalInterrupted, "recent": bot.ApprovalRunning, "finished": bot.ApprovalDone} {
 			if ok, err := s.InterruptApproval(ctx, id, cutoff, "again", t0.Add(time.Hour)); err != nil || ok {
 				t.Fatalf("interrupt %s again = %v, %v", id, ok, err)
