@@ -101,11 +101,15 @@ type ApprovalsOptions struct {
 	// ExpireEvery is how often Run looks for expired requests and
 	// interrupted runs (default 1 minute).
 	ExpireEvery time.Duration
-	// RunTimeout is how long a request may stay running without an
-	// outcome before Run declares it interrupted (default 15 minutes): the
-	// process running it is taken to have stopped. Set it above the
-	// longest run of any command that needs approvals.
+	// RunTimeout is how long a request may stay running with neither an
+	// outcome nor a heartbeat before Run declares it interrupted (default
+	// 15 minutes): the process running it is taken to have stopped. While
+	// a command runs, its process records a heartbeat every KeepAliveEvery,
+	// so a slow command is not taken for a dead one.
 	RunTimeout time.Duration
+	// KeepAliveEvery is how often a running command's heartbeat is
+	// recorded (default RunTimeout/3); it must be shorter than RunTimeout.
+	KeepAliveEvery time.Duration
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -156,6 +160,13 @@ func NewApprovals(opts ApprovalsOptions) (*Approvals, error) {
 	}
 	if opts.RunTimeout <= 0 {
 		opts.RunTimeout = DefaultRunTimeout
+	}
+	if opts.KeepAliveEvery <= 0 {
+		opts.KeepAliveEvery = opts.RunTimeout / 3
+	}
+	if opts.KeepAliveEvery >= opts.RunTimeout {
+		return nil, fmt.Errorf("new approvals: heartbeats every %s would let a running command look dead (RunTimeout %s); make KeepAliveEvery shorter",
+			opts.KeepAliveEvery, opts.RunTimeout)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

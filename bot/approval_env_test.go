@@ -68,6 +68,7 @@ type approvalEnv struct {
 	// slowRelease to close.
 	slowStarted chan struct{}
 	slowRelease chan struct{}
+	releaseOnce sync.Once
 }
 
 const (
@@ -183,6 +184,9 @@ type procOptions struct {
 	scopes    []string
 	// store, when set, is the process's view of the shared store.
 	store bot.ApprovalStore
+	// keepAlive is ApprovalsOptions.KeepAliveEvery (default: the
+	// package's, minutes of real time, so no heartbeat comes in a test).
+	keepAlive time.Duration
 }
 
 // start runs a bot process until its stop is called (or the test ends).
@@ -213,7 +217,7 @@ func (e *approvalEnv) start(t *testing.T, name string, o procOptions) *approvalP
 		store = o.store
 	}
 	appr, err := bot.NewApprovals(bot.ApprovalsOptions{Store: store, Router: router, Chat: chat, Audit: e.store, Scopes: scopes,
-		NoButtons: o.noButtons, BotUserID: e.sb.BotUserID(), Now: e.clock.Now})
+		NoButtons: o.noButtons, BotUserID: e.sb.BotUserID(), Now: e.clock.Now, KeepAliveEvery: o.keepAlive})
 	must(t, err)
 	must(t, router.Register(appr.Commands()...))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -342,6 +346,13 @@ func (e *approvalEnv) runUntilReply(t *testing.T, p *approvalProc, ts, text stri
 	case <-time.After(approvalWait):
 		t.Fatal("Run did not return after its context ended")
 	}
+}
+
+// releaseSlow lets every run of `migrate` finish. Tests that start one
+// defer it, so that a failing test does not leave the run holding its
+// process's shutdown.
+func (e *approvalEnv) releaseSlow() {
+	e.releaseOnce.Do(func() { close(e.slowRelease) })
 }
 
 // postSays waits until the request post postTS, in the thread of

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// InterruptStale declares interrupted every request that has been running
-// since before now minus RunTimeout: the process that won its start
-// stopped (crash, kill, deploy) before recording how it ended. The command
+// InterruptStale declares interrupted every running request whose run has
+// not been heard of (started, or sent a heartbeat) since before now minus
+// RunTimeout: the process that won its start stopped (crash, kill,
+// deploy) before recording how it ended. The command
 // is not run again, since it may have run; the thread hears that its
 // outcome is unknown. Each request moves by one conditional update, so of
 // several processes sweeping at once one reports it. It returns how many
@@ -44,7 +45,10 @@ func (a *Approvals) interrupt(ctx context.Context, ar ApprovalRequest, cutoff ti
 	if !ar.StartedAt.IsZero() {
 		since = ar.StartedAt.UTC().Format(time.RFC3339)
 	}
-	result := fmt.Sprintf("outcome unknown: no result within %s of its start (running since %s)", a.opts.RunTimeout, since)
+	if !ar.AliveAt.IsZero() {
+		since += ", last heard of " + ar.AliveAt.UTC().Format(time.RFC3339)
+	}
+	result := fmt.Sprintf("outcome unknown: no result and no sign of its run for %s (running since %s)", a.opts.RunTimeout, since)
 	ok, err := a.opts.Store.InterruptApproval(ctx, ar.ID, cutoff, result, a.opts.Now())
 	if err != nil || !ok {
 		return false, err
@@ -53,12 +57,12 @@ func (a *Approvals) interrupt(ctx context.Context, ar ApprovalRequest, cutoff ti
 	a.log.Warn("approval run interrupted", "id", ar.ID, "command", ar.Command, "caller", ar.CallerID, "since", since)
 	a.event(ctx, ar.ID, "interrupted", "", result)
 	a.say(ctx, ar, fmt.Sprintf("The run of `%s`, asked by <@%s>, was interrupted: the bot stopped before recording how it ended "+
-		"(no result %s after it started). Its outcome is unknown and it will not be run again. "+
+		"(no result and no sign of its run for %s). Its outcome is unknown and it will not be run again. "+
 		"Check the target of the command before you run it again.", escape(clip(ar.Text, 200)), ar.CallerID, a.opts.RunTimeout))
 	ar.State = ApprovalInterrupted
 	a.updatePost(ctx, ar, "Interrupted: the outcome of the run is unknown.")
 	a.audit(ctx, Invocation{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, MessageTS: ar.MessageTS, Text: ar.Text,
-		Command: ar.Command, Verdict: Interrupted, Reason: "no outcome within " + a.opts.RunTimeout.String() + " of its start",
+		Command: ar.Command, Verdict: Interrupted, Reason: "no outcome or heartbeat for " + a.opts.RunTimeout.String(),
 		Result: "unknown", At: a.opts.Now()})
 	return true, nil
 }

@@ -197,6 +197,7 @@ func TestApprovalsRunSweepsInterruptedRunsAtStart(t *testing.T) {
 
 func TestApprovalsSlowRunKeepsItsOutcome(t *testing.T) {
 	e := newApprovalEnv(t, storetest.SQLite(t))
+	defer e.releaseSlow()
 	p := e.start(t, "p1", procOptions{scopes: noReactionScopes})
 	ts, post, ar := e.request(t, "U1", "migrate acme")
 	must(t, e.sb.Click("T1", "U1", "C1", post.TS, bot.ApproveActionID))
@@ -213,7 +214,7 @@ func TestApprovalsSlowRunKeepsItsOutcome(t *testing.T) {
 	}
 	e.reply(t, ts, "was interrupted")
 	// It then finishes: the real outcome replaces the unknown one.
-	close(e.slowRelease)
+	e.releaseSlow()
 	e.reply(t, ts, "account acme migrated")
 	e.reply(t, ts, "`migrate acme` finished after all, after it was reported interrupted: ok")
 	e.eventually(t, "outcome recorded", func() bool { return e.state(t, ar.ID) == bot.ApprovalDone })
@@ -228,5 +229,54 @@ func TestApprovalsSlowRunKeepsItsOutcome(t *testing.T) {
 	}
 	if hist := strings.Join(e.history(t, ar.ID), " "); !strings.HasSuffix(hist, "started interrupted ran:U1") {
 		t.Fatalf("history = %s", hist)
+	}
+}
+
+// A command still running sends heartbeats, so however long it runs the
+// sweep does not take its process for dead.
+func TestApprovalsHeartbeatKeepsALongRunGoing(t *testing.T) {
+	e := newApprovalEnv(t, storetest.SQLite(t))
+	defer e.releaseSlow()
+	p := e.start(t, "p1", procOptions{scopes: noReactionScopes, keepAlive: 5 * time.Millisecond})
+	ts, post, ar := e.request(t, "U1", "migrate acme")
+	must(t, e.sb.Click("T1", "U1", "C1", post.TS, bot.ApproveActionID))
+	must(t, e.sb.Click("T1", "U2", "C1", post.TS, bot.ApproveActionID))
+	select {
+	case <-e.slowStarted:
+	case <-time.After(approvalWait):
+		t.Fatal("migrate did not start")
+	}
+	for range 3 {
+		e.clock.Add(bot.DefaultRunTimeout + time.Second)
+		now := e.clock.Now()
+		e.eventually(t, "a heartbeat at the new time", func() bool {
+			got, err := e.store.Approval(context.Background(), ar.ID)
+			must(t, err)
+			return !got.AliveAt.Before(now)
+		})
+		if n, err := p.approvals.InterruptStale(context.Background(), e.clock.Now()); err != nil || n != 0 {
+			t.Fatalf("interrupted %d, %v; want none while it runs", n, err)
+		}
+	}
+	e.releaseSlow()
+	e.reply(t, ts, "account acme migrated")
+	e.eventually(t, "outcome recorded", func() bool { return e.state(t, ar.ID) == bot.ApprovalDone })
+	got, err := e.store.Approval(context.Background(), ar.ID)
+	must(t, err)
+	if got.Result != "ok" {
+		t.Fatalf("result = %q", got.Result)
+	}
+	if hist := strings.Join(e.history(t, ar.ID), " "); strings.Contains(hist, "interrupted") {
+		t.Fatalf("history = %s", hist)
+	}
+}
+
+func TestApprovalsRefuseHeartbeatsSlowerThanTheRunTimeout(t *testing.T) {
+	e := newApprovalEnv(t, storetest.SQLite(t))
+	router := bot.NewRouter(bot.RouterOptions{Authorizer: e.grants, Now: e.clock.Now})
+	_, err := bot.NewApprovals(bot.ApprovalsOptions{Store: e.store, Router: router, Chat: bot.NewSlackChat("xoxb-1", bot.SlackChatOptions{APIURL: e.sb.APIURL()}),
+		RunTimeout: time.Minute, KeepAliveEvery: time.Minute})
+	if err == nil || !strings.Contains(err.Error(), "KeepAliveEvery") {
+		t.Fatalf("heartbeats as slow as the timeout: %v; want an error naming KeepAliveEvery", err)
 	}
 }

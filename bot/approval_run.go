@@ -81,7 +81,9 @@ func (a *Approvals) execute(ctx context.Context, ar ApprovalRequest) {
 		Command: ar.Command, Verdict: Ran, Reason: "approved by " + strings.Join(approvers, ", "), At: start}
 	out := approvalReply{a: a, ar: ar}
 	msg := Message{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, Text: ar.Text, TS: ar.MessageTS, ThreadTS: ar.ThreadTS}
+	stopHeartbeat := a.keepAlive(ctx, ar.ID)
 	err := a.run(ctx, msg, out)
+	stopHeartbeat()
 	var denied *deniedError
 	switch {
 	case errors.As(err, &denied):

@@ -25,9 +25,9 @@ const (
 	ApprovalRejected ApprovalState = "rejected"
 	// ApprovalExpired: not enough approvals came in time.
 	ApprovalExpired ApprovalState = "expired"
-	// ApprovalInterrupted: it stayed running past ApprovalsOptions.RunTimeout
-	// without an outcome, because the process running it stopped (crash,
-	// kill, deploy). The command may or may not have run, and it is never
+	// ApprovalInterrupted: it stayed running for ApprovalsOptions.RunTimeout
+	// with neither an outcome nor a heartbeat from its run, because the
+	// process running it stopped (crash, kill, deploy). The command may or may not have run, and it is never
 	// run again. An outcome recorded later, by a run that was only slow,
 	// replaces this state.
 	ApprovalInterrupted ApprovalState = "interrupted"
@@ -85,6 +85,10 @@ type ApprovalRequest struct {
 	// StartedAt is when the request last moved to running; zero before
 	// (and for requests that ran before start times were recorded).
 	StartedAt time.Time
+	// AliveAt is when the process running the request last said the run
+	// was still going (KeepApprovalAlive); zero before its first
+	// heartbeat.
+	AliveAt time.Time
 	// Approvals counts approvals by people other than the caller and
 	// CallerApproved says whether the caller approved; filled by listings.
 	Approvals      int
@@ -163,15 +167,18 @@ type ApprovalStore interface {
 	// SettleApproval moves the request from one state to another with a
 	// result; it reports whether this call did so.
 	SettleApproval(ctx context.Context, id string, from, to ApprovalState, result string, now time.Time) (bool, error)
-	// StaleApprovals returns up to limit running requests that started
-	// before startedBefore (counting from ExpiresAt when StartedAt is
-	// unknown), oldest first.
-	StaleApprovals(ctx context.Context, startedBefore time.Time, limit int) ([]ApprovalRequest, error)
-	// InterruptApproval moves a running request that started before
-	// startedBefore to interrupted with a result, in one conditional
-	// update; it reports whether this call did so: of concurrent sweeps,
-	// exactly one gets true.
-	InterruptApproval(ctx context.Context, id string, startedBefore time.Time, result string, now time.Time) (bool, error)
+	// KeepApprovalAlive records now as AliveAt of a running request; it
+	// reports whether the request was still running.
+	KeepApprovalAlive(ctx context.Context, id string, now time.Time) (bool, error)
+	// StaleApprovals returns up to limit running requests last known
+	// alive before aliveBefore (AliveAt, else StartedAt, else ExpiresAt),
+	// oldest first.
+	StaleApprovals(ctx context.Context, aliveBefore time.Time, limit int) ([]ApprovalRequest, error)
+	// InterruptApproval moves a running request last known alive before
+	// aliveBefore to interrupted with a result, in one conditional update;
+	// it reports whether this call did so: of concurrent sweeps, exactly
+	// one gets true.
+	InterruptApproval(ctx context.Context, id string, aliveBefore time.Time, result string, now time.Time) (bool, error)
 	// DueApprovals returns up to limit pending requests that expire at or
 	// before now.
 	DueApprovals(ctx context.Context, now time.Time, limit int) ([]ApprovalRequest, error)

@@ -161,6 +161,9 @@ func newApprovalsShowCmd(a *app) *cobra.Command {
 			if !ar.StartedAt.IsZero() {
 				fmt.Fprintf(w, "started:    %s\n", ar.StartedAt.UTC().Format(time.RFC3339))
 			}
+			if !ar.AliveAt.IsZero() {
+				fmt.Fprintf(w, "heartbeat:  %s (the run was last known to be going)\n", ar.AliveAt.UTC().Format(time.RFC3339))
+			}
 			if !ar.FinishedAt.IsZero() {
 				fmt.Fprintf(w, "finished:   %s\n", ar.FinishedAt.UTC().Format(time.RFC3339))
 			}

@@ -65,7 +65,7 @@ func TestApprovalsListAndShow(t *testing.T) {
 	if ok, err := store.StartApproval(ctx, stuck, now); err != nil || !ok {
 		t.Fatalf("start = %v, %v", ok, err)
 	}
-	if ok, err := store.InterruptApproval(ctx, stuck, now.Add(time.Second), "outcome unknown: no result within 15m0s", now.Add(time.Minute)); err != nil || !ok {
+	if ok, err := store.InterruptApproval(ctx, stuck, now.Add(time.Second), "outcome unknown: no result and no sign of its run for 15m0s", now.Add(time.Minute)); err != nil || !ok {
 		t.Fatalf("interrupt = %v, %v", ok, err)
 	}
 	db.Close()
@@ -76,7 +76,7 @@ func TestApprovalsListAndShow(t *testing.T) {
 		t.Fatalf("list: %v\n%s", err, out)
 	}
 	out, err = runApprovalsCmd(t, dbPath, "list", "--state", "interrupted")
-	if err != nil || !strings.Contains(out, stuck+"  interrupted") || !strings.Contains(out, "outcome unknown: no result within 15m0s") ||
+	if err != nil || !strings.Contains(out, stuck+"  interrupted") || !strings.Contains(out, "outcome unknown: no result and no sign of its run for 15m0s") ||
 		strings.Contains(out, "acme1.1") || strings.Contains(out, "acme2.2") {
 		t.Fatalf("list --state interrupted: %v\n%s", err, out)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 const approvalColumns = `a.id, a.team_id, a.channel_id, a.message_ts, a.thread_ts, a.caller_id, a.text, a.command, a.needed,
-	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at, a.started_at`
+	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at, a.started_at, a.alive_at`
 
 // CreateApproval stores a pending request unless one with its id exists.
 func (s *Store) CreateApproval(ctx context.Context, a bot.ApprovalRequest) (bool, error) {
@@ -67,9 +67,9 @@ type rowScanner interface{ Scan(dest ...any) error }
 func scanApproval(row rowScanner, extra ...any) (bot.ApprovalRequest, error) {
 	var a bot.ApprovalRequest
 	var mode, state string
-	var created, expires, finished, started int64
+	var created, expires, finished, started, alive int64
 	dest := []any{&a.ID, &a.TeamID, &a.ChannelID, &a.MessageTS, &a.ThreadTS, &a.CallerID, &a.Text, &a.Command, &a.Needed,
-		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished, &started}
+		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished, &started, &alive}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return a, bot.ErrApprovalNotFound
@@ -83,6 +83,9 @@ func scanApproval(row rowScanner, extra ...any) (bot.ApprovalRequest, error) {
 	}
 	if started != 0 {
 		a.StartedAt = time.Unix(0, started)
+	}
+	if alive != 0 {
+		a.AliveAt = time.Unix(0, alive)
 	}
 	return a, nil
 }
@@ -172,7 +175,7 @@ func (s *Store) StartApproval(ctx context.Context, id string, now time.Time) (bo
 func (s *Store) ReopenApproval(ctx context.Context, id string, withdrawn []string) (bool, error) {
 	reopened := false
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE bot_approvals SET state = 'pending', started_at = 0 WHERE id = ? AND state = 'running'`, id)
+		res, err := tx.ExecContext(ctx, `UPDATE bot_approvals SET state = 'pending', started_at = 0, alive_at = 0 WHERE id = ? AND state = 'running'`, id)
 		if reopened, err = changedAny(res, err); err != nil || !reopened {
 			return err
 		}
@@ -200,16 +203,17 @@ func (s *Store) SettleApproval(ctx context.Context, id string, from, to bot.Appr
 	return settled, nil
 }
 
-// staleCond keeps a statement to running requests that started before the
-// cutoff. A request started before start times were recorded (started_at
-// 0) counts from its deadline: it cannot have started later than that.
-const staleCond = `state = 'running' AND (CASE WHEN started_at <> 0 THEN started_at ELSE expires_at END) < ?`
+// staleCond keeps a statement to running requests last known alive before
+// the cutoff: their last heartbeat (alive_at), else their start. A request
+// started before start times were recorded (started_at 0) counts from its
+// deadline: it cannot have started later than that.
+const staleCond = `state = 'running' AND (CASE WHEN alive_at <> 0 THEN alive_at WHEN started_at <> 0 THEN started_at ELSE expires_at END) < ?`
 
-// StaleApprovals returns running requests that started before
-// startedBefore, oldest first.
-func (s *Store) StaleApprovals(ctx context.Context, startedBefore time.Time, limit int) ([]bot.ApprovalRequest, error) {
+// StaleApprovals returns running requests last known alive before
+// aliveBefore, oldest first.
+func (s *Store) StaleApprovals(ctx context.Context, aliveBefore time.Time, limit int) ([]bot.ApprovalRequest, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a
-		WHERE `+staleCond+` ORDER BY a.created_at, a.id LIMIT ?`, startedBefore.UnixNano(), limit)
+		WHERE `+staleCond+` ORDER BY a.created_at, a.id LIMIT ?`, aliveBefore.UnixNano(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("load stale approvals: %w", err)
 	}
@@ -229,17 +233,29 @@ func (s *Store) StaleApprovals(ctx context.Context, startedBefore time.Time, lim
 }
 
 // InterruptApproval is the compare-and-set running -> interrupted of a
-// request that started before startedBefore: of two sweeps, one wins, and
-// a request that was sent back to pending and started again since it was
-// listed is left to its new run.
-func (s *Store) InterruptApproval(ctx context.Context, id string, startedBefore time.Time, result string, now time.Time) (bool, error) {
+// request last known alive before aliveBefore: of two sweeps, one wins,
+// and a request that was sent back to pending and started again, or
+// whose run sent a heartbeat, since it was listed is left to its run.
+func (s *Store) InterruptApproval(ctx context.Context, id string, aliveBefore time.Time, result string, now time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = ?, result = ?, finished_at = ? WHERE id = ? AND `+staleCond,
-		string(bot.ApprovalInterrupted), result, now.UnixNano(), id, startedBefore.UnixNano())
+		string(bot.ApprovalInterrupted), result, now.UnixNano(), id, aliveBefore.UnixNano())
 	interrupted, err := changedAny(res, err)
 	if err != nil {
 		return false, fmt.Errorf("interrupt approval %s: %w", id, err)
 	}
 	return interrupted, nil
+}
+
+// KeepApprovalAlive records now as the last time the run of a running
+// request was known to be going; it reports whether the request was still
+// running.
+func (s *Store) KeepApprovalAlive(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET alive_at = ? WHERE id = ? AND state = 'running'`, now.UnixNano(), id)
+	alive, err := changedAny(res, err)
+	if err != nil {
+		return false, fmt.Errorf("record approval %s alive: %w", id, err)
+	}
+	return alive, nil
 }
 
 // DueApprovals returns pending requests that expire at or before now.

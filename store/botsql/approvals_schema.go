@@ -98,3 +98,12 @@ var approvalsStartedMigration = sqldb.Migration{
 	Name:    "approval start times",
 	SQL:     `ALTER TABLE bot_approvals ADD COLUMN started_at BIGINT NOT NULL DEFAULT 0;`,
 }
+
+// approvalsAliveMigration records when the process running a request last
+// said the run was still going, so that a slow run is not taken for one
+// whose process died. Rows without it (0) count from their start.
+var approvalsAliveMigration = sqldb.Migration{
+	Version: 4,
+	Name:    "approval run heartbeats",
+	SQL:     `ALTER TABLE bot_approvals ADD COLUMN alive_at BIGINT NOT NULL DEFAULT 0;`,
+}

@@ -308,6 +308,55 @@ func TestInterruptStaleRuns(t *testing.T) {
 	})
 }
 
+// A heartbeat keeps a running request from counting as stale; a request
+// sent back to pending forgets it, and a finished one takes none.
+func TestHeartbeatsKeepRunsFromBeingInterrupted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		s := openStore(t, db)
+		t0 := time.Unix(1700000000, 0)
+		createApproved(t, s, "slow", t0)
+		if ok, err := s.StartApproval(ctx, "slow", t0); err != nil || !ok {
+			t.Fatalf("start = %v, %v", ok, err)
+		}
+		if ok, err := s.KeepApprovalAlive(ctx, "slow", t0.Add(20*time.Minute)); err != nil || !ok {
+			t.Fatalf("heartbeat = %v, %v", ok, err)
+		}
+		if got, err := s.Approval(ctx, "slow"); err != nil || !got.AliveAt.Equal(t0.Add(20*time.Minute)) || !got.StartedAt.Equal(t0) {
+			t.Fatalf("after a heartbeat = %+v, %v", got, err)
+		}
+		// Started before this cutoff, but heard of after it: not stale.
+		cutoff := t0.Add(15 * time.Minute)
+		if stale, err := s.StaleApprovals(ctx, cutoff, 10); err != nil || len(stale) != 0 {
+			t.Fatalf("stale despite a heartbeat = %+v, %v", stale, err)
+		}
+		if ok, err := s.InterruptApproval(ctx, "slow", cutoff, "unknown", cutoff); err != nil || ok {
+			t.Fatalf("interrupt despite a heartbeat = %v, %v", ok, err)
+		}
+		// Heard of no more: stale from its last heartbeat on.
+		if ok, err := s.InterruptApproval(ctx, "slow", t0.Add(21*time.Minute), "unknown", t0.Add(21*time.Minute)); err != nil || !ok {
+			t.Fatalf("interrupt after the heartbeats stopped = %v, %v", ok, err)
+		}
+		if ok, err := s.KeepApprovalAlive(ctx, "slow", t0.Add(22*time.Minute)); err != nil || ok {
+			t.Fatalf("heartbeat of an interrupted run = %v, %v; want no change", ok, err)
+		}
+
+		createApproved(t, s, "again", t0)
+		if ok, _ := s.StartApproval(ctx, "again", t0); !ok {
+			t.Fatal("start failed")
+		}
+		if ok, _ := s.KeepApprovalAlive(ctx, "again", t0.Add(time.Hour)); !ok {
+			t.Fatal("heartbeat failed")
+		}
+		if ok, err := s.ReopenApproval(ctx, "again", nil); err != nil || !ok {
+			t.Fatalf("reopen = %v, %v", ok, err)
+		}
+		if got, _ := s.Approval(ctx, "again"); !got.AliveAt.IsZero() || !got.StartedAt.IsZero() {
+			t.Fatalf("a reopened request keeps its run's times: %+v", got)
+		}
+	})
+}
+
 func TestStartTimesMigrateExistingRequests(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()

@@ -76,6 +76,7 @@ CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
 	},
 	approvalsMigration,
 	approvalsStartedMigration,
+	approvalsAliveMigration,
 }
 
 // Store implements bot.ClaimStore, bot.AuditLog and bot.ApprovalStore over SQL.
