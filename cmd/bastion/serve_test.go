@@ -23,6 +23,7 @@ import (
 	"github.com/bastionhq/bastion/client"
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 	"github.com/bastionhq/bastion/sandbox"
+	"github.com/bastionhq/bastion/sandbox/socketmode"
 	"github.com/bastionhq/bastion/slackapp"
 	"github.com/bastionhq/bastion/store"
 	"github.com/bastionhq/bastion/store/botsql"
@@ -248,6 +249,42 @@ func TestServeRunsTheSlackBot(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"bot stopped"`) || !strings.Contains(logs.String(), `"msg":"stopped"`) {
 		t.Errorf("logs lack the bot's and the server's clean stop:\n%s", logs.String())
+	}
+}
+
+// With an app token, serve takes Slack's events over Socket Mode and
+// answers no /slack/events.
+func TestServeRunsTheSlackBotOverSocketMode(t *testing.T) {
+	dbURL := filepath.Join(t.TempDir(), "bastion.db")
+	if out, code := runCLI(t, dbURL, "", "demo-data"); code != 0 {
+		t.Fatalf("demo-data: %d %s", code, out)
+	}
+	sb, token := serveSandbox(t, sandbox.Options{SigningSecret: "unused-in-socket-mode"})
+	const appToken = "xapp-1-A1-serve"
+	sm, err := socketmode.Start(sb, appToken)
+	serveMust(t, err)
+	t.Cleanup(func() { sm.Close() })
+	setSlackEnv(t, map[string]string{envSlackBotToken: token, envSlackAppToken: appToken, envSlackAPIURL: sm.APIURL()})
+	logs := &lockedBuffer{}
+	a := &app{dbURL: dbURL, stdout: logs, stderr: logs}
+	addr, stop := startServe(t, a, &serveOptions{addr: "127.0.0.1:0", apiKeys: []string{"k"}, bot: botConfigFromEnv(os.Getenv)}, logs)
+
+	if got := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "whoami")); !strings.Contains(got, "`BACKOFFICE_OPERATOR` on <#C2>") {
+		t.Errorf("whoami over Socket Mode: %q\n%s", got, logs.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := sm.WaitAcked(ctx, 1); err != nil {
+		t.Fatalf("envelopes: %v", err)
+	}
+	resp, err := http.Post("http://"+addr+"/slack/events", "application/json", strings.NewReader("{}"))
+	serveMust(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /slack/events in Socket Mode: %s, want 404", resp.Status)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, logs.String())
 	}
 }
 
