@@ -35,6 +35,22 @@ func (e *approvalEnv) startedThenDied(t *testing.T, text string, approvers ...st
 	return ts, ar
 }
 
+// startSlowRun has U1 ask for `migrate acme`, U1 and U2 approve it by
+// button, and waits until the command is running; it runs until
+// releaseSlow.
+func (e *approvalEnv) startSlowRun(t *testing.T) (string, bot.ApprovalRequest) {
+	t.Helper()
+	ts, post, ar := e.request(t, "U1", "migrate acme")
+	must(t, e.sb.Click("T1", "U1", "C1", post.TS, bot.ApproveActionID))
+	must(t, e.sb.Click("T1", "U2", "C1", post.TS, bot.ApproveActionID))
+	select {
+	case <-e.slowStarted:
+	case <-time.After(approvalWait):
+		t.Fatal("migrate did not start")
+	}
+	return ts, ar
+}
+
 // listBarrier is a store on which, once armed, the sweeps' listings of
 // stale runs wait for one another: every sweep then sees the same stale
 // request and they all try to interrupt it at once.
@@ -199,14 +215,7 @@ func TestApprovalsSlowRunKeepsItsOutcome(t *testing.T) {
 	e := newApprovalEnv(t, storetest.SQLite(t))
 	defer e.releaseSlow()
 	p := e.start(t, "p1", procOptions{scopes: noReactionScopes})
-	ts, post, ar := e.request(t, "U1", "migrate acme")
-	must(t, e.sb.Click("T1", "U1", "C1", post.TS, bot.ApproveActionID))
-	must(t, e.sb.Click("T1", "U2", "C1", post.TS, bot.ApproveActionID))
-	select {
-	case <-e.slowStarted:
-	case <-time.After(approvalWait):
-		t.Fatal("migrate did not start")
-	}
+	ts, ar := e.startSlowRun(t)
 	// It outlasts the bound while still running: declared interrupted.
 	e.clock.Add(bot.DefaultRunTimeout + time.Second)
 	if n, err := p.approvals.InterruptStale(context.Background(), e.clock.Now()); err != nil || n != 1 {
@@ -238,14 +247,7 @@ func TestApprovalsHeartbeatKeepsALongRunGoing(t *testing.T) {
 	e := newApprovalEnv(t, storetest.SQLite(t))
 	defer e.releaseSlow()
 	p := e.start(t, "p1", procOptions{scopes: noReactionScopes, keepAlive: 5 * time.Millisecond})
-	ts, post, ar := e.request(t, "U1", "migrate acme")
-	must(t, e.sb.Click("T1", "U1", "C1", post.TS, bot.ApproveActionID))
-	must(t, e.sb.Click("T1", "U2", "C1", post.TS, bot.ApproveActionID))
-	select {
-	case <-e.slowStarted:
-	case <-time.After(approvalWait):
-		t.Fatal("migrate did not start")
-	}
+	ts, ar := e.startSlowRun(t)
 	for range 3 {
 		e.clock.Add(bot.DefaultRunTimeout + time.Second)
 		now := e.clock.Now()

@@ -182,6 +182,15 @@ func mentionBot(t *testing.T, sb *sandbox.Server, channel, user, text string) st
 	return ts
 }
 
+// postStatus POSTs body to url and returns the response's status code.
+func postStatus(t *testing.T, url, contentType, body string) int {
+	t.Helper()
+	resp, err := http.Post(url, contentType, strings.NewReader(body))
+	serveMust(t, err)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // botReply waits for the bot's first reply in the thread of ts.
 func botReply(t *testing.T, sb *sandbox.Server, channel, ts string) string {
 	t.Helper()
@@ -233,11 +242,8 @@ func TestServeRunsTheSlackBot(t *testing.T) {
 		t.Errorf("whoami of an operator: %q", got)
 	}
 	// Button clicks for approvals have their endpoint, signed like events.
-	resp, err := http.Post("http://"+addr+"/slack/interactions", "application/x-www-form-urlencoded", strings.NewReader("payload={}"))
-	serveMust(t, err)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("unsigned POST /slack/interactions: %s, want 401", resp.Status)
+	if code := postStatus(t, "http://"+addr+"/slack/interactions", "application/x-www-form-urlencoded", "payload={}"); code != http.StatusUnauthorized {
+		t.Errorf("unsigned POST /slack/interactions: %d, want 401", code)
 	}
 	// The permission service still answers on the same port.
 	res, err := client.NewRemote("http://"+addr, "k").Check(ctx, authz.EligibilityRequest{TeamID: "T1", UserID: "UOPS", EntityID: "C2", Permissions: []string{"SET_PLAN"}})
@@ -277,11 +283,8 @@ func TestServeRunsTheSlackBotOverSocketMode(t *testing.T) {
 	if _, err := sm.WaitAcked(ctx, 1); err != nil {
 		t.Fatalf("envelopes: %v", err)
 	}
-	resp, err := http.Post("http://"+addr+"/slack/events", "application/json", strings.NewReader("{}"))
-	serveMust(t, err)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("POST /slack/events in Socket Mode: %s, want 404", resp.Status)
+	if code := postStatus(t, "http://"+addr+"/slack/events", "application/json", "{}"); code != http.StatusNotFound {
+		t.Errorf("POST /slack/events in Socket Mode: %d, want 404", code)
 	}
 	if err := stop(); err != nil {
 		t.Fatalf("serve: %v\n%s", err, logs.String())
