@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -29,10 +30,26 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	PRIMARY KEY (component, version)
 )`
 
+// ErrSchemaTooNew marks a database migrated by a newer release than the
+// running one. Such a process would write without keeping the newer
+// schema's invariants (for example the user versions of the permission
+// store), so it refuses to start.
+var ErrSchemaTooNew = errors.New("database schema is newer than this build")
+
+// newestVersion is the highest applied version, 0 for none.
+func newestVersion(applied map[int]bool) int {
+	newest := 0
+	for v := range applied {
+		newest = max(newest, v)
+	}
+	return newest
+}
+
 // Migrate applies the migrations of component that the database has not
 // seen yet, in version order. It is safe to call from several processes at
 // once: on MySQL a named lock serialises them, on SQLite an immediate
-// transaction does.
+// transaction does. It fails with ErrSchemaTooNew when the database holds
+// a version of component that migrations does not.
 func Migrate(ctx context.Context, db *DB, component string, migrations []Migration) error {
 	for i, m := range migrations {
 		if m.Version != i+1 {
@@ -68,6 +85,10 @@ func Migrate(ctx context.Context, db *DB, component string, migrations []Migrati
 		applied[v] = true
 	}
 	rows.Close()
+	if newest := newestVersion(applied); newest > len(migrations) {
+		return fmt.Errorf("migrate %s: %w: the database is at schema version %d, this build knows versions up to %d; "+
+			"run a release at least as new as the one that migrated it", component, ErrSchemaTooNew, newest, len(migrations))
+	}
 	for _, m := range migrations {
 		if applied[m.Version] {
 			continue

@@ -2,7 +2,9 @@ package sqldb_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/bastionhq/bastion/store/sqldb"
@@ -52,4 +54,28 @@ func TestSplitStatements(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %q want %q", got, want)
 	}
+}
+
+// A build older than the database refuses it rather than write without
+// the newer schema's invariants.
+func TestMigrateRefusesANewerSchema(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		v2 := []sqldb.Migration{
+			{Version: 1, Name: "gadgets", SQL: "CREATE TABLE gadgets (id VARCHAR(64) PRIMARY KEY);"},
+			{Version: 2, Name: "gadget size", SQL: "ALTER TABLE gadgets ADD COLUMN size INTEGER NOT NULL DEFAULT 0;"},
+		}
+		if err := sqldb.Migrate(ctx, db, "newer", v2); err != nil {
+			t.Fatal(err)
+		}
+		err := sqldb.Migrate(ctx, db, "newer", v2[:1])
+		if !errors.Is(err, sqldb.ErrSchemaTooNew) || !strings.Contains(err.Error(), "version 2") {
+			t.Fatalf("an older build on a newer schema: %v; want ErrSchemaTooNew naming version 2", err)
+		}
+		// Other components are judged on their own versions.
+		other := []sqldb.Migration{{Version: 1, Name: "gizmos", SQL: "CREATE TABLE gizmos (id VARCHAR(64) PRIMARY KEY);"}}
+		if err := sqldb.Migrate(ctx, db, "older", other); err != nil {
+			t.Fatalf("another component: %v", err)
+		}
+	})
 }
