@@ -66,3 +66,27 @@ func TestParseIDToken(t *testing.T) {
 		}
 	}
 }
+
+// Whatever Slack's token endpoint returns, parsing it gives a clear error
+// or a token that says what this sign-in asked for.
+func FuzzParseIDToken(f *testing.F) {
+	now := time.Unix(1_800_000_000, 0)
+	want := idTokenWant{Issuer: DefaultSlackIssuer, ClientID: "cid", Nonce: "n1", Now: now}
+	f.Add(`{"iss":"https://slack.com","aud":"cid","exp":1800000060,"nonce":"n1","sub":"U1","https://slack.com/team_id":"T1"}`)
+	f.Add(`{"aud":["x","cid"],"exp":1e300}`)
+	f.Add(`{"aud":{},"exp":"soon"}`)
+	f.Fuzz(func(t *testing.T, claims string) {
+		for _, raw := range []string{"e30." + base64.RawURLEncoding.EncodeToString([]byte(claims)) + ".sig", claims} {
+			tok, err := parseIDToken(raw, want)
+			if err != nil {
+				if err.Error() == "" {
+					t.Fatalf("%q: empty error", raw)
+				}
+				continue
+			}
+			if tok.Issuer != want.Issuer || tok.Nonce != want.Nonce || tok.Subject == "" || tok.TeamID == "" {
+				t.Fatalf("%q accepted as %+v", raw, tok)
+			}
+		}
+	})
+}
