@@ -5,13 +5,64 @@ import (
 	"fmt"
 )
 
-// The writes below replace something whose current state decides who may
-// replace it: the scope a role leaves, the parent an entity leaves. Each
-// reads that state, authorizes the write on it (AuthorizeAdminWrite) and
-// writes only if the store still holds it, in the write's transaction, so
-// a concurrent move cannot slip an unauthorized change through; it fails
-// with ErrConflict instead. A refusal is a *DeniedError. The permission
-// server and the admin console write roles and entities through them.
+// The writes below change something whose current state decides who may
+// change it: the scope a role leaves, the parent an entity leaves, the
+// ancestors of the entity an assignment is on. Each reads that state,
+// authorizes the write on it (AuthorizeAdminWrite) and writes only if the
+// store still holds it, in the write's transaction, so a concurrent move
+// cannot slip an unauthorized change through; it fails with ErrConflict
+// instead. A refusal is a *DeniedError. The permission server, the admin
+// console and the bot's grant and revoke write through them.
+
+// AssignAs gives userID the role on entityID on behalf of actor, who
+// needs ASSIGN_ROLES on the entity.
+func (e *Engine) AssignAs(ctx context.Context, actor Actor, userID, roleName, entityID string) (Revision, error) {
+	prior, err := e.assignmentPrior(ctx, actor, WriteAssign, entityID)
+	if err != nil {
+		return 0, err
+	}
+	return e.assign(ctx, userID, roleName, entityID, prior, actor.String())
+}
+
+// RevokeAs removes userID's role on entityID on behalf of actor, who
+// needs ASSIGN_ROLES on the entity.
+func (e *Engine) RevokeAs(ctx context.Context, actor Actor, userID, roleName, entityID string) (Revision, error) {
+	prior, err := e.assignmentPrior(ctx, actor, WriteRevoke, entityID)
+	if err != nil {
+		return 0, err
+	}
+	return e.revoke(ctx, userID, roleName, entityID, prior, actor.String())
+}
+
+// assignmentPrior reads entityID's ancestors, then authorizes actor's
+// assign or revoke on it, and returns the ancestors for the write to
+// compare. They are read first: if they move before the check, the check
+// may see the move but the write then fails, never the other way round.
+func (e *Engine) assignmentPrior(ctx context.Context, actor Actor, kind AdminWriteKind, entityID string) (Prior, error) {
+	if err := e.fresh(ctx); err != nil {
+		return Prior{}, err
+	}
+	prior := Prior{Checked: true, Exists: true, Lineage: e.lineage(entityID)}
+	if err := e.AuthorizeAdminWrite(ctx, actor, AdminWrite{Kind: kind, EntityID: entityID}); err != nil {
+		return Prior{}, err
+	}
+	return prior, nil
+}
+
+// lineage is id's ancestors as the engine knows them, nearest first.
+func (e *Engine) lineage(id string) []string {
+	e.refMu.RLock()
+	defer e.refMu.RUnlock()
+	var out []string
+	for d := 0; d < maxDepth; d++ {
+		id = e.ref.Entities[id].ParentID
+		if id == "" {
+			break
+		}
+		out = append(out, id)
+	}
+	return out
+}
 
 // PutRoleAs creates or replaces the custom role r on behalf of actor, who
 // needs ADMINISTER_ROLES on r's scope and, when an existing role moves to

@@ -14,19 +14,36 @@ import (
 )
 
 // racingStore is a real store that lets another write land while a check
-// reads a user, that is between an admin write's authorization and the
-// write itself.
+// reads a user (duringCheck), or just before an assignment's write
+// (beforeAssignment): between an admin write's authorization, or what it
+// was read from, and the write itself.
 type racingStore struct {
 	authz.Store
-	duringCheck func()
+	duringCheck      func()
+	beforeAssignment func()
+}
+
+// runOnce runs and clears *f, if set.
+func runOnce(f *func()) {
+	if g := *f; g != nil {
+		*f = nil
+		g()
+	}
 }
 
 func (s *racingStore) LoadUser(ctx context.Context, userID string) (authz.UserRecord, error) {
-	if f := s.duringCheck; f != nil {
-		s.duringCheck = nil
-		f()
-	}
+	runOnce(&s.duringCheck)
 	return s.Store.LoadUser(ctx, userID)
+}
+
+func (s *racingStore) Assign(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
+	runOnce(&s.beforeAssignment)
+	return s.Store.Assign(ctx, a, prior, actor)
+}
+
+func (s *racingStore) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
+	runOnce(&s.beforeAssignment)
+	return s.Store.Revoke(ctx, a, prior, actor)
 }
 
 // raceSetup is the demo organisation with UMEMBER administering T1's roles
@@ -159,6 +176,94 @@ func TestPriorVerify(t *testing.T) {
 		}
 		if tc.wantConflict && (!strings.Contains(err.Error(), "C9") || !strings.Contains(err.Error(), tc.wantInMessage)) {
 			t.Errorf("%s: %q does not say %q about C9", tc.name, err, tc.wantInMessage)
+		}
+	}
+}
+
+// Who may assign on an entity depends on its ancestors: an assignment or
+// revoke authorized while the channel was T1's fails when the channel
+// moved to T2 before it landed. (A move that lands during the check is
+// seen by the check itself, which then denies.)
+func TestAssignAsRefusesAnEntityThatMovedSinceAuthorized(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		mine, race, other := raceSetup(t, db)
+		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
+		channel := authz.Entity{ID: "C9", Type: authz.TypeChannel, ParentID: demo.TeamMain}
+		if _, err := other.UpsertEntity(ctx, channel, "test"); err != nil {
+			t.Fatal(err)
+		}
+		moveChannel := func(team string) func() {
+			return func() {
+				moved := channel
+				moved.ParentID = team
+				if _, err := other.UpsertEntity(ctx, moved, "mover"); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+		holds := func(user string) bool {
+			t.Helper()
+			list, err := other.Assignments(ctx, authz.AssignmentFilter{EntityID: "C9"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range list {
+				if a.UserID == user && a.Role == "CHANNELS_ADMIN" {
+					return true
+				}
+			}
+			return false
+		}
+
+		// Unraced: UMEMBER administers T1, so may assign on its channel.
+		if _, err := mine.AssignAs(ctx, member, "UA", "CHANNELS_ADMIN", "C9"); err != nil || !holds("UA") {
+			t.Fatalf("assigning on a T1 channel: %v", err)
+		}
+
+		race.beforeAssignment = moveChannel(demo.TeamOther)
+		if _, err := mine.AssignAs(ctx, member, "UB", "CHANNELS_ADMIN", "C9"); !errors.Is(err, authz.ErrConflict) || holds("UB") {
+			t.Fatalf("assigning on C9 while it moved to T2: %v (held: %v); want ErrConflict and no assignment", err, holds("UB"))
+		}
+		moveChannel(demo.TeamMain)()
+		race.beforeAssignment = moveChannel(demo.TeamOther)
+		if _, err := mine.RevokeAs(ctx, member, "UA", "CHANNELS_ADMIN", "C9"); !errors.Is(err, authz.ErrConflict) || !holds("UA") {
+			t.Fatalf("revoking on C9 while it moved to T2: %v (held: %v); want ErrConflict and the assignment kept", err, holds("UA"))
+		}
+		// Under T2 now, it is not UMEMBER's to change at all.
+		var denied *authz.DeniedError
+		if _, err := mine.RevokeAs(ctx, member, "UA", "CHANNELS_ADMIN", "C9"); !errors.As(err, &denied) {
+			t.Fatalf("revoking on T2's channel: %v; want a denial", err)
+		}
+	})
+}
+
+func TestPriorVerifyLineage(t *testing.T) {
+	parents := map[string]string{"C1": "T1", "T1": "E1", "E1": ""}
+	parentOf := func(id string) (string, bool, error) {
+		p, ok := parents[id]
+		return p, ok, nil
+	}
+	for _, tc := range []struct {
+		name    string
+		prior   authz.Prior
+		entity  string
+		wantErr string
+	}{
+		{"unchecked", authz.Prior{}, "C404", ""},
+		{"as authorized", authz.Prior{Checked: true, Lineage: []string{"T1", "E1"}}, "C1", ""},
+		{"a root", authz.Prior{Checked: true}, "E1", ""},
+		{"moved", authz.Prior{Checked: true, Lineage: []string{"T2", "E1"}}, "C1", "C1 moved from parent T2 to T1"},
+		{"an ancestor moved", authz.Prior{Checked: true, Lineage: []string{"T1", "E2"}}, "C1", "T1 moved from parent E2 to E1"},
+		{"became a root", authz.Prior{Checked: true, Lineage: []string{"T1", "E1", "X"}}, "C1", "E1 moved from parent X to (none)"},
+		{"deleted", authz.Prior{Checked: true, Lineage: []string{"T1"}}, "C404", "C404 was deleted"},
+	} {
+		err := tc.prior.VerifyLineage(tc.entity, parentOf)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.wantErr != "" && (!errors.Is(err, authz.ErrConflict) || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: %v; want a conflict saying %q", tc.name, err, tc.wantErr)
 		}
 	}
 }

@@ -54,23 +54,35 @@ func (e *Engine) deleteRole(ctx context.Context, name string, prior Prior, actor
 // Assign gives userID the role on entityID. A custom role can only be
 // assigned within its scope.
 func (e *Engine) Assign(ctx context.Context, userID, roleName, entityID, actor string) (Revision, error) {
+	return e.assign(ctx, userID, roleName, entityID, Prior{}, actor)
+}
+
+// assign is Assign, written only if the entity has the ancestors prior
+// expects.
+func (e *Engine) assign(ctx context.Context, userID, roleName, entityID string, prior Prior, actor string) (Revision, error) {
 	a, err := e.validateAssignment(ctx, userID, roleName, entityID)
 	if err != nil {
 		return 0, err
 	}
 	a.GrantedBy = actor
 	a.GrantedAt = e.now().UTC()
-	return e.afterWrite(ctx)(e.store.Assign(ctx, a, actor))
+	return e.afterWrite(ctx)(e.store.Assign(ctx, a, prior, actor))
 }
 
 // Revoke removes an assignment; ErrNotFound when it does not exist.
 func (e *Engine) Revoke(ctx context.Context, userID, roleName, entityID, actor string) (Revision, error) {
+	return e.revoke(ctx, userID, roleName, entityID, Prior{}, actor)
+}
+
+// revoke is Revoke, written only if the entity has the ancestors prior
+// expects.
+func (e *Engine) revoke(ctx context.Context, userID, roleName, entityID string, prior Prior, actor string) (Revision, error) {
 	for _, f := range [...]struct{ kind, id string }{{"user", userID}, {"entity", entityID}} {
 		if err := ValidateID(f.kind, f.id); err != nil {
 			return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 		}
 	}
-	return e.afterWrite(ctx)(e.store.Revoke(ctx, Assignment{UserID: userID, Role: roleName, EntityID: entityID}, actor))
+	return e.afterWrite(ctx)(e.store.Revoke(ctx, Assignment{UserID: userID, Role: roleName, EntityID: entityID}, prior, actor))
 }
 
 func (e *Engine) validateAssignment(ctx context.Context, userID, roleName, entityID string) (Assignment, error) {

@@ -23,6 +23,10 @@ type Prior struct {
 	// Parent is, when Exists, the parent the entity must have (empty for a
 	// root) or the scope the role must have.
 	Parent string
+	// Lineage is, for an assignment, the ancestors its entity must have,
+	// nearest first (empty for a root): who may assign on an entity
+	// depends on them (VerifyLineage).
+	Lineage []string
 }
 
 // Verify compares what the store holds (whether the thing exists, and its
@@ -42,6 +46,39 @@ func (p Prior) Verify(kind, id, parentWord string, exists bool, parent string) e
 			ErrConflict, kind, id, parentWord, orNone(p.Parent), orNone(parent))
 	}
 	return nil
+}
+
+// VerifyLineage compares the ancestors of entityID that the store holds,
+// read one by one through parentOf, with p.Lineage, and returns an
+// ErrConflict naming the first difference: the entity was deleted, or it
+// or one of its ancestors moved. It does nothing for an unchecked Prior.
+func (p Prior) VerifyLineage(entityID string, parentOf func(id string) (parent string, exists bool, err error)) error {
+	if !p.Checked {
+		return nil
+	}
+	id := entityID
+	for depth := 0; depth <= maxDepth; depth++ {
+		parent, exists, err := parentOf(id)
+		if err != nil {
+			return err
+		}
+		if !exists {
+			return fmt.Errorf("%w: entity %s was deleted after this write was authorized", ErrConflict, id)
+		}
+		want := ""
+		if depth < len(p.Lineage) {
+			want = p.Lineage[depth]
+		}
+		if parent != want {
+			return fmt.Errorf("%w: entity %s moved from parent %s to %s after this write was authorized",
+				ErrConflict, id, orNone(want), orNone(parent))
+		}
+		if parent == "" {
+			return nil
+		}
+		id = parent
+	}
+	return fmt.Errorf("%w: entity %s has more than %d ancestors", ErrConflict, entityID, maxDepth)
 }
 
 // Prior is what w expects to replace, for the writes that replace a role

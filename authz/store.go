@@ -32,10 +32,12 @@ type Store interface {
 	// store holds what prior expects (else ErrConflict).
 	DeleteRole(ctx context.Context, name string, prior Prior, actor string) (Revision, error)
 	// Assign adds an assignment; assigning an existing one changes nothing
-	// and returns the current revision.
-	Assign(ctx context.Context, a Assignment, actor string) (Revision, error)
-	// Revoke removes an assignment, or fails with ErrNotFound.
-	Revoke(ctx context.Context, a Assignment, actor string) (Revision, error)
+	// and returns the current revision. Its entity must have the ancestors
+	// prior expects (Prior.VerifyLineage; else ErrConflict).
+	Assign(ctx context.Context, a Assignment, prior Prior, actor string) (Revision, error)
+	// Revoke removes an assignment, or fails with ErrNotFound. Its entity
+	// must have the ancestors prior expects (else ErrConflict).
+	Revoke(ctx context.Context, a Assignment, prior Prior, actor string) (Revision, error)
 	// Import writes a batch of rows in one transaction, logged as one
 	// ChangeImport entry.
 	Import(ctx context.Context, batch Import, actor string) (Revision, error)

@@ -41,14 +41,15 @@ func (v *service) DeleteRole(ctx context.Context, req *connect.Request[authzv1.D
 	return connect.NewResponse(&authzv1.DeleteRoleResponse{Revision: rev}), nil
 }
 
-// AssignRole assigns a role; the actor needs ASSIGN_ROLES on the entity.
+// AssignRole assigns a role; the actor needs ASSIGN_ROLES on the entity
+// (authz.Engine.AssignAs).
 func (v *service) AssignRole(ctx context.Context, req *connect.Request[authzv1.AssignRoleRequest]) (*connect.Response[authzv1.AssignRoleResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteAssign, EntityID: m.GetEntityId()})
+	actor, err := actorOf(m.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor)(v.s.engine.Assign(ctx, m.GetUserId(), m.GetRole(), m.GetEntityId(), actor))
+	rev, err := v.s.written(p, actor.String())(v.s.engine.AssignAs(ctx, actor, m.GetUserId(), m.GetRole(), m.GetEntityId()))
 	if err != nil {
 		return nil, err
 	}
@@ -56,14 +57,14 @@ func (v *service) AssignRole(ctx context.Context, req *connect.Request[authzv1.A
 }
 
 // RevokeRole revokes an assignment; the actor needs ASSIGN_ROLES on the
-// entity.
+// entity (authz.Engine.RevokeAs).
 func (v *service) RevokeRole(ctx context.Context, req *connect.Request[authzv1.RevokeRoleRequest]) (*connect.Response[authzv1.RevokeRoleResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteRevoke, EntityID: m.GetEntityId()})
+	actor, err := actorOf(m.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor)(v.s.engine.Revoke(ctx, m.GetUserId(), m.GetRole(), m.GetEntityId(), actor))
+	rev, err := v.s.written(p, actor.String())(v.s.engine.RevokeAs(ctx, actor, m.GetUserId(), m.GetRole(), m.GetEntityId()))
 	if err != nil {
 		return nil, err
 	}

@@ -23,10 +23,12 @@
 //   - SetAccountType and SetTeamPreferences: ADMINISTER_ROLES on the team.
 //
 // A check that cannot be answered (the store is unreachable, the entity
-// does not exist) refuses the write. PutRole, DeleteRole and UpsertEntity
-// write only if the role or entity is still as it was when the write was
-// authorized (authz.Prior, compared in the write's transaction); if another
-// write moved, created or deleted it in between, they fail with Aborted. The actor's team is the team the
-// check runs in. Writes are recorded in the audit log with the actor
-// "TEAM/USER" (for example "T1/UROLES").
+// does not exist) refuses the write. Each write lands only if what its
+// authorization was decided on still holds, compared in the write's
+// transaction (authz.Prior): the role's scope for PutRole and DeleteRole,
+// the entity's parent for UpsertEntity, and the ancestors of the
+// assignment's entity for AssignRole and RevokeRole. If another write
+// moved, created or deleted them in between, the write fails with Aborted.
+// The actor's team is the team the check runs in. Writes are recorded in
+// the audit log with the actor "TEAM/USER" (for example "T1/UROLES").
 package server

@@ -68,10 +68,6 @@ func (c *commands) place(ctx context.Context, req *bot.Request) (place, error) {
 	return resolvePlace(ctx, c.engine, req.Message)
 }
 
-// actor is how a Slack user is recorded in the audit log, as the
-// permission service records admin writes: "TEAM/USER".
-func actor(msg bot.Message) string { return msg.TeamID + "/" + msg.UserID }
-
 // roleName reads a role argument; role names are UPPER_SNAKE.
 func roleName(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 

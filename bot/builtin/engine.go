@@ -20,11 +20,11 @@ type Directory interface {
 	ListUserPermissions(ctx context.Context, teamID, userID string) (authz.UserPermissions, error)
 }
 
-// Assigner writes role assignments on behalf of an actor, who is recorded
-// in the audit log.
+// Assigner writes role assignments on behalf of an actor, who must hold
+// ASSIGN_ROLES on the entity and is recorded in the audit log.
 type Assigner interface {
-	Assign(ctx context.Context, userID, roleName, entityID, actor string) (authz.Revision, error)
-	Revoke(ctx context.Context, userID, roleName, entityID, actor string) (authz.Revision, error)
+	AssignAs(ctx context.Context, actor authz.Actor, userID, roleName, entityID string) (authz.Revision, error)
+	RevokeAs(ctx context.Context, actor authz.Actor, userID, roleName, entityID string) (authz.Revision, error)
 }
 
 // Lookup finds who holds a permission on an entity.

@@ -9,18 +9,16 @@ import (
 	"github.com/bastionhq/bastion/bot"
 )
 
-// change is one grant or revoke, resolved and authorized.
+// change is one grant or revoke, resolved.
 type change struct {
 	user, role, entity string
 }
 
-// authorizeChange resolves the target of grant or revoke (kind is
-// authz.WriteAssign or authz.WriteRevoke) and checks, through the engine
-// and by the rule the permission server and console apply
-// (authz.AuthorizeAdminWrite), that the caller may make it: ASSIGN_ROLES
-// on the target. A denial is replied and reported as ok=false with a nil
-// error.
-func (c *commands) authorizeChange(ctx context.Context, req *bot.Request, kind authz.AdminWriteKind, verb string) (change, bool, error) {
+// resolveChange resolves the target of grant or revoke: the entity named
+// by the "where" argument, which must belong to this organisation. A
+// target that cannot be used is replied and reported as ok=false with a
+// nil error.
+func (c *commands) resolveChange(ctx context.Context, req *bot.Request, verb string) (change, bool, error) {
 	p, err := c.place(ctx, req)
 	if err != nil {
 		return change{}, false, err
@@ -36,26 +34,37 @@ func (c *commands) authorizeChange(ctx context.Context, req *bot.Request, kind a
 	if !in {
 		return change{}, false, req.Reply(ctx, fmt.Sprintf("Cannot %s on %s: it is not part of this organisation.", verb, describe(ctx, c.engine, target)))
 	}
-	w := authz.AdminWrite{Kind: kind, EntityID: target}
-	err = authz.AuthorizeAdminWrite(ctx, c.engine, authz.Actor{TeamID: req.TeamID, UserID: req.UserID}, w)
-	var denied *authz.DeniedError
-	switch {
-	case errors.As(err, &denied):
-		return change{}, false, req.Reply(ctx, fmt.Sprintf("Denied: you need %s on %s to %s roles there. %s",
-			denied.Permission, describe(ctx, c.engine, denied.EntityID), verb, denied.Reason))
-	case err != nil:
-		return change{}, false, fmt.Errorf("%s on %s: %w", verb, target, err)
-	}
 	return change{user: req.Args.String("user"), role: roleName(req.Args.String("role")), entity: target}, true, nil
 }
 
-// grant assigns a role, recording the caller as the actor.
+// denied replies to a grant or revoke the engine refused for lack of a
+// permission (by the rule the permission server and console apply,
+// authz.AuthorizeAdminWrite: ASSIGN_ROLES on the target), and reports
+// whether err was such a refusal.
+func (c *commands) denied(ctx context.Context, req *bot.Request, verb string, err error) (bool, error) {
+	var denied *authz.DeniedError
+	if !errors.As(err, &denied) {
+		return false, nil
+	}
+	return true, req.Reply(ctx, fmt.Sprintf("Denied: you need %s on %s to %s roles there. %s",
+		denied.Permission, describe(ctx, c.engine, denied.EntityID), verb, denied.Reason))
+}
+
+// callerOf is the caller of req as the engine's admin writes name them.
+func callerOf(req *bot.Request) authz.Actor {
+	return authz.Actor{TeamID: req.TeamID, UserID: req.UserID}
+}
+
+// grant assigns a role, with the caller as the actor.
 func (c *commands) grant(ctx context.Context, req *bot.Request) error {
-	ch, ok, err := c.authorizeChange(ctx, req, authz.WriteAssign, "grant")
+	ch, ok, err := c.resolveChange(ctx, req, "grant")
 	if err != nil || !ok {
 		return err
 	}
-	rev, err := c.engine.Assign(ctx, ch.user, ch.role, ch.entity, actor(req.Message))
+	rev, err := c.engine.AssignAs(ctx, callerOf(req), ch.user, ch.role, ch.entity)
+	if was, rerr := c.denied(ctx, req, "grant", err); was {
+		return rerr
+	}
 	if errors.Is(err, authz.ErrNotFound) || errors.Is(err, authz.ErrInvalidRequest) {
 		return req.Reply(ctx, fmt.Sprintf("Cannot grant `%s`: %v. Say `roles` for the list.", ch.role, err))
 	}
@@ -65,13 +74,16 @@ func (c *commands) grant(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, fmt.Sprintf("Granted `%s` to %s on %s (revision %d).", ch.role, userMention(ch.user), describe(ctx, c.engine, ch.entity), rev))
 }
 
-// revoke removes an assignment, recording the caller as the actor.
+// revoke removes an assignment, with the caller as the actor.
 func (c *commands) revoke(ctx context.Context, req *bot.Request) error {
-	ch, ok, err := c.authorizeChange(ctx, req, authz.WriteRevoke, "revoke")
+	ch, ok, err := c.resolveChange(ctx, req, "revoke")
 	if err != nil || !ok {
 		return err
 	}
-	rev, err := c.engine.Revoke(ctx, ch.user, ch.role, ch.entity, actor(req.Message))
+	rev, err := c.engine.RevokeAs(ctx, callerOf(req), ch.user, ch.role, ch.entity)
+	if was, rerr := c.denied(ctx, req, "revoke", err); was {
+		return rerr
+	}
 	if errors.Is(err, authz.ErrNotFound) {
 		return req.Reply(ctx, fmt.Sprintf("%s does not hold `%s` on %s; nothing to revoke.", userMention(ch.user), ch.role, describe(ctx, c.engine, ch.entity)))
 	}

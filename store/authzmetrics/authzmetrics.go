@@ -141,15 +141,15 @@ func (s *Store) DeleteRole(ctx context.Context, name string, prior authz.Prior, 
 }
 
 // Assign implements authz.Store.
-func (s *Store) Assign(ctx context.Context, a authz.Assignment, actor string) (r authz.Revision, err error) {
+func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("assign", t, err) }(time.Now())
-	return s.next.Assign(ctx, a, actor)
+	return s.next.Assign(ctx, a, prior, actor)
 }
 
 // Revoke implements authz.Store.
-func (s *Store) Revoke(ctx context.Context, a authz.Assignment, actor string) (r authz.Revision, err error) {
+func (s *Store) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("revoke", t, err) }(time.Now())
-	return s.next.Revoke(ctx, a, actor)
+	return s.next.Revoke(ctx, a, prior, actor)
 }
 
 // Import implements authz.Store.

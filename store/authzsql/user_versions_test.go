@@ -63,10 +63,10 @@ func TestUserVersionsFollowEveryWriteToTheUser(t *testing.T) {
 			write func() (authz.Revision, error)
 		}{
 			{"assign", func() (authz.Revision, error) {
-				return st.Assign(ctx, authz.Assignment{UserID: "U1", Role: "USERS_ADMIN", EntityID: "T1", GrantedAt: time.Now()}, "test")
+				return st.Assign(ctx, authz.Assignment{UserID: "U1", Role: "USERS_ADMIN", EntityID: "T1", GrantedAt: time.Now()}, authz.Prior{}, "test")
 			}},
 			{"revoke", func() (authz.Revision, error) {
-				return st.Revoke(ctx, authz.Assignment{UserID: "U1", Role: "USERS_ADMIN", EntityID: "T1"}, "test")
+				return st.Revoke(ctx, authz.Assignment{UserID: "U1", Role: "USERS_ADMIN", EntityID: "T1"}, authz.Prior{}, "test")
 			}},
 			{"account type", func() (authz.Revision, error) {
 				return st.SetAccountType(ctx, "T1", "U1", authz.AccountAdmin, "test")
@@ -84,7 +84,7 @@ func TestUserVersionsFollowEveryWriteToTheUser(t *testing.T) {
 		before := versionOf(t, st, "U1")
 		// Writes that change nothing of U1: another user, reference data,
 		// and an assignment that already exists.
-		if _, err := st.Assign(ctx, authz.Assignment{UserID: "U2", Role: "USERS_ADMIN", EntityID: "T1"}, "test"); err != nil {
+		if _, err := st.Assign(ctx, authz.Assignment{UserID: "U2", Role: "USERS_ADMIN", EntityID: "T1"}, authz.Prior{}, "test"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.UpsertEntity(ctx, authz.Entity{ID: "C1", Type: authz.TypeChannel, ParentID: "T1"}, authz.Prior{}, "test"); err != nil {

@@ -11,9 +11,12 @@ import (
 func assignmentKey(a authz.Assignment) string { return a.UserID + "/" + a.Role + "/" + a.EntityID }
 
 // Assign implements authz.Store.
-func (s *Store) Assign(ctx context.Context, a authz.Assignment, actor string) (authz.Revision, error) {
+func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeAssign, Key: assignmentKey(a), UserID: a.UserID, EntityID: a.EntityID, After: toJSON(a)}
+		if err := prior.VerifyLineage(a.EntityID, entityParents(ctx, tx)); err != nil {
+			return c, false, err
+		}
 		res, err := tx.ExecContext(ctx, s.db.InsertIgnore()+" INTO authz_assignments (user_id, role, entity_id, granted_by, granted_at, revision) VALUES (?, ?, ?, ?, ?, ?)",
 			a.UserID, a.Role, a.EntityID, a.GrantedBy, a.GrantedAt.UnixMilli(), rev)
 		if err != nil {
@@ -27,10 +30,28 @@ func (s *Store) Assign(ctx context.Context, a authz.Assignment, actor string) (a
 	})
 }
 
+// entityParents reads an entity's parent in tx, for Prior.VerifyLineage.
+func entityParents(ctx context.Context, tx *sql.Tx) func(id string) (string, bool, error) {
+	return func(id string) (string, bool, error) {
+		var parent string
+		err := tx.QueryRowContext(ctx, "SELECT parent_id FROM authz_entities WHERE id = ?", id).Scan(&parent)
+		switch {
+		case err == sql.ErrNoRows:
+			return "", false, nil
+		case err != nil:
+			return "", false, fmt.Errorf("read entity %s: %w", id, err)
+		}
+		return parent, true, nil
+	}
+}
+
 // Revoke implements authz.Store.
-func (s *Store) Revoke(ctx context.Context, a authz.Assignment, actor string) (authz.Revision, error) {
+func (s *Store) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeRevoke, Key: assignmentKey(a), UserID: a.UserID, EntityID: a.EntityID}
+		if err := prior.VerifyLineage(a.EntityID, entityParents(ctx, tx)); err != nil {
+			return c, false, err
+		}
 		var before authz.Assignment
 		var at int64
 		err := tx.QueryRowContext(ctx, "SELECT granted_by, granted_at FROM authz_assignments WHERE user_id = ? AND role = ? AND entity_id = ?",
