@@ -47,13 +47,17 @@ func (s *racingStore) Revoke(ctx context.Context, a authz.Assignment, prior auth
 }
 
 // raceSetup is the demo organisation with UMEMBER administering T1's roles
-// (not T2's), the engine UMEMBER writes through (over a racingStore), and
-// another engine on the same database, standing for another replica.
+// (not T2's) and raceChannel under T1, the engine UMEMBER writes through
+// (over a racingStore), and another engine on the same database, standing
+// for another replica.
 func raceSetup(t *testing.T, db *sqldb.DB) (mine *authz.Engine, race *racingStore, other *authz.Engine) {
 	t.Helper()
 	ctx := context.Background()
 	other = newDemoEngine(t, db)
 	if _, err := other.Assign(ctx, "UMEMBER", "ROLES_ADMIN", demo.TeamMain, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.UpsertEntity(ctx, raceChannel, "test"); err != nil {
 		t.Fatal(err)
 	}
 	st, err := authzsql.Open(ctx, db)
@@ -62,6 +66,20 @@ func raceSetup(t *testing.T, db *sqldb.DB) (mine *authz.Engine, race *racingStor
 	}
 	race = &racingStore{Store: st}
 	return engineOn(t, race), race, other
+}
+
+// raceChannel is the channel the race tests move: C9, created under T1.
+var raceChannel = authz.Entity{ID: "C9", Type: authz.TypeChannel, ParentID: demo.TeamMain}
+
+// moveEntity returns a function that moves ent under parent through e, as
+// another replica's administrator would.
+func moveEntity(t *testing.T, e *authz.Engine, ent authz.Entity, parent string) func() {
+	return func() {
+		ent.ParentID = parent
+		if _, err := e.UpsertEntity(context.Background(), ent, "mover"); err != nil {
+			t.Error(err)
+		}
+	}
 }
 
 // An admin write authorized on what it replaces fails when that changed
@@ -73,14 +91,8 @@ func TestAdminWritesAsRefuseWhatChangedSinceAuthorized(t *testing.T) {
 		mine, race, other := raceSetup(t, db)
 		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
 		desk := authz.Role{Name: "DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: demo.TeamMain}
-		channel := authz.Entity{ID: "C9", Type: authz.TypeChannel, ParentID: demo.TeamMain}
-		for _, w := range []func() (authz.Revision, error){
-			func() (authz.Revision, error) { return other.PutRole(ctx, desk, "test") },
-			func() (authz.Revision, error) { return other.UpsertEntity(ctx, channel, "test") },
-		} {
-			if _, err := w(); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := other.PutRole(ctx, desk, "test"); err != nil {
+			t.Fatal(err)
 		}
 		moveRole := func(team string) func() {
 			return func() {
@@ -91,15 +103,7 @@ func TestAdminWritesAsRefuseWhatChangedSinceAuthorized(t *testing.T) {
 				}
 			}
 		}
-		moveChannel := func(team string) func() {
-			return func() {
-				moved := channel
-				moved.ParentID = team
-				if _, err := other.UpsertEntity(ctx, moved, "mover"); err != nil {
-					t.Error(err)
-				}
-			}
-		}
+		moveChannel := func(team string) func() { return moveEntity(t, other, raceChannel, team) }
 
 		// Unraced, the same writes are allowed: UMEMBER administers T1.
 		edited := desk
@@ -107,7 +111,7 @@ func TestAdminWritesAsRefuseWhatChangedSinceAuthorized(t *testing.T) {
 		if _, err := mine.PutRoleAs(ctx, member, edited); err != nil {
 			t.Fatalf("editing a T1 role: %v", err)
 		}
-		claimed := channel
+		claimed := raceChannel
 		claimed.CreatorID = "UMEMBER"
 		if _, err := mine.UpsertEntityAs(ctx, member, claimed); err != nil {
 			t.Fatalf("saving a T1 channel: %v", err)
@@ -189,19 +193,7 @@ func TestAssignAsRefusesAnEntityThatMovedSinceAuthorized(t *testing.T) {
 		ctx := context.Background()
 		mine, race, other := raceSetup(t, db)
 		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
-		channel := authz.Entity{ID: "C9", Type: authz.TypeChannel, ParentID: demo.TeamMain}
-		if _, err := other.UpsertEntity(ctx, channel, "test"); err != nil {
-			t.Fatal(err)
-		}
-		moveChannel := func(team string) func() {
-			return func() {
-				moved := channel
-				moved.ParentID = team
-				if _, err := other.UpsertEntity(ctx, moved, "mover"); err != nil {
-					t.Error(err)
-				}
-			}
-		}
+		moveChannel := func(team string) func() { return moveEntity(t, other, raceChannel, team) }
 		holds := func(user string) bool {
 			t.Helper()
 			list, err := other.Assignments(ctx, authz.AssignmentFilter{EntityID: "C9"})
