@@ -230,6 +230,34 @@ func TestAssignAsRefusesAnEntityThatMovedSinceAuthorized(t *testing.T) {
 	})
 }
 
+// A custom role assigned within its scope is not assigned once it has
+// moved out of it.
+func TestAssignAsRefusesARoleThatLeftItsScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		mine, race, other := raceSetup(t, db)
+		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
+		desk := authz.Role{Name: "DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: demo.TeamMain}
+		if _, err := other.PutRole(ctx, desk, "test"); err != nil {
+			t.Fatal(err)
+		}
+		race.beforeAssignment = func() {
+			moved := desk
+			moved.Scope = demo.TeamOther
+			if _, err := other.PutRole(ctx, moved, "mover"); err != nil {
+				t.Error(err)
+			}
+		}
+		_, err := mine.AssignAs(ctx, member, "UA", "DESK", raceChannel.ID)
+		if !errors.Is(err, authz.ErrConflict) || !strings.Contains(err.Error(), "role DESK moved from scope T1 to T2") {
+			t.Fatalf("assigning DESK on a T1 channel while it moved to T2: %v; want ErrConflict", err)
+		}
+		if list, err := other.Assignments(ctx, authz.AssignmentFilter{Role: "DESK"}); err != nil || len(list) != 0 {
+			t.Fatalf("DESK assignments: %+v %v; want none", list, err)
+		}
+	})
+}
+
 func TestPriorVerifyLineage(t *testing.T) {
 	parents := map[string]string{"C1": "T1", "T1": "E1", "E1": ""}
 	parentOf := func(id string) (string, bool, error) {

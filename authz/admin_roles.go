@@ -60,9 +60,12 @@ func (e *Engine) Assign(ctx context.Context, userID, roleName, entityID, actor s
 // assign is Assign, written only if the entity has the ancestors prior
 // expects.
 func (e *Engine) assign(ctx context.Context, userID, roleName, entityID string, prior Prior, actor string) (Revision, error) {
-	a, err := e.validateAssignment(ctx, userID, roleName, entityID)
+	a, role, err := e.validateAssignment(ctx, userID, roleName, entityID)
 	if err != nil {
 		return 0, err
+	}
+	if prior.Checked {
+		prior.RoleScope = role.Scope
 	}
 	a.GrantedBy = actor
 	a.GrantedAt = e.now().UTC()
@@ -85,26 +88,29 @@ func (e *Engine) revoke(ctx context.Context, userID, roleName, entityID string, 
 	return e.afterWrite(ctx)(e.store.Revoke(ctx, Assignment{UserID: userID, Role: roleName, EntityID: entityID}, prior, actor))
 }
 
-func (e *Engine) validateAssignment(ctx context.Context, userID, roleName, entityID string) (Assignment, error) {
+// validateAssignment checks an assignment before it is written: a valid
+// user, an existing role and entity, and a custom role's scope enclosing
+// the entity. It returns the assignment and its role.
+func (e *Engine) validateAssignment(ctx context.Context, userID, roleName, entityID string) (Assignment, Role, error) {
 	if err := ValidateID("user", userID); err != nil {
-		return Assignment{}, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+		return Assignment{}, Role{}, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
 	role, err := e.Role(ctx, roleName)
 	if err != nil {
-		return Assignment{}, err
+		return Assignment{}, Role{}, err
 	}
 	if _, err := e.Entity(ctx, entityID); err != nil {
-		return Assignment{}, err
+		return Assignment{}, Role{}, err
 	}
 	if role.Scope != "" {
 		e.refMu.RLock()
 		within := e.isWithin(entityID, role.Scope)
 		e.refMu.RUnlock()
 		if !within {
-			return Assignment{}, fmt.Errorf("%w: role %s belongs to %s and cannot be assigned on %s, which is outside it", ErrInvalidRequest, role.Name, role.Scope, entityID)
+			return Assignment{}, Role{}, fmt.Errorf("%w: role %s belongs to %s and cannot be assigned on %s, which is outside it", ErrInvalidRequest, role.Name, role.Scope, entityID)
 		}
 	}
-	return Assignment{UserID: userID, Role: roleName, EntityID: entityID}, nil
+	return Assignment{UserID: userID, Role: roleName, EntityID: entityID}, role, nil
 }
 
 // isWithin reports whether id is ancestor or lies below it; e.refMu is held.

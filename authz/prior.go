@@ -27,6 +27,20 @@ type Prior struct {
 	// nearest first (empty for a root): who may assign on an entity
 	// depends on them (VerifyLineage).
 	Lineage []string
+	// RoleScope is, for an assignment of a custom role, the scope the role
+	// must still have: it was assigned only because the entity lies in it.
+	// Empty for a system role.
+	RoleScope string
+}
+
+// VerifyRoleScope compares the scope of the custom role name that the store
+// holds (exists, scope) with p.RoleScope, for an assignment; it does
+// nothing for an unchecked Prior or a system role.
+func (p Prior) VerifyRoleScope(name string, exists bool, scope string) error {
+	if !p.Checked || p.RoleScope == "" {
+		return nil
+	}
+	return Prior{Checked: true, Exists: true, Parent: p.RoleScope}.Verify("role", name, "scope", exists, scope)
 }
 
 // Verify compares what the store holds (whether the thing exists, and its

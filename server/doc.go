@@ -27,7 +27,8 @@
 // authorization was decided on still holds, compared in the write's
 // transaction (authz.Prior): the role's scope for PutRole and DeleteRole,
 // the entity's parent for UpsertEntity, and the ancestors of the
-// assignment's entity for AssignRole and RevokeRole. If another write
+// assignment's entity (and a custom role's scope) for AssignRole and
+// RevokeRole. If another write
 // moved, created or deleted them in between, the write fails with Aborted.
 // The actor's team is the team the check runs in. Writes are recorded in
 // the audit log with the actor "TEAM/USER" (for example "T1/UROLES").

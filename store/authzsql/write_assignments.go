@@ -17,6 +17,15 @@ func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prio
 		if err := prior.VerifyLineage(a.EntityID, entityParents(ctx, tx)); err != nil {
 			return c, false, err
 		}
+		if prior.RoleScope != "" {
+			role, exists, err := readRole(ctx, tx, a.Role)
+			if err != nil {
+				return c, false, err
+			}
+			if err := prior.VerifyRoleScope(a.Role, exists, role.Scope); err != nil {
+				return c, false, err
+			}
+		}
 		res, err := tx.ExecContext(ctx, s.db.InsertIgnore()+" INTO authz_assignments (user_id, role, entity_id, granted_by, granted_at, revision) VALUES (?, ?, ?, ?, ?, ?)",
 			a.UserID, a.Role, a.EntityID, a.GrantedBy, a.GrantedAt.UnixMilli(), rev)
 		if err != nil {
