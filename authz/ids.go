@@ -17,7 +17,7 @@ func ValidateID(kind, id string) error {
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == ':') {
-			return fmt.Errorf("%s id %q has a character outside A-Z a-z 0-9 _ - . :", kind, id)
+			return fmt.Errorf("%s id %q may hold only A-Z a-z 0-9 and the characters _ - . : (colon)", kind, id)
 		}
 	}
 	return nil

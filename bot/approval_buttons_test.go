@@ -117,7 +117,8 @@ func TestNewApprovalsChecksOptions(t *testing.T) {
 	if _, err := bot.NewApprovals(bot.ApprovalsOptions{Store: e.store, Router: r, Chat: chat, ApproveEmoji: "ok", RejectEmoji: "ok"}); err == nil {
 		t.Fatal("accepted the same emoji for approve and reject")
 	}
-	if bot.ApprovalID("T1", "C1", "1.1") != bot.ApprovalID("T1", "C1", "1.1") || bot.ApprovalID("T1", "C1", "1.2") == bot.ApprovalID("T1", "C1", "1.1") {
+	first, again, other := bot.ApprovalID("T1", "C1", "1.1"), bot.ApprovalID("T1", "C1", "1.1"), bot.ApprovalID("T1", "C1", "1.2")
+	if first != again || other == first {
 		t.Fatal("approval ids are not one per message")
 	}
 }

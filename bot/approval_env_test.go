@@ -58,9 +58,6 @@ type approvalEnv struct {
 	store  *botsql.Store
 	clock  *clock
 	grants *liveGrants
-	// missing are the scopes the workspace did not grant, as the
-	// installations service would report them.
-	missing []string
 	// runs counts handler runs by command word.
 	mu   sync.Mutex
 	runs map[string]int

@@ -72,13 +72,3 @@ func realName(handle string) string {
 	}
 	return name + " (" + strings.ReplaceAll(rest, "-", " ") + ")"
 }
-
-// userLabel says what a demo user is, for the sandbox's user picker:
-// account type and the roles held ("admin · BACKOFFICE_OPERATOR on T1").
-func userLabel(u demo.User) string {
-	parts := []string{strings.ReplaceAll(u.Account.String(), "_", " ")}
-	for role, ent := range u.Roles {
-		parts = append(parts, role+" on "+ent)
-	}
-	return strings.Join(parts, " · ")
-}
