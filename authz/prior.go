@@ -9,12 +9,13 @@ import (
 // the write was authorized; reading again and retrying decides anew.
 var ErrConflict = errors.New("conflict")
 
-// Prior is what a write of an entity or a custom role expects to find in
-// the store. An admin write is authorized on what it replaces (the scope a
-// role leaves, the parent an entity leaves); the store compares Prior in the
-// write's own transaction, so another write landing between the
-// authorization and this one makes it fail with ErrConflict instead of
-// replacing something nobody authorized. The zero Prior expects nothing.
+// Prior is what an admin write expects to find in the store. The write is
+// authorized on the state it changes (the scope a role leaves, the parent
+// an entity leaves, the ancestors of the entity an assignment is on); the
+// store compares Prior in the write's own transaction, so another write
+// landing between the authorization and this one makes it fail with
+// ErrConflict instead of changing something nobody authorized. The zero
+// Prior expects nothing.
 type Prior struct {
 	// Checked makes the store compare; when false, anything is replaced.
 	Checked bool
