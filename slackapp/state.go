@@ -45,14 +45,25 @@ func (s stateSigner) verify(state string, now time.Time) error {
 	if !ok {
 		return errStateInvalid
 	}
-	enc := base64.RawURLEncoding
-	payload, err1 := enc.DecodeString(body)
-	mac, err2 := enc.DecodeString(sig)
-	if err1 != nil || err2 != nil || len(payload) != 24 || !hmac.Equal(mac, s.sign(payload)) {
+	payload, ok1 := decodeCanonical(body)
+	mac, ok2 := decodeCanonical(sig)
+	if !ok1 || !ok2 || len(payload) != 24 || !hmac.Equal(mac, s.sign(payload)) {
 		return errStateInvalid
 	}
 	if now.Unix() > int64(binary.BigEndian.Uint64(payload[16:])) {
 		return errStateExpired
 	}
 	return nil
+}
+
+// decodeCanonical decodes unpadded base64url, accepting only the one
+// encoding issue produces: the decoder skips line breaks and ignores
+// trailing bits, so without this a valid state could be sent in many
+// spellings.
+func decodeCanonical(text string) ([]byte, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(text)
+	if err != nil || base64.RawURLEncoding.EncodeToString(b) != text {
+		return nil, false
+	}
+	return b, true
 }
