@@ -42,7 +42,7 @@ func (e *Engine) assignmentPrior(ctx context.Context, actor Actor, kind AdminWri
 	if err := e.fresh(ctx); err != nil {
 		return Prior{}, err
 	}
-	prior := Prior{Checked: true, Exists: true, Lineage: e.lineage(entityID)}
+	prior := Prior{Checked: true, Lineage: e.lineage(entityID)}
 	if err := e.AuthorizeAdminWrite(ctx, actor, AdminWrite{Kind: kind, EntityID: entityID}); err != nil {
 		return Prior{}, err
 	}
@@ -53,6 +53,11 @@ func (e *Engine) assignmentPrior(ctx context.Context, actor Actor, kind AdminWri
 func (e *Engine) lineage(id string) []string {
 	e.refMu.RLock()
 	defer e.refMu.RUnlock()
+	return e.ancestorsLocked(id)
+}
+
+// ancestorsLocked is id's ancestors, nearest first; e.refMu is held.
+func (e *Engine) ancestorsLocked(id string) []string {
 	var out []string
 	for d := 0; d < maxDepth; d++ {
 		id = e.ref.Entities[id].ParentID

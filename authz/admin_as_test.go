@@ -47,7 +47,7 @@ func (s *racingStore) Revoke(ctx context.Context, a authz.Assignment, prior auth
 }
 
 // raceSetup is the demo organisation with UMEMBER administering T1's roles
-// (not T2's) and raceChannel under T1, the engine UMEMBER writes through
+// (not T2's), raceChannel and raceRole in T1, the engine UMEMBER writes through
 // (over a racingStore), and another engine on the same database, standing
 // for another replica.
 func raceSetup(t *testing.T, db *sqldb.DB) (mine *authz.Engine, race *racingStore, other *authz.Engine) {
@@ -60,6 +60,9 @@ func raceSetup(t *testing.T, db *sqldb.DB) (mine *authz.Engine, race *racingStor
 	if _, err := other.UpsertEntity(ctx, raceChannel, "test"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := other.PutRole(ctx, raceRole, "test"); err != nil {
+		t.Fatal(err)
+	}
 	st, err := authzsql.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -68,8 +71,12 @@ func raceSetup(t *testing.T, db *sqldb.DB) (mine *authz.Engine, race *racingStor
 	return engineOn(t, race), race, other
 }
 
-// raceChannel is the channel the race tests move: C9, created under T1.
-var raceChannel = authz.Entity{ID: "C9", Type: authz.TypeChannel, ParentID: demo.TeamMain}
+// raceChannel and raceRole are what the race tests move: channel C9 and
+// custom role DESK, both created in T1.
+var (
+	raceChannel = authz.Entity{ID: "C9", Type: authz.TypeChannel, ParentID: demo.TeamMain}
+	raceRole    = authz.Role{Name: "DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: demo.TeamMain}
+)
 
 // moveEntity returns a function that moves ent under parent through e, as
 // another replica's administrator would.
@@ -90,10 +97,7 @@ func TestAdminWritesAsRefuseWhatChangedSinceAuthorized(t *testing.T) {
 		ctx := context.Background()
 		mine, race, other := raceSetup(t, db)
 		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
-		desk := authz.Role{Name: "DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: demo.TeamMain}
-		if _, err := other.PutRole(ctx, desk, "test"); err != nil {
-			t.Fatal(err)
-		}
+		desk := raceRole
 		moveRole := func(team string) func() {
 			return func() {
 				moved := desk
@@ -237,10 +241,7 @@ func TestAssignAsRefusesARoleThatLeftItsScope(t *testing.T) {
 		ctx := context.Background()
 		mine, race, other := raceSetup(t, db)
 		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
-		desk := authz.Role{Name: "DESK", Permissions: []string{"EXTEND_TRIAL"}, Scope: demo.TeamMain}
-		if _, err := other.PutRole(ctx, desk, "test"); err != nil {
-			t.Fatal(err)
-		}
+		desk := raceRole
 		race.beforeAssignment = func() {
 			moved := desk
 			moved.Scope = demo.TeamOther

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // PutRole creates or replaces a custom role. Its name must not be a system
@@ -115,13 +116,7 @@ func (e *Engine) validateAssignment(ctx context.Context, userID, roleName, entit
 
 // isWithin reports whether id is ancestor or lies below it; e.refMu is held.
 func (e *Engine) isWithin(id, ancestor string) bool {
-	for d := 0; id != "" && d < maxDepth; d++ {
-		if id == ancestor {
-			return true
-		}
-		id = e.ref.Entities[id].ParentID
-	}
-	return false
+	return id == ancestor || slices.Contains(e.ancestorsLocked(id), ancestor)
 }
 
 // Assignments lists assignments by user, entity or role.

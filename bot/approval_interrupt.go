@@ -16,25 +16,9 @@ import (
 // this call declared interrupted. Run calls it periodically.
 func (a *Approvals) InterruptStale(ctx context.Context, now time.Time) (int, error) {
 	cutoff := now.Add(-a.opts.RunTimeout)
-	n := 0
-	for {
-		stale, err := a.opts.Store.StaleApprovals(ctx, cutoff, approvalExpireBatch)
-		if err != nil {
-			return n, fmt.Errorf("interrupt stale approval runs: %w", err)
-		}
-		for _, ar := range stale {
-			ok, err := a.interrupt(ctx, ar, cutoff)
-			if err != nil {
-				return n, fmt.Errorf("interrupt approval %s: %w", ar.ID, err)
-			}
-			if ok {
-				n++
-			}
-		}
-		if len(stale) < approvalExpireBatch {
-			return n, nil
-		}
-	}
+	return sweep("interrupt",
+		func(limit int) ([]ApprovalRequest, error) { return a.opts.Store.StaleApprovals(ctx, cutoff, limit) },
+		func(ar ApprovalRequest) (bool, error) { return a.interrupt(ctx, ar, cutoff) })
 }
 
 // interrupt marks one stale run interrupted, unless another sweep did or

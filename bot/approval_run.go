@@ -207,22 +207,31 @@ func (a *Approvals) expire(ctx context.Context, ar ApprovalRequest) (bool, error
 // returns how many this call expired. A periodic loop (Run) calls it; a
 // vote on an expired request also expires it.
 func (a *Approvals) ExpireDue(ctx context.Context, now time.Time) (int, error) {
+	return sweep("expire",
+		func(limit int) ([]ApprovalRequest, error) { return a.opts.Store.DueApprovals(ctx, now, limit) },
+		func(ar ApprovalRequest) (bool, error) { return a.expire(ctx, ar) })
+}
+
+// sweep applies act ("expire", "interrupt") to every request list returns,
+// a batch of approvalExpireBatch at a time until a batch comes back short,
+// and returns how many act reports it changed.
+func sweep(verb string, list func(limit int) ([]ApprovalRequest, error), act func(ApprovalRequest) (bool, error)) (int, error) {
 	n := 0
 	for {
-		due, err := a.opts.Store.DueApprovals(ctx, now, approvalExpireBatch)
+		batch, err := list(approvalExpireBatch)
 		if err != nil {
-			return n, fmt.Errorf("expire approvals: %w", err)
+			return n, fmt.Errorf("%s approvals: %w", verb, err)
 		}
-		for _, ar := range due {
-			ok, err := a.expire(ctx, ar)
+		for _, ar := range batch {
+			ok, err := act(ar)
 			if err != nil {
-				return n, fmt.Errorf("expire approval %s: %w", ar.ID, err)
+				return n, fmt.Errorf("%s approval %s: %w", verb, ar.ID, err)
 			}
 			if ok {
 				n++
 			}
 		}
-		if len(due) < approvalExpireBatch {
+		if len(batch) < approvalExpireBatch {
 			return n, nil
 		}
 	}

@@ -212,22 +212,27 @@ const staleCond = `state = 'running' AND (CASE WHEN alive_at <> 0 THEN alive_at 
 // StaleApprovals returns running requests last known alive before
 // aliveBefore, oldest first.
 func (s *Store) StaleApprovals(ctx context.Context, aliveBefore time.Time, limit int) ([]bot.ApprovalRequest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a
-		WHERE `+staleCond+` ORDER BY a.created_at, a.id LIMIT ?`, aliveBefore.UnixNano(), limit)
+	return s.approvalsWhere(ctx, "stale", staleCond+` ORDER BY a.created_at, a.id LIMIT ?`, aliveBefore.UnixNano(), limit)
+}
+
+// approvalsWhere returns the requests a WHERE clause (with its ORDER BY
+// and LIMIT) selects; what names them in errors.
+func (s *Store) approvalsWhere(ctx context.Context, what, where string, args ...any) ([]bot.ApprovalRequest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load stale approvals: %w", err)
+		return nil, fmt.Errorf("load %s approvals: %w", what, err)
 	}
 	defer rows.Close()
 	var out []bot.ApprovalRequest
 	for rows.Next() {
 		a, err := scanApproval(rows)
 		if err != nil {
-			return nil, fmt.Errorf("load stale approvals: %w", err)
+			return nil, fmt.Errorf("load %s approvals: %w", what, err)
 		}
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load stale approvals: %w", err)
+		return nil, fmt.Errorf("load %s approvals: %w", what, err)
 	}
 	return out, nil
 }
@@ -260,24 +265,7 @@ func (s *Store) KeepApprovalAlive(ctx context.Context, id string, now time.Time)
 
 // DueApprovals returns pending requests that expire at or before now.
 func (s *Store) DueApprovals(ctx context.Context, now time.Time, limit int) ([]bot.ApprovalRequest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a
-		WHERE a.state = 'pending' AND a.expires_at <= ? ORDER BY a.expires_at LIMIT ?`, now.UnixNano(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("load due approvals: %w", err)
-	}
-	defer rows.Close()
-	var out []bot.ApprovalRequest
-	for rows.Next() {
-		a, err := scanApproval(rows)
-		if err != nil {
-			return nil, fmt.Errorf("load due approvals: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load due approvals: %w", err)
-	}
-	return out, nil
+	return s.approvalsWhere(ctx, "due", `a.state = 'pending' AND a.expires_at <= ? ORDER BY a.expires_at LIMIT ?`, now.UnixNano(), limit)
 }
 
 // ListApprovals returns requests, newest first, with their vote counts.

@@ -49,6 +49,16 @@ func createApproved(t *testing.T, s *Store, id string, at time.Time) {
 	}
 }
 
+// startApproved creates request id as createApproved does and starts it
+// at at.
+func startApproved(t *testing.T, s *Store, id string, at time.Time) {
+	t.Helper()
+	createApproved(t, s, id, at)
+	if ok, err := s.StartApproval(context.Background(), id, at); err != nil || !ok {
+		t.Fatalf("start %s = %v, %v", id, ok, err)
+	}
+}
+
 // oneWinner runs f from 8 goroutines at once and fails unless exactly one
 // of them reports a change.
 func oneWinner(t *testing.T, what string, f func() (bool, error)) {
@@ -237,16 +247,9 @@ func TestInterruptStaleRuns(t *testing.T) {
 		ctx := context.Background()
 		s := openStore(t, db)
 		t0 := time.Unix(1700000000, 0)
-		start := func(id string, at time.Time) {
-			t.Helper()
-			createApproved(t, s, id, at)
-			if ok, err := s.StartApproval(ctx, id, at); err != nil || !ok {
-				t.Fatalf("start %s = %v, %v", id, ok, err)
-			}
-		}
-		start("stuck", t0)
-		start("recent", t0.Add(20*time.Minute))
-		start("finished", t0)
+		startApproved(t, s, "stuck", t0)
+		startApproved(t, s, "recent", t0.Add(20*time.Minute))
+		startApproved(t, s, "finished", t0)
 		if ok, err := s.SettleApproval(ctx, "finished", bot.ApprovalRunning, bot.ApprovalDone, "ok", t0.Add(time.Minute)); err != nil || !ok {
 			t.Fatalf("settle = %v, %v", ok, err)
 		}
@@ -315,10 +318,7 @@ func TestHeartbeatsKeepRunsFromBeingInterrupted(t *testing.T) {
 		ctx := context.Background()
 		s := openStore(t, db)
 		t0 := time.Unix(1700000000, 0)
-		createApproved(t, s, "slow", t0)
-		if ok, err := s.StartApproval(ctx, "slow", t0); err != nil || !ok {
-			t.Fatalf("start = %v, %v", ok, err)
-		}
+		startApproved(t, s, "slow", t0)
 		if ok, err := s.KeepApprovalAlive(ctx, "slow", t0.Add(20*time.Minute)); err != nil || !ok {
 			t.Fatalf("heartbeat = %v, %v", ok, err)
 		}
@@ -341,10 +341,7 @@ func TestHeartbeatsKeepRunsFromBeingInterrupted(t *testing.T) {
 			t.Fatalf("heartbeat of an interrupted run = %v, %v; want no change", ok, err)
 		}
 
-		createApproved(t, s, "again", t0)
-		if ok, _ := s.StartApproval(ctx, "again", t0); !ok {
-			t.Fatal("start failed")
-		}
+		startApproved(t, s, "again", t0)
 		if ok, _ := s.KeepApprovalAlive(ctx, "again", t0.Add(time.Hour)); !ok {
 			t.Fatal("heartbeat failed")
 		}
