@@ -8,13 +8,15 @@ import (
 
 	"github.com/bastionhq/bastion/store/authzmetrics"
 	"github.com/bastionhq/bastion/store/authzsql"
+	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
 )
 
-func TestInstrumentCountsCallsAndErrors(t *testing.T) {
-	ctx := context.Background()
-	db := storetest.SQLite(t)
-	st, err := authzsql.Open(ctx, db)
+// instrumented is the SQL store on db wrapped with its metrics, and the
+// registry they are on.
+func instrumented(t *testing.T, db *sqldb.DB) (*authzmetrics.Store, *prometheus.Registry) {
+	t.Helper()
+	st, err := authzsql.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,6 +25,13 @@ func TestInstrumentCountsCallsAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, reg
+}
+
+func TestInstrumentCountsCallsAndErrors(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	s, reg := instrumented(t, db)
 	if _, err := s.LoadUser(ctx, "U1"); err != nil {
 		t.Fatal(err)
 	}
@@ -57,15 +66,7 @@ func TestInstrumentCountsCallsAndErrors(t *testing.T) {
 // A batch read is one load_users call, and reaches the store as one.
 func TestInstrumentPassesBatchReadsThrough(t *testing.T) {
 	ctx := context.Background()
-	st, err := authzsql.Open(ctx, storetest.SQLite(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	s, err := authzmetrics.Instrument(st, reg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, reg := instrumented(t, storetest.SQLite(t))
 	recs, err := s.LoadUsers(ctx, []string{"U1", "U2", "U3"})
 	if err != nil || len(recs) != 3 || recs[2].UserID != "U3" {
 		t.Fatalf("LoadUsers = %+v, %v", recs, err)
