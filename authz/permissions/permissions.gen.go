@@ -39,6 +39,18 @@ const (
 	SetPlan Permission = "SET_PLAN"
 	// ViewAccount: Look up a customer account from the back office. Applies to channel.
 	ViewAccount Permission = "VIEW_ACCOUNT"
+	// ViewApprovals: See the requests waiting for approvals here. Applies to enterprise, workspace, channel.
+	ViewApprovals Permission = "VIEW_APPROVALS"
+	// ViewAssignments: See the entities here and who holds which role on them. Applies to enterprise, workspace, channel.
+	ViewAssignments Permission = "VIEW_ASSIGNMENTS"
+	// ViewAuditLog: Read the audit log of changes made here. Applies to enterprise, workspace, channel.
+	ViewAuditLog Permission = "VIEW_AUDIT_LOG"
+	// ViewInstallations: See a workspace's Slack installation, its granted scopes and the features it lacks. Applies to enterprise, workspace.
+	ViewInstallations Permission = "VIEW_INSTALLATIONS"
+	// ViewRoles: See the system roles, and the custom roles of this part of the organisation with what they grant. Applies to enterprise, workspace, channel.
+	ViewRoles Permission = "VIEW_ROLES"
+	// ViewTeamSettings: See a workspace's account types and team preferences. Applies to enterprise, workspace.
+	ViewTeamSettings Permission = "VIEW_TEAM_SETTINGS"
 	// ViewUserGroups: See a workspace's user groups. Applies to workspace.
 	ViewUserGroups Permission = "VIEW_USER_GROUPS"
 )
@@ -51,6 +63,8 @@ const (
 	RoleBackofficeViewer Role = "BACKOFFICE_VIEWER"
 	// RoleChannelsAdmin: Manages channels.
 	RoleChannelsAdmin Role = "CHANNELS_ADMIN"
+	// RoleConsoleViewer: Reads what the admin console shows, and changes nothing.
+	RoleConsoleViewer Role = "CONSOLE_VIEWER"
 	// RoleRolesAdmin: Manages roles and who holds them.
 	RoleRolesAdmin Role = "ROLES_ADMIN"
 	// RoleUsersAdmin: Manages who is in a workspace.
@@ -91,6 +105,12 @@ func All() []PermissionInfo {
 		{Name: RenameChannel, Description: "Rename a channel.", AppliesTo: []string{"channel"}},
 		{Name: SetPlan, Description: "Change a customer's plan.", AppliesTo: []string{"channel"}},
 		{Name: ViewAccount, Description: "Look up a customer account from the back office.", AppliesTo: []string{"channel"}},
+		{Name: ViewApprovals, Description: "See the requests waiting for approvals here.", AppliesTo: []string{"enterprise", "workspace", "channel"}},
+		{Name: ViewAssignments, Description: "See the entities here and who holds which role on them.", AppliesTo: []string{"enterprise", "workspace", "channel"}},
+		{Name: ViewAuditLog, Description: "Read the audit log of changes made here.", AppliesTo: []string{"enterprise", "workspace", "channel"}},
+		{Name: ViewInstallations, Description: "See a workspace's Slack installation, its granted scopes and the features it lacks.", AppliesTo: []string{"enterprise", "workspace"}},
+		{Name: ViewRoles, Description: "See the system roles, and the custom roles of this part of the organisation with what they grant.", AppliesTo: []string{"enterprise", "workspace", "channel"}},
+		{Name: ViewTeamSettings, Description: "See a workspace's account types and team preferences.", AppliesTo: []string{"enterprise", "workspace"}},
 		{Name: ViewUserGroups, Description: "See a workspace's user groups.", AppliesTo: []string{"workspace"}},
 	}
 }
@@ -98,10 +118,11 @@ func All() []PermissionInfo {
 // RolePermissions maps each role of the roles file to its permissions.
 func RolePermissions() map[Role][]Permission {
 	return map[Role][]Permission{
-		RoleBackofficeOperator: {ViewAccount, ExtendTrial, SetPlan, DisableUser},
+		RoleBackofficeOperator: {ViewAccount, ExtendTrial, SetPlan, DisableUser, ViewApprovals},
 		RoleBackofficeViewer:   {ViewAccount},
 		RoleChannelsAdmin:      {ArchiveChannel, RenameChannel, CreatePrivateChannel, ConvertChannelToPrivate},
-		RoleRolesAdmin:         {AdministerRoles, AssignRoles},
+		RoleConsoleViewer:      {ViewRoles, ViewAssignments, ViewAuditLog, ViewTeamSettings, ViewInstallations, ViewApprovals},
+		RoleRolesAdmin:         {AdministerRoles, AssignRoles, ViewRoles, ViewAssignments, ViewAuditLog, ViewTeamSettings, ViewInstallations},
 		RoleUsersAdmin:         {AddUserToWorkspace, RemoveUserFromWorkspace, ViewUserGroups},
 	}
 }

@@ -14,6 +14,12 @@ export const Permissions = {
   RENAME_CHANNEL: "Rename a channel.",
   SET_PLAN: "Change a customer's plan.",
   VIEW_ACCOUNT: "Look up a customer account from the back office.",
+  VIEW_APPROVALS: "See the requests waiting for approvals here.",
+  VIEW_ASSIGNMENTS: "See the entities here and who holds which role on them.",
+  VIEW_AUDIT_LOG: "Read the audit log of changes made here.",
+  VIEW_INSTALLATIONS: "See a workspace's Slack installation, its granted scopes and the features it lacks.",
+  VIEW_ROLES: "See the system roles, and the custom roles of this part of the organisation with what they grant.",
+  VIEW_TEAM_SETTINGS: "See a workspace's account types and team preferences.",
   VIEW_USER_GROUPS: "See a workspace's user groups.",
 } as const;
 
@@ -22,10 +28,11 @@ export type Permission = keyof typeof Permissions;
 
 /** Every role of the roles file, with its permissions. */
 export const Roles = {
-  BACKOFFICE_OPERATOR: ["VIEW_ACCOUNT", "EXTEND_TRIAL", "SET_PLAN", "DISABLE_USER"],
+  BACKOFFICE_OPERATOR: ["VIEW_ACCOUNT", "EXTEND_TRIAL", "SET_PLAN", "DISABLE_USER", "VIEW_APPROVALS"],
   BACKOFFICE_VIEWER: ["VIEW_ACCOUNT"],
   CHANNELS_ADMIN: ["ARCHIVE_CHANNEL", "RENAME_CHANNEL", "CREATE_PRIVATE_CHANNEL", "CONVERT_CHANNEL_TO_PRIVATE"],
-  ROLES_ADMIN: ["ADMINISTER_ROLES", "ASSIGN_ROLES"],
+  CONSOLE_VIEWER: ["VIEW_ROLES", "VIEW_ASSIGNMENTS", "VIEW_AUDIT_LOG", "VIEW_TEAM_SETTINGS", "VIEW_INSTALLATIONS", "VIEW_APPROVALS"],
+  ROLES_ADMIN: ["ADMINISTER_ROLES", "ASSIGN_ROLES", "VIEW_ROLES", "VIEW_ASSIGNMENTS", "VIEW_AUDIT_LOG", "VIEW_TEAM_SETTINGS", "VIEW_INSTALLATIONS"],
   USERS_ADMIN: ["ADD_USER_TO_WORKSPACE", "REMOVE_USER_FROM_WORKSPACE", "VIEW_USER_GROUPS"],
 } as const satisfies Record<string, readonly Permission[]>;
 

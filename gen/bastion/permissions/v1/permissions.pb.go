@@ -41,6 +41,12 @@ const (
 	Permission_PERMISSION_SET_PLAN                   Permission = 11
 	Permission_PERMISSION_VIEW_ACCOUNT               Permission = 12
 	Permission_PERMISSION_VIEW_USER_GROUPS           Permission = 13
+	Permission_PERMISSION_VIEW_APPROVALS             Permission = 14
+	Permission_PERMISSION_VIEW_ASSIGNMENTS           Permission = 15
+	Permission_PERMISSION_VIEW_AUDIT_LOG             Permission = 16
+	Permission_PERMISSION_VIEW_INSTALLATIONS         Permission = 17
+	Permission_PERMISSION_VIEW_ROLES                 Permission = 18
+	Permission_PERMISSION_VIEW_TEAM_SETTINGS         Permission = 19
 )
 
 // Enum value maps for Permission.
@@ -60,6 +66,12 @@ var (
 		11: "PERMISSION_SET_PLAN",
 		12: "PERMISSION_VIEW_ACCOUNT",
 		13: "PERMISSION_VIEW_USER_GROUPS",
+		14: "PERMISSION_VIEW_APPROVALS",
+		15: "PERMISSION_VIEW_ASSIGNMENTS",
+		16: "PERMISSION_VIEW_AUDIT_LOG",
+		17: "PERMISSION_VIEW_INSTALLATIONS",
+		18: "PERMISSION_VIEW_ROLES",
+		19: "PERMISSION_VIEW_TEAM_SETTINGS",
 	}
 	Permission_value = map[string]int32{
 		"PERMISSION_UNSPECIFIED":                0,
@@ -76,6 +88,12 @@ var (
 		"PERMISSION_SET_PLAN":                   11,
 		"PERMISSION_VIEW_ACCOUNT":               12,
 		"PERMISSION_VIEW_USER_GROUPS":           13,
+		"PERMISSION_VIEW_APPROVALS":             14,
+		"PERMISSION_VIEW_ASSIGNMENTS":           15,
+		"PERMISSION_VIEW_AUDIT_LOG":             16,
+		"PERMISSION_VIEW_INSTALLATIONS":         17,
+		"PERMISSION_VIEW_ROLES":                 18,
+		"PERMISSION_VIEW_TEAM_SETTINGS":         19,
 	}
 )
 
@@ -116,6 +134,7 @@ const (
 	Role_ROLE_CHANNELS_ADMIN      Role = 3
 	Role_ROLE_ROLES_ADMIN         Role = 4
 	Role_ROLE_USERS_ADMIN         Role = 5
+	Role_ROLE_CONSOLE_VIEWER      Role = 6
 )
 
 // Enum value maps for Role.
@@ -127,6 +146,7 @@ var (
 		3: "ROLE_CHANNELS_ADMIN",
 		4: "ROLE_ROLES_ADMIN",
 		5: "ROLE_USERS_ADMIN",
+		6: "ROLE_CONSOLE_VIEWER",
 	}
 	Role_value = map[string]int32{
 		"ROLE_UNSPECIFIED":         0,
@@ -135,6 +155,7 @@ var (
 		"ROLE_CHANNELS_ADMIN":      3,
 		"ROLE_ROLES_ADMIN":         4,
 		"ROLE_USERS_ADMIN":         5,
+		"ROLE_CONSOLE_VIEWER":      6,
 	}
 )
 
@@ -225,7 +246,7 @@ var File_bastion_permissions_v1_permissions_proto protoreflect.FileDescriptor
 
 const file_bastion_permissions_v1_permissions_proto_rawDesc = "" +
 	"\n" +
-	"(bastion/permissions/v1/permissions.proto\x12\x16bastion.permissions.v1*\xd9\x03\n" +
+	"(bastion/permissions/v1/permissions.proto\x12\x16bastion.permissions.v1*\x99\x05\n" +
 	"\n" +
 	"Permission\x12\x1a\n" +
 	"\x16PERMISSION_UNSPECIFIED\x10\x00\x12$\n" +
@@ -242,14 +263,21 @@ const file_bastion_permissions_v1_permissions_proto_rawDesc = "" +
 	"\x12\x17\n" +
 	"\x13PERMISSION_SET_PLAN\x10\v\x12\x1b\n" +
 	"\x17PERMISSION_VIEW_ACCOUNT\x10\f\x12\x1f\n" +
-	"\x1bPERMISSION_VIEW_USER_GROUPS\x10\r*\x9b\x01\n" +
+	"\x1bPERMISSION_VIEW_USER_GROUPS\x10\r\x12\x1d\n" +
+	"\x19PERMISSION_VIEW_APPROVALS\x10\x0e\x12\x1f\n" +
+	"\x1bPERMISSION_VIEW_ASSIGNMENTS\x10\x0f\x12\x1d\n" +
+	"\x19PERMISSION_VIEW_AUDIT_LOG\x10\x10\x12!\n" +
+	"\x1dPERMISSION_VIEW_INSTALLATIONS\x10\x11\x12\x19\n" +
+	"\x15PERMISSION_VIEW_ROLES\x10\x12\x12!\n" +
+	"\x1dPERMISSION_VIEW_TEAM_SETTINGS\x10\x13*\xb4\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18ROLE_BACKOFFICE_OPERATOR\x10\x01\x12\x1a\n" +
 	"\x16ROLE_BACKOFFICE_VIEWER\x10\x02\x12\x17\n" +
 	"\x13ROLE_CHANNELS_ADMIN\x10\x03\x12\x14\n" +
 	"\x10ROLE_ROLES_ADMIN\x10\x04\x12\x14\n" +
-	"\x10ROLE_USERS_ADMIN\x10\x05*\x99\x01\n" +
+	"\x10ROLE_USERS_ADMIN\x10\x05\x12\x17\n" +
+	"\x13ROLE_CONSOLE_VIEWER\x10\x06*\x99\x01\n" +
 	"\x06Action\x12\x16\n" +
 	"\x12ACTION_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ACTION_CHANNEL_ARCHIVE\x10\x01\x12!\n" +
