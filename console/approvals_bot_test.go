@@ -36,6 +36,7 @@ func TestBotApprovalsListOnlyPendingRequestsOfTheTeam(t *testing.T) {
 	}
 
 	e := newEnv(t, func(o *console.Options, _ string) { o.Approvals = console.BotApprovals{Store: st} })
+	e.grant("UMEMBER", "CONSOLE_VIEWER", "E1")
 	_, page := e.signIn("T1", "UMEMBER").get("/console/approvals")
 	t1 := section(t, page, "approvals-T1")
 	if !strings.Contains(t1, "delete account acme") || !strings.Contains(t1, "1 of 2") || strings.Contains(t1, "set acme plan to pro") {

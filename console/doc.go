@@ -7,17 +7,34 @@
 // in development, by picking a user. Sessions are HMAC-signed cookies and
 // every POST carries the session's CSRF token.
 //
-// Pages are drawn from the signed-in user's permissions: controls marked
-// data-needs="PERMISSION" (with data-entity="ID" when they act on one
-// entity) are hidden when the user cannot use them. The page fetches the
-// permissions once when it loads and again whenever the server-sent event
-// stream, fed by the engine's Subscribe, says they may have changed. This
-// is only presentation: every write is checked again, authoritatively, by
-// the server, and a refused one answers "You no longer have permission to
+// Each page shows only what the signed-in user may see. Reading needs a
+// VIEW_ permission from the roles file, held through a role on an entity
+// and covering the entity and everything below it: VIEW_ROLES (the
+// system roles, and custom roles whose scope is at, above or below where
+// it is held), VIEW_ASSIGNMENTS (the entities there and the assignments on
+// them; everyone sees their own assignments), VIEW_AUDIT_LOG (the entries
+// about those entities), VIEW_TEAM_SETTINGS (account types and
+// preferences), VIEW_INSTALLATIONS (Slack installations) and
+// VIEW_APPROVALS (pending approvals; everyone sees their own requests).
+// A page whose user holds its permission nowhere answers 403 and says
+// which permission it needs. The home page, which lists the user's own
+// permissions, needs none. Any member of a workspace (not a guest) may
+// sign in.
+//
+// Pages are drawn from the signed-in user's permissions: controls and
+// data marked data-needs="PERMISSION" (with data-entity="ID" when they
+// concern one entity) are hidden when the user cannot use or see them.
+// The page fetches the permissions once when it loads and again whenever
+// the server-sent event stream, fed by the engine's Subscribe, says they
+// changed: what was lost is hidden at once, and a page whose user gained
+// something is drawn again by the server. The stream and the permissions
+// the script reads name only the user's own permissions and the part of
+// the entity tree around them, never a store revision. This is only
+// presentation: every write is checked again, authoritatively, by the
+// server, and a refused one answers "You no longer have permission to
 // …".
 //
-// Any member of a workspace (not a guest) may sign in and read every page;
-// writes need, as in the permission server, ASSIGN_ROLES on the entity
+// Writes need, as in the permission server, ASSIGN_ROLES on the entity
 // (assign, revoke) or ADMINISTER_ROLES on the role's scope or the team
 // (custom roles, account types, team preferences). Writes are recorded in
 // the audit log with the actor "TEAM/USER".

@@ -181,6 +181,14 @@ func (c *client) postRaw(path string, form url.Values) (int, string) {
 	return c.do(req)
 }
 
+// grant gives user role on entity, as the demo data's loader would.
+func (e *env) grant(user, role, entity string) {
+	e.t.Helper()
+	if _, err := e.engine.Assign(context.Background(), user, role, entity, "test"); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // hasAssignment reports whether the engine holds the assignment.
 func (e *env) hasAssignment(user, role, entity string) bool {
 	e.t.Helper()

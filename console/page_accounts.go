@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"sort"
 	"strings"
@@ -11,7 +12,9 @@ import (
 
 // teamAccounts is one workspace on the accounts page.
 type teamAccounts struct {
-	TeamID   string
+	TeamID string
+	// Attrs hide the workspace when the user may no longer see it.
+	Attrs    template.HTMLAttr
 	Prefs    []pref
 	PrefText string
 	Accounts []account
@@ -25,10 +28,16 @@ type accountsBody struct {
 	Types []string
 }
 
-// accountsPage serves GET /accounts: each workspace's preferences and
-// account types, with the forms that change them.
+// accountsPage serves GET /accounts: the preferences and account types
+// of each workspace where the user holds VIEW_TEAM_SETTINGS, with the
+// forms that change them.
 func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	ctx := r.Context()
+	pv, err := c.permissions(ctx, s)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
 	ents, err := c.engine.Entities(ctx)
 	if err != nil {
 		c.readFailed(w, r, s, err)
@@ -44,12 +53,16 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *userSe
 		if e.Type != authz.TypeWorkspace {
 			continue
 		}
+		sh, ok := pv.teamSettingsShown(e.ID)
+		if !ok {
+			continue
+		}
 		prefs, err := c.engine.TeamPrefs(ctx, e.ID)
 		if err != nil {
 			c.readFailed(w, r, s, err)
 			return
 		}
-		ta := teamAccounts{TeamID: e.ID}
+		ta := teamAccounts{TeamID: e.ID, Attrs: sh.attrs()}
 		var lines []string
 		for k, v := range prefs {
 			ta.Prefs = append(ta.Prefs, pref{k, v})
@@ -66,7 +79,7 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *userSe
 		}
 		b.Teams = append(b.Teams, ta)
 	}
-	c.render(w, r, s, http.StatusOK, "accounts", "Accounts and preferences", b)
+	c.renderNeeding(w, r, s, PermViewTeamSettings, "accounts", "Accounts and preferences", b)
 }
 
 // setAccountType serves POST /accounts/type; it needs ADMINISTER_ROLES on

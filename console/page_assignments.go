@@ -1,7 +1,9 @@
 package console
 
 import (
+	"context"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,17 +14,35 @@ import (
 // assignmentsBody is the assignments page's data.
 type assignmentsBody struct {
 	// By is "user", "entity" or "role"; Value what was asked for.
-	By, Value   string
-	Assignments []authz.Assignment
-	Roles       []authz.Role
-	Entities    []authz.Entity
-	Users       []string
+	By, Value string
+	// Assignments are those that match and that the user may see.
+	Assignments []assignmentRow
+	// Roles, Entities and Users are what the assign form offers: the
+	// roles the user may see or assign, the entities where they may
+	// assign, and the members of the workspaces there.
+	Roles    []authz.Role
+	Entities []authz.Entity
+	Users    []string
+}
+
+// assignmentRow is one assignment the user may see, with the attributes
+// that hide it when the user no longer may.
+type assignmentRow struct {
+	authz.Assignment
+	Attrs template.HTMLAttr
 }
 
 // assignmentsPage serves GET /assignments?user=U, ?entity=E or ?role=R:
-// the assignments that match, with revoke buttons, and the assign form.
+// the assignments that match and that the user may see (their own, and
+// those on entities where they hold VIEW_ASSIGNMENTS), with revoke
+// buttons, and the assign form.
 func (c *Console) assignmentsPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	ctx := r.Context()
+	pv, err := c.permissions(ctx, s)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
 	var b assignmentsBody
 	q := r.URL.Query()
 	for _, by := range []string{"user", "entity", "role"} {
@@ -48,28 +68,57 @@ func (c *Console) assignmentsPage(w http.ResponseWriter, r *http.Request, s *use
 		c.readFailed(w, r, s, fmt.Errorf("list assignments by %s %s: %w", b.By, b.Value, err))
 		return
 	}
-	b.Assignments = list
-	if b.Roles, err = c.engine.Roles(ctx); err != nil {
-		c.readFailed(w, r, s, err)
-		return
+	for _, a := range list {
+		if sh, ok := pv.assignmentShown(a); ok {
+			b.Assignments = append(b.Assignments, assignmentRow{Assignment: a, Attrs: sh.attrs()})
+		}
 	}
-	if b.Entities, err = c.engine.Entities(ctx); err != nil {
-		c.readFailed(w, r, s, err)
-		return
+	if pv.anywhere(authz.PermAssignRoles) {
+		if err := c.assignFormOptions(ctx, pv, &b); err != nil {
+			c.readFailed(w, r, s, err)
+			return
+		}
+	}
+	c.renderNeeding(w, r, s, PermViewAssignments, "assignments", "Assignments", b)
+}
+
+// assignFormOptions fills what the assign form offers a user who holds
+// ASSIGN_ROLES somewhere.
+func (c *Console) assignFormOptions(ctx context.Context, pv *permView, b *assignmentsBody) error {
+	roles, err := c.engine.Roles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, role := range roles {
+		if _, seen := pv.roleShown(role); seen || role.Scope == "" || pv.inLine(authz.PermAssignRoles, role.Scope) {
+			b.Roles = append(b.Roles, role)
+		}
+	}
+	ents, err := c.engine.Entities(ctx)
+	if err != nil {
+		return err
+	}
+	teams := map[string]bool{}
+	for _, e := range ents {
+		if pv.can(authz.PermAssignRoles, e.ID) {
+			b.Entities = append(b.Entities, e)
+		}
+		if e.Type == authz.TypeWorkspace && pv.inLine(authz.PermAssignRoles, e.ID) {
+			teams[e.ID] = true
+		}
 	}
 	accts, err := c.accounts(ctx)
 	if err != nil {
-		c.readFailed(w, r, s, err)
-		return
+		return err
 	}
 	seen := map[string]bool{}
 	for _, a := range accts {
-		if !seen[a.UserID] {
+		if teams[a.TeamID] && !seen[a.UserID] {
 			seen[a.UserID] = true
 			b.Users = append(b.Users, a.UserID)
 		}
 	}
-	c.render(w, r, s, http.StatusOK, "assignments", "Assignments", b)
+	return nil
 }
 
 // assignmentForm reads the user, role and entity of an assign or revoke.

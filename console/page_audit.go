@@ -1,6 +1,8 @@
 package console
 
 import (
+	"context"
+	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,9 +14,19 @@ import (
 type auditBody struct {
 	Filter  auditFilter
 	Kinds   []authz.ChangeKind
-	Changes []authz.Change
+	Changes []changeRow
 	// Next is the After value of the next page, 0 when this one is the last.
 	Next int64
+	// Searched is set when the page stopped at auditScan entries read
+	// rather than at its limit: it then says up to which revision.
+	Searched int64
+}
+
+// changeRow is one audit-log entry the user may see, with the attributes
+// that hide it when the user no longer may.
+type changeRow struct {
+	authz.Change
+	Attrs template.HTMLAttr
 }
 
 type auditFilter struct {
@@ -27,9 +39,24 @@ type auditFilter struct {
 var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeRolePut, authz.ChangeRoleDelete,
 	authz.ChangeAccountType, authz.ChangeTeamPrefs, authz.ChangeEntity, authz.ChangeImport}
 
+// auditBatch is how many entries one read of the log asks for, and
+// auditScan how many one page reads at most before it offers the next
+// page: a user who may see little of a long log gets pages that say how
+// far they searched rather than one request that reads it all.
+const (
+	auditBatch = 1000
+	auditScan  = 20 * auditBatch
+)
+
 // auditPage serves GET /audit?actor=&user=&entity=&kind=&after=&limit=:
-// change-log entries in revision order, filtered.
+// the change-log entries the user may see (those about entities where
+// they hold VIEW_AUDIT_LOG), in revision order, filtered.
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSession) {
+	pv, err := c.permissions(r.Context(), s)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
 	q := r.URL.Query()
 	f := auditFilter{Actor: strings.TrimSpace(q.Get("actor")), User: strings.TrimSpace(q.Get("user")),
 		Entity: strings.TrimSpace(q.Get("entity")), Kind: q.Get("kind"), Limit: 100}
@@ -39,15 +66,44 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSessi
 	if v, err := strconv.Atoi(q.Get("limit")); err == nil && v > 0 && v <= 1000 {
 		f.Limit = v
 	}
-	changes, err := c.engine.Audit(r.Context(), authz.ChangeFilter{After: authz.Revision(f.After), Actor: f.Actor,
-		UserID: f.User, EntityID: f.Entity, Kind: authz.ChangeKind(f.Kind), Limit: f.Limit})
-	if err != nil {
-		c.readFailed(w, r, s, err)
-		return
+	b := auditBody{Filter: f, Kinds: auditKinds}
+	if pv.anywhere(PermViewAuditLog) {
+		if err := c.readAudit(r.Context(), pv, &b); err != nil {
+			c.readFailed(w, r, s, err)
+			return
+		}
 	}
-	b := auditBody{Filter: f, Kinds: auditKinds, Changes: changes}
-	if len(changes) == f.Limit {
-		b.Next = int64(changes[len(changes)-1].Revision)
+	c.renderNeeding(w, r, s, PermViewAuditLog, "audit", "Audit log", b)
+}
+
+// readAudit fills b with up to Filter.Limit entries pv may see, reading
+// at most auditScan entries.
+func (c *Console) readAudit(ctx context.Context, pv *permView, b *auditBody) error {
+	f := b.Filter
+	after, scanned := authz.Revision(f.After), 0
+	for {
+		batch, err := c.engine.Audit(ctx, authz.ChangeFilter{After: after, Actor: f.Actor,
+			UserID: f.User, EntityID: f.Entity, Kind: authz.ChangeKind(f.Kind), Limit: auditBatch})
+		if err != nil {
+			return err
+		}
+		for _, ch := range batch {
+			after = ch.Revision
+			if sh, ok := pv.changeShown(ch); ok {
+				b.Changes = append(b.Changes, changeRow{Change: ch, Attrs: sh.attrs()})
+				if len(b.Changes) == f.Limit {
+					b.Next = int64(ch.Revision)
+					return nil
+				}
+			}
+		}
+		scanned += len(batch)
+		if len(batch) < auditBatch {
+			return nil
+		}
+		if scanned >= auditScan {
+			b.Next, b.Searched = int64(after), int64(after)
+			return nil
+		}
 	}
-	c.render(w, r, s, http.StatusOK, "audit", "Audit log", b)
 }

@@ -1,16 +1,19 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"sort"
 
 	"github.com/bastionhq/bastion/authz"
 )
 
-// entityRow is one line of the entity tree, indented by Depth.
+// entityRow is one line of the entity tree, indented by Depth, with the
+// attributes that hide it when the user may no longer see it.
 type entityRow struct {
 	authz.Entity
 	Depth int
+	Attrs template.HTMLAttr
 }
 
 // entityTree orders entities depth first, children by id, roots first;
@@ -48,12 +51,29 @@ func entityTree(ents []authz.Entity) []entityRow {
 	return out
 }
 
-// entitiesPage serves GET /entities: enterprise → workspaces → channels.
+// entitiesPage serves GET /entities: enterprise → workspaces → channels,
+// as far as the user holds VIEW_ASSIGNMENTS; the top of what they may see
+// is drawn as a root.
 func (c *Console) entitiesPage(w http.ResponseWriter, r *http.Request, s *userSession) {
+	pv, err := c.permissions(r.Context(), s)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
 	ents, err := c.engine.Entities(r.Context())
 	if err != nil {
 		c.readFailed(w, r, s, err)
 		return
 	}
-	c.render(w, r, s, http.StatusOK, "entities", "Entities", entityTree(ents))
+	var visible []authz.Entity
+	for _, e := range ents {
+		if pv.can(PermViewAssignments, e.ID) {
+			visible = append(visible, e)
+		}
+	}
+	rows := entityTree(visible)
+	for i := range rows {
+		rows[i].Attrs = shown{Permission: PermViewAssignments, Entities: []string{rows[i].ID}}.attrs()
+	}
+	c.renderNeeding(w, r, s, PermViewAssignments, "entities", "Entities", rows)
 }

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -23,6 +24,8 @@ type installationRow struct {
 	HasScopeRecord           bool
 	Granted                  string
 	Notices                  []upgradeNotice
+	// Attrs hide the installation when the user may no longer see it.
+	Attrs template.HTMLAttr
 }
 
 // installationsBody is the installations page's data.
@@ -32,22 +35,32 @@ type installationsBody struct {
 	Installations []installationRow
 }
 
-// installationsPage serves GET /installations: each installation's granted
-// scopes, and an upgrade notice with the reinstall link for every feature
-// whose scopes are missing.
+// installationsPage serves GET /installations: the granted scopes of each
+// installation whose workspace (or enterprise) the user holds
+// VIEW_INSTALLATIONS on, and an upgrade notice with the reinstall link for
+// every feature whose scopes are missing.
 func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *userSession) {
+	pv, err := c.permissions(r.Context(), s)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
 	b := installationsBody{Configured: c.opts.Installations != nil, InstallURL: c.opts.InstallURL}
-	if b.Configured {
+	if b.Configured && pv.anywhere(PermViewInstallations) {
 		list, err := c.opts.Installations.ListInstallations(r.Context())
 		if err != nil {
 			c.readFailed(w, r, s, err)
 			return
 		}
 		for _, in := range list {
-			b.Installations = append(b.Installations, installationRowOf(in))
+			if sh, ok := pv.installationShown(in.TeamID, in.EnterpriseID); ok {
+				row := installationRowOf(in)
+				row.Attrs = sh.attrs()
+				b.Installations = append(b.Installations, row)
+			}
 		}
 	}
-	c.render(w, r, s, http.StatusOK, "installations", "Slack installations", b)
+	c.renderNeeding(w, r, s, PermViewInstallations, "installations", "Slack installations", b)
 }
 
 func installationRowOf(in slackapp.Installation) installationRow {

@@ -3,6 +3,7 @@ package console
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,25 +13,46 @@ import (
 
 // rolesBody is the roles pages' data.
 type rolesBody struct {
-	Roles       []authz.Role
+	// Roles are the roles the user may see.
+	Roles []roleRow
+	// Permissions are the roles file's permissions, offered by the role
+	// form to users who may edit roles somewhere.
 	Permissions []authz.Permission
-	// Scopes are the enterprises and workspaces a custom role can belong to.
+	// Scopes are the enterprises and workspaces where the user may create
+	// custom roles.
 	Scopes []authz.Entity
 	// Edit is the role being edited (role_edit), or a blank one.
-	Edit  authz.Role
-	IsNew bool
+	Edit authz.Role
+	// EditAttrs tie the edited role to what lets the user see it.
+	EditAttrs template.HTMLAttr
+	IsNew     bool
+}
+
+// roleRow is one role the user may see, with the attributes that hide it
+// when the user no longer may.
+type roleRow struct {
+	authz.Role
+	Attrs template.HTMLAttr
 }
 
 // Has reports whether the edited role grants permission p.
 func (b rolesBody) Has(p string) bool { return b.Edit.Grants(p) }
 
-func (c *Console) rolesBody(r *http.Request) (rolesBody, error) {
+// rolesBody reads the roles pv may see, and what the role form offers.
+func (c *Console) rolesBody(r *http.Request, pv *permView) (rolesBody, error) {
 	var b rolesBody
 	roles, err := c.engine.Roles(r.Context())
 	if err != nil {
 		return b, fmt.Errorf("list roles: %w", err)
 	}
-	b.Roles = roles
+	for _, role := range roles {
+		if sh, ok := pv.roleShown(role); ok {
+			b.Roles = append(b.Roles, roleRow{Role: role, Attrs: sh.attrs()})
+		}
+	}
+	if !pv.anywhere(authz.PermAdministerRoles) {
+		return b, nil
+	}
 	cat := c.engine.Catalog()
 	for _, n := range cat.PermissionNames() {
 		b.Permissions = append(b.Permissions, cat.Permissions[n])
@@ -40,38 +62,57 @@ func (c *Console) rolesBody(r *http.Request) (rolesBody, error) {
 		return b, fmt.Errorf("list entities: %w", err)
 	}
 	for _, e := range ents {
-		if e.Type == authz.TypeEnterprise || e.Type == authz.TypeWorkspace {
+		if (e.Type == authz.TypeEnterprise || e.Type == authz.TypeWorkspace) && pv.can(authz.PermAdministerRoles, e.ID) {
 			b.Scopes = append(b.Scopes, e)
 		}
 	}
 	return b, nil
 }
 
-// rolesPage serves GET /roles: every role with its permissions, and the
-// form that creates a custom role.
+// rolesPage serves GET /roles: the roles the user may see with their
+// permissions, and the form that creates a custom role. It needs
+// VIEW_ROLES.
 func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, s *userSession) {
-	b, err := c.rolesBody(r)
+	pv, err := c.permissions(r.Context(), s)
+	if err != nil {
+		c.readFailed(w, r, s, err)
+		return
+	}
+	b, err := c.rolesBody(r, pv)
 	if err != nil {
 		c.readFailed(w, r, s, err)
 		return
 	}
 	b.IsNew = true
-	c.render(w, r, s, http.StatusOK, "roles", "Roles", b)
+	c.renderNeeding(w, r, s, PermViewRoles, "roles", "Roles", b)
 }
 
-// roleEditPage serves GET /roles/{name}: the form that edits a custom role.
+// roleEditPage serves GET /roles/{name}: one role, and the form that
+// edits a custom role. A role the user may not see is answered as one
+// that does not exist.
 func (c *Console) roleEditPage(w http.ResponseWriter, r *http.Request, s *userSession) {
-	b, err := c.rolesBody(r)
+	pv, err := c.permissions(r.Context(), s)
 	if err != nil {
 		c.readFailed(w, r, s, err)
 		return
 	}
-	role, err := c.engine.Role(r.Context(), r.PathValue("name"))
+	name := r.PathValue("name")
+	role, err := c.engine.Role(r.Context(), name)
+	if err != nil && !errors.Is(err, authz.ErrNotFound) {
+		c.readFailed(w, r, s, err)
+		return
+	}
+	sh, ok := pv.roleShown(role)
+	if err != nil || !ok {
+		c.fail(w, r, s, http.StatusNotFound, fmt.Sprintf("No role %s that you may see (roles need %s where they belong).", name, PermViewRoles))
+		return
+	}
+	b, err := c.rolesBody(r, pv)
 	if err != nil {
 		c.readFailed(w, r, s, err)
 		return
 	}
-	b.Edit = role
+	b.Edit, b.EditAttrs = role, sh.attrs()
 	c.render(w, r, s, http.StatusOK, "role_edit", "Role "+role.Name, b)
 }
 

@@ -45,6 +45,12 @@ type pageData struct {
 	Error   string
 	// Perms are the user's permissions when the page was drawn.
 	Perms *permView
+	// Need is the permission the page's data needs, set when the user
+	// holds it nowhere: the page says so instead of showing the data.
+	Need string
+	// NeedUndeclared is set when the roles file in use does not declare
+	// Need, so nobody can hold it.
+	NeedUndeclared bool
 	// Body is the page's own data.
 	Body any
 }
@@ -69,10 +75,55 @@ func (d *pageData) Needs(permission, entity string) template.HTMLAttr {
 	return template.HTMLAttr(a)
 }
 
+// renderNeeding draws a page whose data needs permission. To a user who
+// holds it nowhere (or whose permissions could not be read) the page
+// answers 403 and says which permission it needs; what body holds for
+// them is still drawn (their own assignments, say).
+func (c *Console) renderNeeding(w http.ResponseWriter, r *http.Request, s *userSession, permission, name, title string, body any) {
+	pv, err := c.permissions(r.Context(), s)
+	if err == nil && pv.anywhere(permission) {
+		c.render(w, r, s, http.StatusOK, name, title, body)
+		return
+	}
+	_, declared := c.engine.Catalog().Permissions[permission]
+	c.draw(w, r, s, http.StatusForbidden, name, title, body, permission, !declared)
+}
+
+// consolePage is a page and the permission its data needs.
+type consolePage struct{ Name, Path, Permission string }
+
+// consolePages are the pages whose data needs a permission.
+var consolePages = []consolePage{
+	{"Roles", "/roles", PermViewRoles},
+	{"Assignments", "/assignments", PermViewAssignments},
+	{"Entities", "/entities", PermViewAssignments},
+	{"Accounts", "/accounts", PermViewTeamSettings},
+	{"Installations", "/installations", PermViewInstallations},
+	{"Approvals", "/approvals", PermViewApprovals},
+	{"Audit", "/audit", PermViewAuditLog},
+}
+
+// Pages lists the pages whose data needs a permission, for the home page.
+func (d *pageData) Pages() []consolePage { return consolePages }
+
+// Lacks returns the attributes of an element shown only while the user
+// holds permission nowhere; the page's script follows it live.
+func (d *pageData) Lacks(permission string) template.HTMLAttr {
+	a := `data-lacks="` + html.EscapeString(permission) + `"`
+	if d.Can(permission, "") {
+		a += " hidden"
+	}
+	return template.HTMLAttr(a)
+}
+
 // render draws a page for a signed-in user (s may be nil on sign-in and
 // error pages), consuming the session's one-time notice.
 func (c *Console) render(w http.ResponseWriter, r *http.Request, s *userSession, status int, name, title string, body any) {
-	d := &pageData{Title: title, Nav: name, Prefix: c.opts.Prefix, Session: s, Body: body}
+	c.draw(w, r, s, status, name, title, body, "", false)
+}
+
+func (c *Console) draw(w http.ResponseWriter, r *http.Request, s *userSession, status int, name, title string, body any, need string, undeclared bool) {
+	d := &pageData{Title: title, Nav: name, Prefix: c.opts.Prefix, Session: s, Body: body, Need: need, NeedUndeclared: undeclared}
 	if s != nil {
 		if s.Flash != "" {
 			d.Flash = s.Flash

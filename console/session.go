@@ -31,6 +31,10 @@ type userSession struct {
 	Expires int64 `json:"e"`
 	// Flash is a one-time notice shown on the next page.
 	Flash string `json:"f,omitempty"`
+
+	// perms are the user's permissions, read once per request (not part
+	// of the cookie).
+	perms *permView
 }
 
 // Actor is the session's user, acting in their team; its String is how

@@ -74,7 +74,7 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request, teamID, userID,
 var errNotMember = errors.New("only members of a workspace (not guests) can use the console")
 
 // mayUseConsole lets in users who have a member account or better in the
-// team: checks deny guests anyway, and the console shows the whole model.
+// team: checks deny guests anyway, so a guest could see nothing.
 func (c *Console) mayUseConsole(ctx context.Context, teamID, userID string) error {
 	if err := authz.ValidateID("team", teamID); err != nil {
 		return fmt.Errorf("sign in: %w", err)

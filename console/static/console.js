@@ -1,6 +1,9 @@
-// Bastion console: draws controls from the signed-in user's permissions
-// and redraws them whenever the server's event stream says they changed.
-// This only hides what the user cannot use; the server checks every action.
+// Bastion console: draws controls and data from the signed-in user's
+// permissions and follows them whenever the server's event stream says
+// they changed: what the user may no longer see or use is hidden at once,
+// and a page whose user gained a permission is drawn again by the server.
+// This only hides; the server decides what a page holds and checks every
+// action.
 (function () {
   "use strict";
   var body = document.body;
@@ -15,23 +18,23 @@
   });
 
   // The assignments filter: the input's name follows the chosen field.
-  var by = document.getElementById("assign-by");
-  var value = document.getElementById("assign-value");
-  if (by && value) {
-    by.addEventListener("change", function () { value.name = by.value; });
-  }
+  // Listened for on the document, so it survives a redraw of the page.
+  document.addEventListener("change", function (ev) {
+    var value = document.getElementById("assign-value");
+    if (ev.target && ev.target.id === "assign-by" && value) {
+      value.name = ev.target.value;
+    }
+  });
 
   if (body.dataset.signedIn !== "true") {
     return;
   }
 
+  // What the user held when the page was drawn, then at each update.
   var perms = null;
+  var version = body.dataset.permVersion || "";
   var applied = 0;
-  var previous = null;
-
-  function changedSincePrevious() {
-    return previous !== null && previous !== JSON.stringify(perms.entities);
-  }
+  var none = { entities: [], parents: {}, version: "" };
 
   function held(permission, id) {
     for (var i = 0; i < perms.entities.length; i++) {
@@ -66,6 +69,50 @@
     return false;
   }
 
+  // inLine also accepts the permission held below entity: a custom role
+  // of a workspace concerns whoever may see roles in one of its channels.
+  function inLine(permission, entity) {
+    if (can(permission, entity)) {
+      return true;
+    }
+    for (var i = 0; i < perms.entities.length; i++) {
+      var ep = perms.entities[i];
+      if (!held(permission, ep.entity_id)) {
+        continue;
+      }
+      for (var id = perms.parents[ep.entity_id], d = 0; id && d < 8; d++) {
+        if (id === entity) {
+          return true;
+        }
+        id = perms.parents[id];
+      }
+    }
+    return false;
+  }
+
+  // allows decides an element's data-needs: every entity it names must be
+  // covered (one for most, every root for an entry about the whole tree).
+  function allows(el) {
+    var entities = (el.dataset.entity || "").split(" ").filter(Boolean);
+    if (entities.length === 0) {
+      return can(el.dataset.needs, "");
+    }
+    var test = el.dataset.reach === "line" ? inLine : can;
+    return entities.every(function (id) { return test(el.dataset.needs, id); });
+  }
+
+  // gained reports whether next grants something that prev did not: the
+  // page may then have more to show, and is drawn again.
+  function gained(prev, next) {
+    var had = {};
+    prev.entities.forEach(function (ep) {
+      (ep.permissions || []).forEach(function (p) { had[ep.entity_id + " " + p] = true; });
+    });
+    return next.entities.some(function (ep) {
+      return (ep.permissions || []).some(function (p) { return !had[ep.entity_id + " " + p]; });
+    }) || Object.keys(next.parents).some(function (id) { return prev.parents[id] !== next.parents[id]; });
+  }
+
   function drawPermissionList() {
     var list = document.getElementById("my-permissions");
     if (!list) {
@@ -88,9 +135,14 @@
     });
   }
 
+  // apply hides what the user may no longer see or use, and shows what
+  // they may; data the page was drawn without comes with redraw.
   function apply() {
     document.querySelectorAll("[data-needs]").forEach(function (el) {
-      el.hidden = !can(el.dataset.needs, el.dataset.entity || "");
+      el.hidden = !allows(el);
+    });
+    document.querySelectorAll("[data-lacks]").forEach(function (el) {
+      el.hidden = can(el.dataset.lacks, "");
     });
     // A select whose chosen option became hidden moves to a visible one.
     document.querySelectorAll("select").forEach(function (sel) {
@@ -105,17 +157,38 @@
       }
     });
     drawPermissionList();
-    if (applied > 0 && String(perms.revision) !== body.dataset.permRevision && changedSincePrevious()) {
+    if (perms.version !== version) {
       var note = document.getElementById("notice");
-      if (note) {
+      if (note && perms.version) {
         note.textContent = "Your permissions changed. This page now shows what you can do.";
         note.hidden = false;
       }
+      version = perms.version;
     }
-    previous = JSON.stringify(perms.entities);
     applied++;
-    body.dataset.permRevision = String(perms.revision);
+    body.dataset.permVersion = version;
     body.dataset.permApplied = String(applied);
+  }
+
+  // redraw fetches the page again and replaces its content, keeping the
+  // document (and the notice); a page that cannot be fetched again (the
+  // answer to a form) keeps its content.
+  function redraw() {
+    return fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
+      .then(function (res) {
+        // 403 is a page that says which permission its data needs.
+        if (res.status !== 200 && res.status !== 403) {
+          return;
+        }
+        return res.text().then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("content");
+          var current = document.getElementById("content");
+          if (fresh && current) {
+            current.replaceWith(document.importNode(fresh, true));
+          }
+        });
+      })
+      .catch(function () {});
   }
 
   function showError(msg) {
@@ -126,7 +199,9 @@
     }
   }
 
-  // refresh fetches the permissions; calls during a fetch run once after it.
+  // refresh fetches the permissions; calls during a fetch run once after
+  // it. Permissions that cannot be read count as none: the page hides
+  // everything that needs one.
   var inflight = false;
   var again = false;
   function refresh() {
@@ -146,10 +221,17 @@
         return res.json();
       })
       .then(function (p) {
+        var prev = perms;
         perms = p;
+        var first = prev === null;
+        if (first ? p.version !== version : gained(prev, p)) {
+          return redraw().then(apply);
+        }
         apply();
       })
       .catch(function (err) {
+        perms = none;
+        apply();
         showError(err.message);
       })
       .finally(function () {
