@@ -26,6 +26,9 @@ type Console struct {
 	signer signer
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
+	// auditBatch and auditScan bound the audit page's reads of the log
+	// (defaultAuditBatch, defaultAuditScan).
+	auditBatch, auditScan int
 }
 
 // New checks opts and builds the console.
@@ -62,7 +65,8 @@ func New(opts Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Console{opts: opts, engine: opts.Engine, log: opts.Logger, signer: signer{key: key}, pages: pages}
+	c := &Console{opts: opts, engine: opts.Engine, log: opts.Logger, signer: signer{key: key}, pages: pages,
+		auditBatch: defaultAuditBatch, auditScan: defaultAuditScan}
 	c.mux = c.routes()
 	return c, nil
 }

@@ -14,9 +14,13 @@ import (
 
 // eventStream reads server-sent events from the console.
 type eventStream struct {
-	events chan string
+	events chan event
 	cancel context.CancelFunc
 }
+
+// event is one server-sent event: its name and data, or ":" for a
+// comment (the keep-alive).
+type event struct{ name, data string }
 
 func (c *client) openEvents(t *testing.T) *eventStream {
 	t.Helper()
@@ -33,16 +37,23 @@ func (c *client) openEvents(t *testing.T) *eventStream {
 		cancel()
 		t.Fatalf("events: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	s := &eventStream{events: make(chan string, 16), cancel: cancel}
+	s := &eventStream{events: make(chan event, 16), cancel: cancel}
 	go func() {
 		defer res.Body.Close()
 		defer close(s.events)
 		sc := bufio.NewScanner(res.Body)
+		var ev event
 		for sc.Scan() {
-			if name, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
-				s.events <- name
-			} else if strings.HasPrefix(sc.Text(), ":") {
-				s.events <- ":" // a comment: the keep-alive
+			line := sc.Text()
+			if name, ok := strings.CutPrefix(line, "event: "); ok {
+				ev.name = name
+			} else if data, ok := strings.CutPrefix(line, "data: "); ok {
+				ev.data = data
+			} else if strings.HasPrefix(line, ":") {
+				s.events <- event{name: ":"} // a comment: the keep-alive
+			} else if line == "" && ev.name != "" {
+				s.events <- ev
+				ev = event{}
 			}
 		}
 	}()
@@ -52,18 +63,48 @@ func (c *client) openEvents(t *testing.T) *eventStream {
 
 func (s *eventStream) next(t *testing.T, want string) {
 	t.Helper()
+	s.nextData(t, want)
+}
+
+// nextNamed skips keep-alives and returns the data of the next event,
+// which must be called want.
+func (s *eventStream) nextNamed(t *testing.T, want string) string {
+	t.Helper()
+	for {
+		select {
+		case got, ok := <-s.events:
+			if ok && got.name == ":" {
+				continue
+			}
+			if !ok || got.name != want {
+				t.Fatalf("event %q %s (open %v), want %q", got.name, got.data, ok, want)
+			}
+			return got.data
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no %q event", want)
+		}
+	}
+}
+
+// nextData reads the next event, which must be called want, and returns
+// its data.
+func (s *eventStream) nextData(t *testing.T, want string) string {
+	t.Helper()
 	select {
 	case got, ok := <-s.events:
-		if !ok || got != want {
-			t.Fatalf("event %q (open %v), want %q", got, ok, want)
+		if !ok || got.name != want {
+			t.Fatalf("event %q %s (open %v), want %q", got.name, got.data, ok, want)
 		}
+		return got.data
 	case <-time.After(20 * time.Second):
 		t.Fatalf("no %q event", want)
 	}
+	return ""
 }
 
 type permsJSON struct {
 	UserID   string `json:"user_id"`
+	Version  string `json:"version"`
 	Entities []struct {
 		EntityID    string   `json:"entity_id"`
 		Permissions []string `json:"permissions"`

@@ -17,8 +17,9 @@ type auditBody struct {
 	Changes []changeRow
 	// Next is the After value of the next page, 0 when this one is the last.
 	Next int64
-	// Searched is set when the page stopped at auditScan entries read
-	// rather than at its limit: it then says up to which revision.
+	// Searched is set when the page stopped after reading as many entries
+	// as one page may rather than at its limit: it then says up to which
+	// revision.
 	Searched int64
 }
 
@@ -39,13 +40,13 @@ type auditFilter struct {
 var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeRolePut, authz.ChangeRoleDelete,
 	authz.ChangeAccountType, authz.ChangeTeamPrefs, authz.ChangeEntity, authz.ChangeImport}
 
-// auditBatch is how many entries one read of the log asks for, and
-// auditScan how many one page reads at most before it offers the next
-// page: a user who may see little of a long log gets pages that say how
-// far they searched rather than one request that reads it all.
+// defaultAuditBatch is how many entries one read of the log asks for, and
+// defaultAuditScan how many one page reads at most before it offers the
+// next page: a user who may see little of a long log gets pages that say
+// how far they searched rather than one request that reads it all.
 const (
-	auditBatch = 1000
-	auditScan  = 20 * auditBatch
+	defaultAuditBatch = 1000
+	defaultAuditScan  = 20 * defaultAuditBatch
 )
 
 // auditPage serves GET /audit?actor=&user=&entity=&kind=&after=&limit=:
@@ -77,13 +78,13 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSessi
 }
 
 // readAudit fills b with up to Filter.Limit entries pv may see, reading
-// at most auditScan entries.
+// about c.auditScan entries at most.
 func (c *Console) readAudit(ctx context.Context, pv *permView, b *auditBody) error {
 	f := b.Filter
 	after, scanned := authz.Revision(f.After), 0
 	for {
 		batch, err := c.engine.Audit(ctx, authz.ChangeFilter{After: after, Actor: f.Actor,
-			UserID: f.User, EntityID: f.Entity, Kind: authz.ChangeKind(f.Kind), Limit: auditBatch})
+			UserID: f.User, EntityID: f.Entity, Kind: authz.ChangeKind(f.Kind), Limit: c.auditBatch})
 		if err != nil {
 			return err
 		}
@@ -98,10 +99,10 @@ func (c *Console) readAudit(ctx context.Context, pv *permView, b *auditBody) err
 			}
 		}
 		scanned += len(batch)
-		if len(batch) < auditBatch {
+		if len(batch) < c.auditBatch {
 			return nil
 		}
-		if scanned >= auditScan {
+		if scanned >= c.auditScan {
 			b.Next, b.Searched = int64(after), int64(after)
 			return nil
 		}
