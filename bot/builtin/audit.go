@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,7 +20,8 @@ var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, auth
 const auditPage = 500
 
 // audit shows the last n role changes that concern the caller's
-// organisation, newest first.
+// organisation and that the caller may see (VIEW_AUDIT_LOG on an entity
+// the change is about), newest first.
 func (c *commands) audit(ctx context.Context, req *bot.Request) error {
 	n := DefaultAuditLimit
 	if v, ok := req.Args["n"]; ok {
@@ -37,9 +39,10 @@ func (c *commands) audit(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
+	v := &auditViewer{c: c, team: req.TeamID, user: req.UserID, root: p.root(), may: map[string]bool{}}
 	var all []authz.Change
 	for _, kind := range auditKinds {
-		got, err := c.tail(ctx, kind, head, n, p.root())
+		got, err := c.tail(ctx, kind, head, n, v)
 		if err != nil {
 			return err
 		}
@@ -50,7 +53,7 @@ func (c *commands) audit(ctx context.Context, req *bot.Request) error {
 		all = all[:n]
 	}
 	if len(all) == 0 {
-		return req.Reply(ctx, "No role changes recorded in this organisation yet.")
+		return req.Reply(ctx, "No role changes that you may see are recorded in this organisation yet.")
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Last %d role change(s), newest first:", len(all))
@@ -61,9 +64,9 @@ func (c *commands) audit(ctx context.Context, req *bot.Request) error {
 }
 
 // tail returns up to the last n changes of kind at or before head that
-// concern the organisation under root, oldest first. It reads windows of
-// growing size back from head, so a long log is not read whole.
-func (c *commands) tail(ctx context.Context, kind authz.ChangeKind, head authz.Revision, n int, root string) ([]authz.Change, error) {
+// v shows, oldest first. It reads windows of growing size back from head,
+// so a long log is not read whole.
+func (c *commands) tail(ctx context.Context, kind authz.ChangeKind, head authz.Revision, n int, v *auditViewer) ([]authz.Change, error) {
 	for window := authz.Revision(64 * n); ; window *= 8 {
 		after := max(0, head-window)
 		var got []authz.Change
@@ -76,7 +79,7 @@ func (c *commands) tail(ctx context.Context, kind authz.ChangeKind, head authz.R
 				if ch.Revision > head {
 					break
 				}
-				ok, err := c.concerns(ctx, ch, root)
+				ok, err := v.shows(ctx, ch)
 				if err != nil {
 					return nil, err
 				}
@@ -98,26 +101,72 @@ func (c *commands) tail(ctx context.Context, kind authz.ChangeKind, head authz.R
 	}
 }
 
-// concerns reports whether a change is about the organisation under root:
-// an assignment on an entity there, or a custom role scoped there.
-func (c *commands) concerns(ctx context.Context, ch authz.Change, root string) (bool, error) {
-	entity := ch.EntityID
-	if entity == "" && (ch.Kind == authz.ChangeRolePut || ch.Kind == authz.ChangeRoleDelete) {
-		entity = roleScope(ch)
-	}
-	if entity == "" {
-		return false, nil
-	}
-	return within(ctx, c.engine, entity, root)
+// auditViewer decides which changes audit shows one caller.
+type auditViewer struct {
+	c          *commands
+	team, user string
+	// root is the caller's organisation.
+	root string
+	// may remembers, by entity, whether the caller holds VIEW_AUDIT_LOG
+	// there.
+	may map[string]bool
 }
 
-// roleScope reads the scope of a role change from its before or after.
-func roleScope(ch authz.Change) string {
-	for _, doc := range []string{ch.After, ch.Before} {
-		var r authz.Role
-		if doc != "" && json.Unmarshal([]byte(doc), &r) == nil && r.Scope != "" {
-			return r.Scope
+// shows reports whether a change is about the organisation under root,
+// on an entity where the caller holds VIEW_AUDIT_LOG: an assignment on an
+// entity there, or a custom role scoped there (or, for a role that moved,
+// scoped there before).
+func (v *auditViewer) shows(ctx context.Context, ch authz.Change) (bool, error) {
+	entities := []string{ch.EntityID}
+	if ch.Kind == authz.ChangeRolePut || ch.Kind == authz.ChangeRoleDelete {
+		entities = append(entities, roleScope(ch.After), roleScope(ch.Before))
+	}
+	for _, e := range entities {
+		if e == "" {
+			continue
 		}
+		in, err := within(ctx, v.c.engine, e, v.root)
+		if err != nil {
+			return false, err
+		}
+		if !in {
+			continue
+		}
+		ok, err := v.mayView(ctx, e)
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// mayView checks, authoritatively and once per entity, whether the caller
+// holds VIEW_AUDIT_LOG on entity; an entity that no longer exists shows
+// nothing.
+func (v *auditViewer) mayView(ctx context.Context, entity string) (bool, error) {
+	if ok, seen := v.may[entity]; seen {
+		return ok, nil
+	}
+	res, err := v.c.engine.Check(ctx, authz.EligibilityRequest{TeamID: v.team, UserID: v.user, EntityID: entity,
+		Permissions: []string{PermViewAuditLog}, Consistency: authz.Consistency{Mode: authz.Authoritative}})
+	switch {
+	case errors.Is(err, authz.ErrNotFound):
+		v.may[entity] = false
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("audit: may %s see changes on %s: %w", v.user, entity, err)
+	case len(res.Decisions) != 1:
+		return false, fmt.Errorf("audit: may %s see changes on %s: %d decisions for one permission", v.user, entity, len(res.Decisions))
+	}
+	v.may[entity] = res.Decisions[0].Allowed
+	return v.may[entity], nil
+}
+
+// roleScope reads the scope of a role from a change's before or after.
+func roleScope(doc string) string {
+	var r authz.Role
+	if doc != "" && json.Unmarshal([]byte(doc), &r) == nil {
+		return r.Scope
 	}
 	return ""
 }

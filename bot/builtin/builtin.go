@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/authz/permissions"
 	"github.com/bastionhq/bastion/bot"
 )
 
@@ -17,8 +18,10 @@ const (
 	// PermAssignRoles allows grant and revoke, on the channel where they
 	// are typed and on the target entity (authz.AuthorizeAdminWrite).
 	PermAssignRoles = authz.PermAssignRoles
-	// PermAdministerRoles allows audit.
-	PermAdministerRoles = authz.PermAdministerRoles
+	// PermViewAuditLog allows audit in the channel, which then shows the
+	// changes about the entities where the caller holds it, as the
+	// console's audit page does.
+	PermViewAuditLog = string(permissions.ViewAuditLog)
 )
 
 // DefaultAuditLimit is how many changes audit shows without a count;
@@ -56,10 +59,10 @@ func Commands(engine Engine, list func() []bot.Command) []bot.Command {
 			Description: "List the members whose roles give them a permission in this channel."},
 		{Pattern: "who can <permission> in <channel:channel>", Group: Group, Handler: c.whoCan,
 			Description: "List the members whose roles give them a permission in a channel."},
-		{Pattern: "audit", Group: Group, Permission: PermAdministerRoles, Handler: c.audit,
-			Description: fmt.Sprintf("Show the last %d role changes in this organisation.", DefaultAuditLimit)},
-		{Pattern: "audit <n:int>", Group: Group, Permission: PermAdministerRoles, Handler: c.audit,
-			Description: fmt.Sprintf("Show the last n role changes in this organisation (at most %d).", MaxAuditLimit)},
+		{Pattern: "audit", Group: Group, Permission: PermViewAuditLog, Handler: c.audit,
+			Description: fmt.Sprintf("Show the last %d role changes in this organisation that you may see.", DefaultAuditLimit)},
+		{Pattern: "audit <n:int>", Group: Group, Permission: PermViewAuditLog, Handler: c.audit,
+			Description: fmt.Sprintf("Show the last n role changes in this organisation that you may see (at most %d).", MaxAuditLimit)},
 	}
 }
 

@@ -224,7 +224,7 @@ func TestWhoCanListsHoldersThroughRoles(t *testing.T) {
 func TestAuditShowsRecentRoleChangesOfThisOrganisation(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	if out, inv := h.say("UMEMBER", demo.ChannelGeneral, "audit"); inv.Verdict != bot.Denied || !strings.Contains(out, "ADMINISTER_ROLES") {
+	if out, inv := h.say("UMEMBER", demo.ChannelGeneral, "audit"); inv.Verdict != bot.Denied || !strings.Contains(out, "VIEW_AUDIT_LOG") {
 		t.Fatalf("a member reading the audit: %s %+v", out, inv)
 	}
 	_, err := h.engine.UpsertEntity(ctx, authz.Entity{ID: "E2", Type: authz.TypeEnterprise}, "test")
@@ -248,5 +248,40 @@ func TestAuditShowsRecentRoleChangesOfThisOrganisation(t *testing.T) {
 	lacks(t, "audit", out, "UELSEWHERE")
 	if out, _ := h.say("UROLES", demo.ChannelGeneral, "audit 500"); !strings.Contains(out, "Ask for 1 to 50") {
 		t.Errorf("audit 500: %s", out)
+	}
+}
+
+func TestAuditShowsOnlyTheChangesTheCallerMaySee(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	// An auditor of #backoffice-developers, as the console would have it.
+	_, err := h.engine.Assign(ctx, "UOPS2", "CONSOLE_VIEWER", demo.ChannelBackofficeDevs, "test")
+	must(t, err)
+	h.say("UROLES", demo.ChannelGeneral, "grant <@UMEMBER> BACKOFFICE_VIEWER on <#C3>")
+	h.say("UROLES", demo.ChannelGeneral, "grant <@UMEMBER> BACKOFFICE_VIEWER on <#C2>")
+	h.say("UROLES", demo.ChannelGeneral, "grant <@UMEMBER> USERS_ADMIN on workspace")
+	_, err = h.engine.PutRole(ctx, authz.Role{Name: "MOVED_OUT", Scope: demo.TeamMain, Permissions: []string{"VIEW_ACCOUNT"}}, "T1/UROLES")
+	must(t, err)
+
+	out, inv := h.say("UOPS2", demo.ChannelBackofficeDevs, "audit 50")
+	if inv.Verdict != bot.Ran {
+		t.Fatalf("an auditor of the channel reading its audit: %s %+v", out, inv)
+	}
+	contains(t, "the channel's audit", out, "Last 2 role change(s)", "granted `CONSOLE_VIEWER` to <@UOPS2> on <#C3>", "granted `BACKOFFICE_VIEWER` to <@UMEMBER> on <#C3>")
+	lacks(t, "the channel's audit", out, "<#C2>", "USERS_ADMIN", "MOVED_OUT", "demo-data")
+	// Elsewhere the auditor of one channel may not ask.
+	if out, inv := h.say("UOPS2", demo.ChannelGeneral, "audit"); inv.Verdict != bot.Denied || !strings.Contains(out, "VIEW_AUDIT_LOG") {
+		t.Fatalf("the channel auditor in #general: %s %+v", out, inv)
+	}
+	// The workspace's Roles Admin sees the custom role of T1, and still
+	// when it moves to the other workspace.
+	_, err = h.engine.Assign(ctx, "UOPS", "ROLES_ADMIN", demo.TeamMain, "test")
+	must(t, err)
+	_, err = h.engine.PutRole(ctx, authz.Role{Name: "MOVED_OUT", Scope: demo.TeamOther, Permissions: []string{"VIEW_ACCOUNT"}}, "T1/UROLES")
+	must(t, err)
+	out, _ = h.say("UOPS", demo.ChannelGeneral, "audit 3")
+	contains(t, "the workspace's audit", out, "defined custom role `MOVED_OUT`")
+	if strings.Count(out, "MOVED_OUT") != 2 {
+		t.Errorf("the workspace's Roles Admin should see the role defined and moved away:\n%s", out)
 	}
 }

@@ -9,7 +9,9 @@
 // the channel the command is typed in, and the handler checks it again on
 // the target entity by the rule the permission server and the console
 // apply, authz.AuthorizeAdminWrite, so holding ROLES_ADMIN on the target
-// is what allows the write); audit needs ADMINISTER_ROLES in the channel.
+// is what allows the write); audit needs VIEW_AUDIT_LOG in the channel and
+// shows the changes about the entities where the caller holds it, the
+// rule of the console's audit page.
 // whoami, roles and who can are open: they show what the permission model
 // already lets every member infer, and VIEW_USER_GROUPS applies to
 // workspaces only, so it cannot be checked on the channel a command runs
