@@ -17,13 +17,16 @@ import (
 
 // Open opens a database from a URL of the form
 // mysql://user:pass@host:port/dbname?param=value. The database is created
-// when it does not exist and the user may create it.
+// when it does not exist and the user may create it. On Vitess (a vtgate)
+// dbname is a keyspace, which is never created: Vitess's test server would
+// make an unsharded keyspace of a mistyped name.
 func Open(ctx context.Context, rawURL string) (*sqldb.DB, error) {
 	cfg, err := ParseURL(rawURL)
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureDatabase(ctx, cfg); err != nil {
+	vitess, err := ensureDatabase(ctx, cfg)
+	if err != nil {
 		return nil, err
 	}
 	connector, err := driver.NewConnector(cfg)
@@ -38,7 +41,7 @@ func Open(ctx context.Context, rawURL string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open mysql %s: %w", redact(cfg), err)
 	}
-	return &sqldb.DB{DB: db, Dialect: sqldb.MySQL, URL: redact(cfg)}, nil
+	return &sqldb.DB{DB: db, Dialect: sqldb.MySQL, URL: redact(cfg), Vitess: vitess}, nil
 }
 
 // ParseURL turns a mysql:// URL into a driver configuration.
@@ -72,22 +75,34 @@ func ParseURL(rawURL string) (*driver.Config, error) {
 	return cfg, nil
 }
 
-func ensureDatabase(ctx context.Context, cfg *driver.Config) error {
+// ensureDatabase creates cfg's database when the server is MySQL or
+// MariaDB and it is missing, and reports whether the server is a vtgate.
+func ensureDatabase(ctx context.Context, cfg *driver.Config) (vitess bool, err error) {
 	admin := cfg.Clone()
 	admin.DBName = ""
 	connector, err := driver.NewConnector(admin)
 	if err != nil {
-		return fmt.Errorf("open mysql: %w", err)
+		return false, fmt.Errorf("open mysql: %w", err)
 	}
 	db := sql.OpenDB(connector)
 	defer db.Close()
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT @@version").Scan(&version); err == nil && IsVitess(version) {
+		return true, nil
+	}
 	name := strings.ReplaceAll(cfg.DBName, "`", "")
 	if _, err := db.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		// Vitess and restricted users cannot create databases; the
-		// following ping reports a missing one clearly.
-		return nil
+		// Restricted users cannot create databases; the following ping
+		// reports a missing one clearly.
+		return false, nil
 	}
-	return nil
+	return false, nil
+}
+
+// IsVitess reports whether a server's version string (@@version) is a
+// vtgate's, such as "8.4.6-Vitess".
+func IsVitess(version string) bool {
+	return strings.HasSuffix(version, "-Vitess")
 }
 
 func redact(cfg *driver.Config) string {

@@ -26,6 +26,9 @@ type DB struct {
 	Dialect Dialect
 	// URL is the address the handle was opened from, with any password removed.
 	URL string
+	// Vitess is set when the MySQL server is a Vitess vtgate: a transaction
+	// may then span several databases (shards), committed one after another.
+	Vitess bool
 }
 
 // Upsert returns the dialect's clause that turns an INSERT into an update of

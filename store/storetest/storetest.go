@@ -1,7 +1,8 @@
-// Package storetest gives tests real databases: a fresh SQLite file, and a
+// Package storetest gives tests real databases: a fresh SQLite file, a
 // fresh database on the MySQL/MariaDB server named by BASTION_TEST_MYSQL
-// (default mysql://root@127.0.0.1:3306). Tests fail, never skip, when the
-// server is unreachable: CI starts it.
+// (default mysql://root@127.0.0.1:3306), and, when asked for, the
+// permission store's keyspaces on a live Vitess (Vitess). Tests fail, never
+// skip, when a server they need is unreachable: CI starts them.
 package storetest
 
 import (
@@ -80,8 +81,40 @@ func MySQL(t testing.TB) *sqldb.DB {
 	return db
 }
 
-// Each runs fn once per supported database, each on a fresh one.
+// Each runs fn once per database named in BASTION_TEST_DATABASES (a comma
+// separated list of sqlite, mysql and vitess; default "sqlite,mysql"), each
+// on a fresh one. deploy/vitess/vttest.sh runs the permission store's
+// packages with "vitess".
 func Each(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
-	t.Run("mysql", func(t *testing.T) { fn(t, MySQL(t)) })
+	for _, name := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			switch name {
+			case "sqlite":
+				fn(t, SQLite(t))
+			case "mysql":
+				fn(t, MySQL(t))
+			case "vitess":
+				fn(t, Vitess(t))
+			}
+		})
+	}
+}
+
+// databases lists the databases Each runs on.
+func databases(t *testing.T) []string {
+	list := os.Getenv("BASTION_TEST_DATABASES")
+	if list == "" {
+		return []string{"sqlite", "mysql"}
+	}
+	var out []string
+	for _, name := range strings.Split(list, ",") {
+		name = strings.TrimSpace(name)
+		switch name {
+		case "sqlite", "mysql", "vitess":
+			out = append(out, name)
+		default:
+			t.Fatalf("BASTION_TEST_DATABASES=%q: unknown database %q (want sqlite, mysql or vitess)", list, name)
+		}
+	}
+	return out
 }
