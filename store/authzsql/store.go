@@ -35,8 +35,15 @@ var (
 	_ authz.UserVersionReader = (*Store)(nil)
 )
 
-// Open migrates the permission tables of db and returns the store.
+// Open migrates the permission tables of db and returns the store. On
+// Vitess it first checks that vtgate places the tables as deploy/vitess
+// lays them out, and fails naming the file to apply when it does not.
 func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
+	if db.Vitess {
+		if err := checkVitessLayout(ctx, db); err != nil {
+			return nil, err
+		}
+	}
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, err
 	}

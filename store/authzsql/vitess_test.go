@@ -4,11 +4,15 @@ import (
 	"encoding/json"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bastionhq/bastion/store/authzsql"
 )
+
+// These tests read the deployment files of deploy/vitess; the tests in
+// deploy/vitess run the store on a live Vitess laid out by them.
 
 type vschema struct {
 	Sharded bool `json:"sharded"`
@@ -33,13 +37,40 @@ func loadVSchema(t *testing.T, name string) vschema {
 	return v
 }
 
+// loadRoutingRules returns routing_rules.json as from table -> to table.
+func loadRoutingRules(t *testing.T) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile("../../deploy/vitess/routing_rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rr struct {
+		Rules []struct {
+			FromTable string   `json:"from_table"`
+			ToTables  []string `json:"to_tables"`
+		} `json:"rules"`
+	}
+	if err := json.Unmarshal(data, &rr); err != nil {
+		t.Fatalf("routing_rules.json: %v", err)
+	}
+	out := map[string]string{}
+	for _, r := range rr.Rules {
+		if len(r.ToTables) != 1 {
+			t.Fatalf("routing rule for %s has %d targets, want 1", r.FromTable, len(r.ToTables))
+		}
+		out[r.FromTable] = r.ToTables[0]
+	}
+	return out
+}
+
 var fromTable = regexp.MustCompile(`(?i)\bFROM\s+([a-z_]+)(.*)`)
 
-// Every statement of the check path must reach only the shards of the
-// users it reads: a sharded table is read only by its vindex column (= or
-// IN), and any other table is a reference table present in every shard.
+// Every statement of the check path reaches only the shards of the users it
+// reads: a sharded table is read only by its vindex column (= or IN), and
+// any other table is routed to the unsharded keyspace.
 func TestCheckPathQueriesNameTheShardKey(t *testing.T) {
 	v := loadVSchema(t, "vschema_bastion.json")
+	rules := loadRoutingRules(t)
 	if !v.Sharded {
 		t.Fatal("the bastion keyspace must be sharded")
 	}
@@ -50,13 +81,16 @@ func TestCheckPathQueriesNameTheShardKey(t *testing.T) {
 				t.Fatalf("no FROM in %q", part)
 			}
 			table, where := m[1], m[2]
-			spec, ok := v.Tables[table]
+			spec, sharded := v.Tables[table]
+			_, routed := rules["bastion."+table]
 			switch {
-			case !ok:
-				t.Errorf("check path reads %s, which the VSchema does not place", table)
-			case spec.Type == "reference":
+			case sharded && routed:
+				t.Errorf("%s is both sharded and routed to the unsharded keyspace", table)
+			case routed:
+			case !sharded:
+				t.Errorf("check path reads %s, which neither the VSchema nor the routing rules place", table)
 			case len(spec.ColumnVindexes) == 0:
-				t.Errorf("table %s is neither sharded nor a reference table", table)
+				t.Errorf("table %s has no vindex", table)
 			default:
 				col := spec.ColumnVindexes[0].Column
 				if !regexp.MustCompile(`(?i)\bWHERE\s+` + col + `\s*(=\s*\?|IN\s*\(\?(\s*,\s*\?)*\))`).MatchString(where) {
@@ -67,17 +101,70 @@ func TestCheckPathQueriesNameTheShardKey(t *testing.T) {
 	}
 }
 
-// Every table of the schema is placed in one of the two keyspaces.
-func TestVSchemaPlacesEveryTable(t *testing.T) {
-	sharded, ref := loadVSchema(t, "vschema_bastion.json"), loadVSchema(t, "vschema_bastion_ref.json")
-	for _, table := range authzsql.Tables() {
+// Every table of the schema is placed: the user-keyed ones in the sharded
+// keyspace with user_id as primary vindex, all the others in the unsharded
+// keyspace and routed there by name, and nothing twice.
+func TestVitessFilesPlaceEveryTable(t *testing.T) {
+	sharded, ref, rules := loadVSchema(t, "vschema_bastion.json"), loadVSchema(t, "vschema_bastion_ref.json"), loadRoutingRules(t)
+	if ref.Sharded {
+		t.Fatal("bastion_ref must be unsharded")
+	}
+	all := append(authzsql.Tables(), "schema_migrations")
+	for _, table := range all {
+		userKeyed := slices.Contains(authzsql.UserKeyedTables(), table)
+		if userKeyed == slices.Contains(authzsql.UnshardedTables(), table) {
+			t.Errorf("%s must be in exactly one of UserKeyedTables and UnshardedTables", table)
+		}
 		s, inSharded := sharded.Tables[table]
 		_, inRef := ref.Tables[table]
-		if !inRef && !(inSharded && len(s.ColumnVindexes) > 0) {
-			t.Errorf("table %s is not placed by the VSchemas", table)
+		to, routed := rules["bastion."+table]
+		if userKeyed {
+			if !inSharded || len(s.ColumnVindexes) == 0 || s.ColumnVindexes[0].Column != "user_id" {
+				t.Errorf("%s is not sharded by user_id in vschema_bastion.json", table)
+			}
+			if inRef || routed {
+				t.Errorf("user-keyed %s must not be in bastion_ref or routed there", table)
+			}
+			continue
 		}
-		if inSharded && s.Type == "reference" && !inRef {
-			t.Errorf("reference table %s has no source in bastion_ref", table)
+		if inSharded {
+			t.Errorf("%s is in vschema_bastion.json; it belongs to bastion_ref", table)
 		}
+		if !inRef {
+			t.Errorf("%s is not in vschema_bastion_ref.json", table)
+		}
+		if to != "bastion_ref."+table {
+			t.Errorf("routing rule for bastion.%s goes to %q, want bastion_ref.%s", table, to, table)
+		}
+	}
+	for table := range sharded.Tables {
+		if !slices.Contains(all, table) {
+			t.Errorf("vschema_bastion.json names %s, which the schema does not create", table)
+		}
+	}
+	if len(rules) != len(authzsql.UnshardedTables()) {
+		t.Errorf("routing_rules.json has %d rules, want one per unsharded table (%d)", len(rules), len(authzsql.UnshardedTables()))
+	}
+}
+
+// vttest.sh turns routing_rules.json into vttestserver's topology with sed,
+// one rule per line.
+func TestRoutingRulesFileHasOneRulePerLine(t *testing.T) {
+	data, err := os.ReadFile("../../deploy/vitess/routing_rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`"from_table": *"[^"]*", *"to_tables": *\["[^"]*"\]`)
+	n := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, "from_table") {
+			if !line.MatchString(l) {
+				t.Errorf("rule not on one line in the form vttest.sh reads: %s", l)
+			}
+			n++
+		}
+	}
+	if n != len(loadRoutingRules(t)) {
+		t.Errorf("%d rule lines for %d rules", n, len(loadRoutingRules(t)))
 	}
 }

@@ -18,8 +18,26 @@ var sqlReadOnly = sql.TxOptions{ReadOnly: true}
 // that nothing changed, the transaction is rolled back and the current
 // revision returned.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, rev int64) (authz.Change, bool, error)) (authz.Revision, error) {
+	return s.writeUser(ctx, "", fn)
+}
+
+// writeUser is write for a change to the rows of userID. On Vitess the
+// transaction first claims the user's version row, so that the user's
+// shard joins it before the unsharded keyspace of the revision and the
+// change log does: vtgate commits a transaction's shards in the order they
+// joined it (with TWOPC, the first before the others), so a change-log
+// entry never shows before the user rows it describes, and a process that
+// reads the entry and then the user sees the change. The claim also makes
+// concurrent writes to one user wait for each other before they read
+// anything, so each reads what the one before it committed.
+func (s *Store) writeUser(ctx context.Context, userID string, fn func(tx *sql.Tx, rev int64) (authz.Change, bool, error)) (authz.Revision, error) {
 	var result authz.Revision
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if userID != "" && s.db.Vitess {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO authz_user_revisions (user_id, rev) VALUES (?, 0) ON DUPLICATE KEY UPDATE rev = rev", userID); err != nil {
+				return fmt.Errorf("claim user %s: %w", userID, err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, "UPDATE authz_revision SET rev = rev + 1 WHERE id = 1"); err != nil {
 			return fmt.Errorf("take revision: %w", err)
 		}
@@ -114,7 +132,7 @@ func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, prior authz.Pr
 
 // SetAccountType implements authz.Store.
 func (s *Store) SetAccountType(ctx context.Context, teamID, userID string, t authz.AccountType, actor string) (authz.Revision, error) {
-	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
+	return s.writeUser(ctx, userID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeAccountType, Key: teamID + "/" + userID, UserID: userID, TeamID: teamID, EntityID: teamID, After: t.String()}
 		var before string
 		err := tx.QueryRowContext(ctx, "SELECT account_type FROM authz_account_types WHERE user_id = ? AND team_id = ?", userID, teamID).Scan(&before)

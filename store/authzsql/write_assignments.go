@@ -12,7 +12,7 @@ func assignmentKey(a authz.Assignment) string { return a.UserID + "/" + a.Role +
 
 // Assign implements authz.Store.
 func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
-	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
+	return s.writeUser(ctx, a.UserID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeAssign, Key: assignmentKey(a), UserID: a.UserID, EntityID: a.EntityID, After: toJSON(a)}
 		if err := prior.VerifyLineage(a.EntityID, entityParents(ctx, tx)); err != nil {
 			return c, false, err
@@ -56,7 +56,7 @@ func entityParents(ctx context.Context, tx *sql.Tx) func(id string) (string, boo
 
 // Revoke implements authz.Store.
 func (s *Store) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
-	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
+	return s.writeUser(ctx, a.UserID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeRevoke, Key: assignmentKey(a), UserID: a.UserID, EntityID: a.EntityID}
 		if err := prior.VerifyLineage(a.EntityID, entityParents(ctx, tx)); err != nil {
 			return c, false, err
