@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/mysql"
 	"github.com/bastionhq/bastion/store/storetest"
@@ -72,6 +73,38 @@ func TestAnUnknownKeyspaceIsNotCreated(t *testing.T) {
 		keyspaces.Scan(&name)
 		if name != "bastion" && name != "bastion_ref" {
 			t.Errorf("keyspace %s exists after opening a mistyped one", name)
+		}
+	}
+}
+
+// Ids differ by case: the keyspaces' databases must use a binary collation
+// (vttest.sh sets mysqld's default; README.md says so for production).
+func TestIDsAreCaseSensitive(t *testing.T) {
+	storetest.Vitess(t)
+	st := openStore(t, storetest.VitessURL(t))
+	ctx := context.Background()
+	for _, id := range []string{"Cx", "cX"} {
+		if _, err := st.UpsertEntity(ctx, authz.Entity{ID: id, Type: authz.TypeEnterprise}, authz.Prior{}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Assign(ctx, authz.Assignment{UserID: "U" + id, Role: "CHANNELS_ADMIN", EntityID: id}, authz.Prior{}, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref, err := st.LoadReference(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := ref.Entities["Cx"]; !ok || len(ref.Entities) != 2 {
+		t.Errorf("entities Cx and cX stored as %v", ref.Entities)
+	}
+	for _, user := range []string{"UCx", "UcX"} {
+		got, err := st.LoadUser(ctx, user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Assignments) != 1 || got.Assignments[0].EntityID != user[1:] {
+			t.Errorf("user %s has assignments %v, want one on %s", user, got.Assignments, user[1:])
 		}
 	}
 }

@@ -121,9 +121,11 @@ start() {
   cp -R "$cache/config" "$dir/vtroot/config"
   cp "$here/vschema_bastion.json" "$dir/schema/bastion/vschema.json"
   cp "$here/vschema_bastion_ref.json" "$dir/schema/bastion_ref/vschema.json"
-  # The same buffer pool as Debian's MariaDB (test-suite.cnf sets 32M), so
-  # that benchmarks compare like with like.
-  printf '[mysqld]\ninnodb_buffer_pool_size = 128M\n' >"$dir/extra.cnf"
+  # Keyspace databases in utf8mb4 with a binary collation, as Bastion's ids
+  # are case-sensitive (mysqld's default here is utf8mb3_general_ci); and
+  # the buffer pool of Debian's MariaDB (test-suite.cnf sets 32M), so that
+  # benchmarks compare like with like.
+  printf '[mysqld]\ncharacter-set-server = utf8mb4\ncollation-server = utf8mb4_bin\ninnodb_buffer_pool_size = 128M\n' >"$dir/extra.cnf"
   if [ "$(id -u)" = 0 ]; then
     local user=${BASTION_VITESS_USER:-nobody}
     chown -R "$user" "$dir"
