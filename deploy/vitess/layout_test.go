@@ -108,3 +108,19 @@ func TestIDsAreCaseSensitive(t *testing.T) {
 		}
 	}
 }
+
+// Connected to vtgate without a keyspace (global routing), the store
+// refuses to start and says to name the sharded keyspace: vtgate v0.24
+// cannot prepare the check statement that way (error 1222).
+func TestTheStoreRefusesGlobalRouting(t *testing.T) {
+	storetest.Vitess(t)
+	ctx := context.Background()
+	db, err := mysql.Open(ctx, withKeyspace(t, storetest.VitessURL(t), "@primary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := authzsql.Open(ctx, db); err == nil || !strings.Contains(err.Error(), "names no keyspace") {
+		t.Fatalf("opening the store without a keyspace: %v; want an error saying to name the sharded keyspace", err)
+	}
+}

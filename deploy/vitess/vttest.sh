@@ -79,7 +79,9 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 free_base() {
   local base p ok
   for _ in $(seq 1 50); do
-    base=$((20000 + RANDOM % 30000))
+    # Below the kernel's ephemeral ports (32768 and up on Linux), which
+    # outgoing connections take at any time.
+    base=$((15000 + RANDOM % 17000))
     ok=1
     for p in $(seq "$base" $((base + 3))); do
       if port_in_use "$p"; then ok=0; break; fi
@@ -96,23 +98,46 @@ topology() {
   echo 'keyspaces: { name: "bastion" shards: { name: "-80" } shards: { name: "80-" } replica_count: 1 rdonly_count: 0 }'
   echo 'keyspaces: { name: "bastion_ref" shards: { name: "0" } replica_count: 1 rdonly_count: 0 }'
   echo -n 'routing_rules: {'
-  # One rule per line in routing_rules.json (TestRoutingRulesRouteEveryUnshardedTable checks the format).
+  # One rule per line in routing_rules.json (TestRoutingRulesFileHasOneRulePerLine checks the format).
   sed -n 's/.*"from_table": *"\([^"]*\)", *"to_tables": *\["\([^"]*\)"\].*/ rules: { from_table: "\1" to_tables: "\2" }/p' \
     "$here/routing_rules.json" | tr -d '\n'
   echo ' }'
 }
 
+# errors prints the error lines of a failed start's log.
+errors() {
+  grep -E '"level":"(ERROR|FATAL)"|^[EF][0-9]{4} ' "$1/vttestserver.log" 2>/dev/null | cut -c1-400 | tail -10 >&2 || true
+}
+
 # start DIR: starts vttestserver with state in DIR and waits until every
-# primary serves. Writes DIR/env with the addresses for the tests.
+# primary serves. Writes DIR/env with the addresses for the tests. A start
+# that fails on the way (a port taken meanwhile, say) is retried on other
+# ports, twice.
 start() {
   local dir=$1
   build
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  local base run_as=()
+  local attempt
+  for attempt in 1 2 3; do
+    if launch "$dir"; then
+      return 0
+    fi
+    errors "$dir"
+    log "vttestserver stopped while starting (attempt $attempt of 3; its log: $dir/vttestserver.log)"
+    stop "$dir"
+  done
+  die "vttestserver did not start"
+}
+
+# launch DIR: one attempt of start. Returns non-zero when vttestserver
+# exits while starting; dies when it hangs.
+launch() {
+  local dir=$1 base run_as=()
   base=$(free_base)
   # The cluster runs as a user Vitess accepts, from a directory that user
   # can read: hard links to the cached binaries (copies across filesystems).
+  rm -rf "$dir/data" "$dir/tmp" "$dir/env" "$dir/vttestserver.out"
   mkdir -p "$dir/vtroot/bin" "$dir/schema/bastion" "$dir/schema/bastion_ref" "$dir/data/cluster" "$dir/tmp"
   for b in "${binaries[@]}"; do
     ln -f "$cache/bin/$b" "$dir/vtroot/bin/$b" 2>/dev/null || cp "$cache/bin/$b" "$dir/vtroot/bin/$b"
@@ -148,22 +173,23 @@ start() {
   local pid=$!
   echo "$pid" >"$dir/pid"
   # vttestserver prints its configuration as JSON once vtcombo is up.
+  local up=0
   for _ in $(seq 1 900); do
-    grep -q vtcombo_mysql_port "$dir/vttestserver.out" 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || { tail -30 "$dir/vttestserver.log" >&2; die "vttestserver exited"; }
+    grep -q vtcombo_mysql_port "$dir/vttestserver.out" 2>/dev/null && { up=1; break; }
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 1
   done
-  grep -q vtcombo_mysql_port "$dir/vttestserver.out" || { tail -30 "$dir/vttestserver.log" >&2; die "vttestserver did not start in 15 minutes"; }
+  [ $up = 1 ] || { errors "$dir"; stop "$dir"; die "vttestserver did not start in 15 minutes"; }
   local vtgate=$((base + 3))
   # Then wait until the three primaries serve queries.
   local n=0
   for _ in $(seq 1 600); do
     n=$(mysql -h 127.0.0.1 -P "$vtgate" -u bastion -N -e "SHOW VITESS_TABLETS" 2>/dev/null | grep -c 'PRIMARY[[:space:]]*SERVING' || true)
     [ "$n" -ge 3 ] && break
-    kill -0 "$pid" 2>/dev/null || { tail -30 "$dir/vttestserver.log" >&2; die "vttestserver exited"; }
+    kill -0 "$pid" 2>/dev/null || return 1
     sleep 1
   done
-  [ "$n" -ge 3 ] || die "the primaries of bastion and bastion_ref did not serve in 10 minutes"
+  [ "$n" -ge 3 ] || { errors "$dir"; stop "$dir"; die "the primaries of bastion and bastion_ref did not serve in 10 minutes"; }
   cat >"$dir/env" <<EOF
 BASTION_TEST_VTGATE=mysql://bastion@127.0.0.1:$vtgate/bastion
 BASTION_TEST_VTGATE_HTTP=http://127.0.0.1:$base
@@ -173,17 +199,29 @@ EOF
   cat "$dir/env"
 }
 
-# stop DIR: stops the cluster of start DIR and waits for it to exit.
+# stop DIR: stops the cluster of start DIR and waits for it to exit. When
+# vttestserver fails while starting it leaves its mysqld running, so that
+# one is stopped too, by the pid in its pid file.
 stop() {
-  local dir=$1 pid
-  [ -f "$dir/pid" ] || return 0
-  pid=$(cat "$dir/pid")
-  if kill -0 "$pid" 2>/dev/null; then
-    # vttestserver tears the cluster (vtcombo, mysqld) down on SIGTERM.
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  local dir=$1 pid p
+  if [ -f "$dir/pid" ]; then
+    pid=$(cat "$dir/pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      # vttestserver tears the cluster (vtcombo, mysqld) down on SIGTERM.
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
+    rm -f "$dir/pid"
   fi
-  rm -f "$dir/pid"
+  for p in "$dir"/data/cluster/vt_*/mysql.pid; do
+    [ -f "$p" ] || continue
+    pid=$(cat "$p")
+    # mysqld_safe, its parent, ends when mysqld shuts down cleanly.
+    if kill -0 "$pid" 2>/dev/null && grep -q -- "$dir/" "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    fi
+  done
 }
 
 # test_dir is the state of the cluster run_tests starts, for its exit trap.

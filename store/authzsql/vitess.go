@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/bastionhq/bastion/store/sqldb"
 )
@@ -45,6 +46,16 @@ type vtgatePlan struct {
 // tables are sharded by user_id and all the others are in one unsharded
 // keyspace. It runs before migrating, so a wrong layout creates nothing.
 func checkVitessLayout(ctx context.Context, db *sqldb.DB) error {
+	// The database name is vtgate's target: "keyspace", "keyspace@primary",
+	// or "@primary" for none (global routing).
+	var target string
+	if err := db.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&target); err != nil {
+		return fmt.Errorf("vitess layout: read the session's keyspace: %w", err)
+	}
+	if keyspace, _, _ := strings.Cut(strings.NewReplacer(":", "@", "/", "@").Replace(target), "@"); keyspace == "" {
+		return fmt.Errorf("vitess layout: the database URL names no keyspace (%q): connect to the sharded keyspace "+
+			"(mysql://user:pass@vtgate:3306/bastion); without one vtgate cannot prepare the check statement (deploy/vitess/README.md)", target)
+	}
 	plan := func(q string) (vtgatePlan, error) {
 		var raw string
 		var p vtgatePlan
