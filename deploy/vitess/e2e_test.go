@@ -248,19 +248,42 @@ func batchAcrossShards(t *testing.T, db *sqldb.DB, a, b authzv1connect.Permissio
 		}
 	}
 	batch() // B reads the users in full and keeps them
-	calls := callsDuring(t, batch)
-	sharded := map[string]int64{}
-	for k, n := range calls {
-		if k != refShard {
-			sharded[k] = n
-		}
-	}
 	want := map[string]int64{}
 	for _, s := range shards(t, db) {
 		want[s] = 1
 	}
-	if describe(sharded) != describe(want) {
-		t.Errorf("a batch of %d checks of %d users on both shards: vtgate called %s; want %s", len(items), len(demo.Users()), describe(sharded), describe(want))
+	// B prepares a statement on each of its pooled connections the first
+	// time it runs there, and vtgate answers a prepare by asking one shard
+	// for the columns: a batch on a connection new to it shows one more
+	// call to one shard. So: every batch reads both shards and no shard
+	// more than twice, and one of a few batches reads each shard once.
+	exact := false
+	var seen []string
+	for range 5 {
+		calls := callsDuring(t, batch)
+		sharded := map[string]int64{}
+		for k, n := range calls {
+			if k != refShard {
+				sharded[k] = n
+			}
+		}
+		seen = append(seen, describe(sharded))
+		for s := range want {
+			if sharded[s] < 1 || sharded[s] > 2 {
+				t.Fatalf("a batch of %d checks of %d users on both shards: vtgate called %s; want each shard once (twice where a statement is prepared)",
+					len(items), len(demo.Users()), describe(sharded))
+			}
+		}
+		if len(sharded) != len(want) {
+			t.Fatalf("a batch called %s, outside the bastion keyspace's shards %v", describe(sharded), want)
+		}
+		if describe(sharded) == describe(want) {
+			exact = true
+			break
+		}
+	}
+	if !exact {
+		t.Errorf("no batch read each shard exactly once: %v", seen)
 	}
 	allowedSome := false
 	for i, r := range res.Msg.GetResults() {
