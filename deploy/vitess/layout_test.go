@@ -124,3 +124,17 @@ func TestTheStoreRefusesGlobalRouting(t *testing.T) {
 		t.Fatalf("opening the store without a keyspace: %v; want an error saying to name the sharded keyspace", err)
 	}
 }
+
+// Replicas lag, so a session that reads them is refused.
+func TestTheStoreRefusesReplicaReads(t *testing.T) {
+	storetest.Vitess(t)
+	ctx := context.Background()
+	db, err := mysql.Open(ctx, withKeyspace(t, storetest.VitessURL(t), "bastion@replica"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := authzsql.Open(ctx, db); err == nil || !strings.Contains(err.Error(), "must read primaries") {
+		t.Fatalf("opening the store on replicas: %v; want an error saying checks must read primaries", err)
+	}
+}

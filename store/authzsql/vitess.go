@@ -52,9 +52,15 @@ func checkVitessLayout(ctx context.Context, db *sqldb.DB) error {
 	if err := db.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&target); err != nil {
 		return fmt.Errorf("vitess layout: read the session's keyspace: %w", err)
 	}
-	if keyspace, _, _ := strings.Cut(strings.NewReplacer(":", "@", "/", "@").Replace(target), "@"); keyspace == "" {
+	keyspace, tabletType, _ := strings.Cut(target, "@")
+	keyspace, _, _ = strings.Cut(strings.NewReplacer(":", "/").Replace(keyspace), "/")
+	if keyspace == "" {
 		return fmt.Errorf("vitess layout: the database URL names no keyspace (%q): connect to the sharded keyspace "+
 			"(mysql://user:pass@vtgate:3306/bastion); without one vtgate cannot prepare the check statement (deploy/vitess/README.md)", target)
+	}
+	if tabletType != "" && !strings.EqualFold(tabletType, "primary") {
+		return fmt.Errorf("vitess layout: the database URL reads %s tablets (%q): checks must read primaries, as replicas lag; "+
+			"use mysql://user:pass@vtgate:3306/%s", tabletType, target, keyspace)
 	}
 	plan := func(q string) (vtgatePlan, error) {
 		var raw string
