@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bastionhq/bastion/store/sqldb"
@@ -22,11 +23,18 @@ func UserKeyedTables() []string {
 	return []string{"authz_assignments", "authz_account_types", "authz_user_revisions"}
 }
 
-// UnshardedTables lists the tables that are not keyed by user id (the
-// revision counter, change log and reference data, and the migration
-// record): on Vitess, the ones in the unsharded keyspace.
+// UnshardedTables lists every other table the store uses (the revision
+// counter, change log and reference data, and the migration record): on
+// Vitess, the ones in the unsharded keyspace. It follows the migrations,
+// so a table added there must be placed before the store starts on Vitess.
 func UnshardedTables() []string {
-	return []string{"authz_revision", "authz_changes", "authz_entities", "authz_team_prefs", "authz_roles", "schema_migrations"}
+	var out []string
+	for _, t := range Tables() {
+		if !slices.Contains(UserKeyedTables(), t) {
+			out = append(out, t)
+		}
+	}
+	return append(out, "schema_migrations")
 }
 
 // vtgatePlan is the part of a VEXPLAIN PLAN answer that says where a
