@@ -164,8 +164,10 @@ func TestValidateServe(t *testing.T) {
 		"not an app token":     {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, enabled: true, err: "app-level token"},
 		"token alone":          {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, err: "neither SLACK_SIGNING_SECRET"},
 		"secret without token": {env: map[string]string{"SLACK_SIGNING_SECRET": "s"}, err: "SLACK_BOT_TOKEN is not set"},
-		"half the install flow": {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "c"},
-			enabled: true, err: "needs BASTION_ENCRYPTION_KEY, SLACK_CLIENT_SECRET, SLACK_REDIRECT_URL too"},
+		"half the install flow": {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_REDIRECT_URL": "https://b/slack/oauth/callback"},
+			enabled: true, err: "needs BASTION_ENCRYPTION_KEY, SLACK_CLIENT_ID, SLACK_CLIENT_SECRET too"},
+		"client id alone": {env: map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "SLACK_CLIENT_ID": "c"},
+			enabled: true, err: "neither SLACK_REDIRECT_URL (the install flow) nor BASTION_CONSOLE_URL"},
 		"install flow without bot": {env: map[string]string{"SLACK_CLIENT_ID": "c", "SLACK_CLIENT_SECRET": "s", "SLACK_REDIRECT_URL": "http://x/cb",
 			"BASTION_ENCRYPTION_KEY": key}, err: "the bot is not"},
 		"queue not NATS":    {env: map[string]string{"BASTION_NATS_URL": "redis://q"}, err: "want nats://host:port"},
@@ -173,7 +175,9 @@ func TestValidateServe(t *testing.T) {
 		"console not http":  {env: map[string]string{"BASTION_CONSOLE_URL": "b.example.com/console", "SLACK_CLIENT_ID": "c", "SLACK_CLIENT_SECRET": "s"}, err: "not an http(s) address"},
 		"short session key": {env: map[string]string{"BASTION_CONSOLE_URL": "https://b.example.com/console", "SLACK_CLIENT_ID": "c", "SLACK_CLIENT_SECRET": "s", "BASTION_SESSION_KEY": "abcd"}, err: "at least 32 hex digits"},
 		"console": {env: map[string]string{"BASTION_CONSOLE_URL": "https://b.example.com/console", "SLACK_CLIENT_ID": "c", "SLACK_CLIENT_SECRET": "s",
-			"BASTION_SESSION_KEY": strings.Repeat("ab", 16), "SLACK_REDIRECT_URL": "https://b.example.com/slack/oauth/callback",
+			"BASTION_SESSION_KEY": strings.Repeat("ab", 16)}},
+		"console, bot and install flow": {env: map[string]string{"BASTION_CONSOLE_URL": "https://b.example.com/console", "SLACK_CLIENT_ID": "c",
+			"SLACK_CLIENT_SECRET": "s", "SLACK_REDIRECT_URL": "https://b.example.com/slack/oauth/callback",
 			"BASTION_ENCRYPTION_KEY": key, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, enabled: true},
 	} {
 		env := map[string]string{"BASTION_API_KEYS": "k"}
@@ -200,7 +204,7 @@ func TestValidateServe(t *testing.T) {
 	if err := noKey.ValidateServe(); err != nil {
 		t.Errorf("--insecure-no-auth without a key: %v", err)
 	}
-	flow := Config{SlackClientID: "c", SlackRedirectURL: "https://b.example.com/slack/oauth/callback"}
+	flow := Config{SlackRedirectURL: "https://b.example.com/slack/oauth/callback"}
 	if got := flow.InstallURL(); got != "https://b.example.com/slack/install" {
 		t.Errorf("install URL = %q", got)
 	}

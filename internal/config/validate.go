@@ -14,11 +14,11 @@ func (c Config) BotEnabled() bool {
 	return c.SlackBotToken != "" && (c.SlackSigningSecret != "" || c.SlackAppToken != "")
 }
 
-// InstallFlowEnabled reports whether any of the install flow's settings
-// is given (ValidateServe checks that all are).
-func (c Config) InstallFlowEnabled() bool {
-	return c.SlackClientID != "" || c.SlackClientSecret != "" || c.SlackRedirectURL != ""
-}
+// InstallFlowEnabled reports whether the install flow is asked for: its
+// callback, SLACK_REDIRECT_URL, is set (ValidateServe checks the rest).
+// The client id and secret alone may be the console's, for Sign in with
+// Slack.
+func (c Config) InstallFlowEnabled() bool { return c.SlackRedirectURL != "" }
 
 // ConsoleEnabled reports whether serve serves the admin console.
 func (c Config) ConsoleEnabled() bool { return c.ConsoleURL != "" }
@@ -65,6 +65,9 @@ func (c Config) validateBot() error {
 		return errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…)")
 	}
 	if !c.InstallFlowEnabled() {
+		if (c.SlackClientID != "" || c.SlackClientSecret != "") && !c.ConsoleEnabled() {
+			return errors.New("SLACK_CLIENT_ID or SLACK_CLIENT_SECRET is set, but neither SLACK_REDIRECT_URL (the install flow) nor BASTION_CONSOLE_URL (Sign in with Slack) is")
+		}
 		return nil
 	}
 	var missing []string

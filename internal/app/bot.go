@@ -1,0 +1,197 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/bot/botauthz"
+	"github.com/bastionhq/bastion/bot/builtin"
+	"github.com/bastionhq/bastion/bot/runner"
+	"github.com/bastionhq/bastion/bot/teamchat"
+	"github.com/bastionhq/bastion/slackapp"
+)
+
+// botSetup is what assembling the bot needs beyond the stores.
+type botSetup struct {
+	BotToken      string
+	SigningSecret string
+	// AppToken (xapp-…) selects Socket Mode instead of POST /slack/events.
+	AppToken string
+	// APIURL is the Web API base; the OAuth authorize page is derived
+	// from it.
+	APIURL  string
+	NATSURL string
+	Workers int
+	// InstallCacheTTL keeps each workspace's installation in memory that
+	// long; zero reads the store for every event.
+	InstallCacheTTL    time.Duration
+	ApprovalRunTimeout time.Duration
+	// Slack is the installation service: it gates events by installation,
+	// holds each workspace's bot token and tells approvals which
+	// workspaces granted the reaction scopes. Nil: one token for all.
+	Slack *slackapp.Service
+	// Handlers are more handlers served next to /slack/events (the
+	// install flow); "GET /slack/oauth/callback" empties the installation
+	// cache as it installs.
+	Handlers map[string]http.Handler
+	// Sources build the commands besides the built-in ones; Demo is
+	// passed to them.
+	Sources []CommandSource
+	Demo    bool
+	Logger  *slog.Logger
+}
+
+// newBot assembles the bot on the stores: the built-in permission
+// commands, the approval flow and the commands of setup's sources,
+// authorized by the engine. Replies, approval posts and Slack calls of
+// commands use the bot token of the workspace the event came from (its
+// installation), BotToken where there is none. The caller serves its
+// Handler under /slack/, runs it and closes it.
+func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, error) {
+	auth := botauthz.New(st.Engine)
+	router := bot.NewRouter(bot.RouterOptions{Authorizer: auth})
+	if err := router.Register(builtin.Commands(st.Engine, router.Commands)...); err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	handlers := map[string]http.Handler{}
+	for pattern, h := range setup.Handlers {
+		handlers[pattern] = h
+	}
+	var gate bot.InstallationGate
+	var installs teamchat.Installations
+	if setup.Slack != nil {
+		gate, installs = setup.Slack, setup.Slack.Store()
+		if setup.InstallCacheTTL > 0 {
+			// Uninstalls reaching this process's ingress drop the team
+			// through the gate; an install here drops every team, as the
+			// callback does not say which one it was.
+			cache := teamchat.NewCache(setup.Slack.Store(), teamchat.CacheOptions{TTL: setup.InstallCacheTTL})
+			gate, installs = cache.Gate(setup.Slack), cache
+			if cb := handlers["GET /slack/oauth/callback"]; cb != nil {
+				handlers["GET /slack/oauth/callback"] = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					defer cache.Clear()
+					cb.ServeHTTP(w, r)
+				})
+			}
+		}
+	}
+	chats, err := teamChats(installs, st.Engine, setup)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	botUserID, err := runner.BotUser(ctx, setup.BotToken, setup.APIURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	approvals, err := newApprovals(st, router, setup.Slack, chats, botUserID, setup)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	cmds, err := commands(ctx, setup.Sources, Deps{Authorizer: auth, Slack: chats, DB: st.DB, Demo: setup.Demo, Logger: setup.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("bot: commands: %w", err)
+	}
+	return runner.New(ctx, runner.Options{
+		DB: st.DB, NATSURL: setup.NATSURL, Claims: st.Bot, Audit: st.Bot,
+		BotToken: setup.BotToken, APIURL: setup.APIURL, BotUserID: botUserID, BotUsers: chats, Chats: chats,
+		SigningSecret: setup.SigningSecret, AppToken: setup.AppToken,
+		Router: router, Commands: cmds,
+		Reactions: approvals, Actions: approvals, Background: []func(context.Context) error{approvals.Run},
+		Handlers: handlers, Installations: gate,
+		Workers: setup.Workers, Logger: setup.Logger,
+	})
+}
+
+// teamChats picks the Slack client of each workspace: the bot token of its
+// installation when installs is set (the install flow, or `bastion dev`),
+// else of its enterprise's org-wide install, and setup.BotToken for
+// workspaces without either and when there is no install flow.
+func teamChats(installs teamchat.Installations, engine *authz.Engine, setup botSetup) (*teamchat.Source, error) {
+	opts := teamchat.Options{FallbackToken: setup.BotToken, Chat: bot.SlackChatOptions{APIURL: setup.APIURL}}
+	if installs != nil {
+		opts.Installations = installs
+		opts.EnterpriseOf = func(ctx context.Context, teamID string) (string, error) {
+			return enterpriseOf(ctx, engine, teamID)
+		}
+	}
+	chats, err := teamchat.New(opts)
+	if err != nil {
+		return nil, fmt.Errorf("slack clients: %w", err)
+	}
+	return chats, nil
+}
+
+// enterpriseOf is the enterprise a workspace belongs to in the entity
+// tree, "" when the workspace is unknown or has no enterprise above it.
+func enterpriseOf(ctx context.Context, engine *authz.Engine, teamID string) (string, error) {
+	ws, err := engine.Entity(ctx, teamID)
+	if errors.Is(err, authz.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("workspace %s: %w", teamID, err)
+	}
+	if ws.Type != authz.TypeWorkspace || ws.ParentID == "" {
+		return "", nil
+	}
+	parent, err := engine.Entity(ctx, ws.ParentID)
+	if errors.Is(err, authz.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("parent of workspace %s: %w", teamID, err)
+	}
+	if parent.Type != authz.TypeEnterprise {
+		return "", nil
+	}
+	return parent.ID, nil
+}
+
+// newApprovals wires bot.Approvals as docs/approvals.md describes: it
+// becomes router's gate, gets the `approvals` command, posts through the
+// client of each request's workspace (chats) leaving out its bot user,
+// and counts votes by reaction where the workspace granted the reaction
+// scopes (svc, when installations are known; assumed otherwise) and by
+// button elsewhere.
+func newApprovals(st *Stores, router *bot.Router, svc *slackapp.Service, chats *teamchat.Source, botUserID string, setup botSetup) (*bot.Approvals, error) {
+	opts := bot.ApprovalsOptions{Store: st.Bot, Router: router, Chats: chats, BotUsers: chats, Audit: st.Bot, BotUserID: botUserID,
+		RunTimeout: setup.ApprovalRunTimeout, Logger: setup.Logger}
+	if svc != nil {
+		opts.Scopes = bot.ReactionScopesFunc(func(ctx context.Context, team string) ([]string, error) {
+			return svc.MissingScopes(ctx, team, slackapp.FeatureApprovalsByReaction)
+		})
+	}
+	approvals, err := bot.NewApprovals(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := router.Register(approvals.Commands()...); err != nil {
+		return nil, err
+	}
+	return approvals, nil
+}
+
+// installFlow builds the OAuth handler of the install flow on svc. The
+// OAuth state is signed with a key derived from the token key, so no
+// other secret has to be configured.
+func installFlow(svc *slackapp.Service, key []byte, clientID, clientSecret, redirectURL, apiURL string) (*slackapp.OAuthHandler, error) {
+	state := sha256.Sum256(append([]byte("bastion slack oauth state\x00"), key...))
+	return slackapp.NewOAuthHandler(slackapp.OAuthConfig{ClientID: clientID, ClientSecret: clientSecret,
+		RedirectURL: redirectURL, AuthorizeURL: authorizeURL(apiURL), StateSecret: state[:]}, svc)
+}
+
+// authorizeURL is the OAuth authorize page next to a Web API base:
+// https://slack.com/api/ gives https://slack.com/oauth/v2/authorize, and a
+// sandbox's …/api/ its own page.
+func authorizeURL(apiURL string) string {
+	base := strings.TrimSuffix(strings.TrimSuffix(apiURL, "/"), "/api")
+	return base + "/oauth/v2/authorize"
+}

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/bastionhq/bastion/console"
+	"github.com/bastionhq/bastion/internal/config"
+)
+
+// consoleHandler builds the admin console on the stores, served under the
+// path of cfg.ConsoleURL, and returns it with its ServeMux pattern.
+func consoleHandler(st *Stores, cfg config.Config, log *slog.Logger) (http.Handler, string, error) {
+	url := strings.TrimSuffix(cfg.ConsoleURL, "/")
+	prefix := "/console"
+	if i := strings.Index(strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://"), "/"); i >= 0 {
+		prefix = strings.TrimSuffix(url[strings.Index(url, "//")+2+i:], "/")
+	}
+	opts := console.Options{Engine: st.Engine, Prefix: prefix, SecureCookies: strings.HasPrefix(url, "https://"), Logger: log,
+		Slack: &console.SlackSignIn{ClientID: cfg.SlackClientID, ClientSecret: cfg.SlackClientSecret,
+			RedirectURL: url + "/signin/slack/callback", APIURL: cfg.SlackAPIURL, TeamID: cfg.SlackTeamID},
+		Approvals: console.BotApprovals{Store: st.Bot}}
+	if cfg.SessionKey != "" {
+		opts.SessionKey, _ = hex.DecodeString(cfg.SessionKey)
+	}
+	if st.Installations != nil {
+		opts.Installations = st.Installations
+	}
+	c, err := console.New(opts)
+	if err != nil {
+		return nil, "", fmt.Errorf("console: %w", err)
+	}
+	return c.Handler(), prefix + "/", nil
+}
