@@ -25,51 +25,46 @@ type Command struct {
 	// the channel; empty means anyone who can reach the command may run it.
 	Permission string
 	// Approvals is how many people besides the caller must approve before
-	// the command runs; it needs an ApprovalGate on the Router. The caller
-	// must approve too. See also Risk: the larger requirement wins.
+	// the command runs. The caller must approve too. See also Risk: the
+	// larger requirement wins.
 	Approvals int
-	// Risk rates how destructive the command is; the Router's RiskPolicy
-	// maps it to a number of approvals. Zero means not rated: Approvals
-	// alone decides.
+	// Risk rates how destructive the command is; the operator's risk
+	// policy maps it to a number of approvals (by default Safe 0,
+	// Sensitive 1, Destructive 2). Zero means not rated: Approvals alone
+	// decides.
 	Risk Risk
 	// ApprovalPermission is the permission an approver must hold on the
 	// channel; empty means Permission. When both are empty anyone in the
 	// channel other than the caller may approve.
 	ApprovalPermission string
 	// DryRun says what the command would do, computed without side
-	// effects; it is posted with the request for approval. Optional.
+	// effects; it is posted with the request for approval, and may run
+	// more than once. Optional.
 	DryRun func(ctx context.Context, req *Request) (string, error)
 	// Handler does the work. It replies through req.Reply; a returned error
-	// is shown to the caller and recorded as the result.
+	// is shown to the caller and recorded as the result. It runs at most
+	// once per message, and only after the approvals the command needs; a
+	// panic is reported as an error.
 	Handler func(ctx context.Context, req *Request) error
-}
-
-// approvalPermission is the permission approvers must hold.
-func (c *Command) approvalPermission() string {
-	if c.ApprovalPermission != "" {
-		return c.ApprovalPermission
-	}
-	return c.Permission
 }
 
 // Usage returns the command's pattern as the user types it.
 func (c *Command) Usage() string { return strings.Join(strings.Fields(c.Pattern), " ") }
-
-// group returns the help section the command is listed under.
-func (c *Command) group() string {
-	if c.Group == "" {
-		return "General"
-	}
-	return c.Group
-}
 
 // AllowedIn reports whether the command may run in channelID.
 func (c *Command) AllowedIn(channelID string) bool {
 	return len(c.Channels) == 0 || slices.Contains(c.Channels, channelID)
 }
 
-// validate checks what the pattern compiler does not.
-func (c *Command) validate() error {
+// Validate reports what is wrong with the command, as registering it
+// would: no handler or description, a pattern that does not compile, a
+// negative number of approvals, an unknown risk, or a permission or
+// channel that cannot be one. It does not see clashes with other
+// commands; the bot refuses those when it starts.
+func (c *Command) Validate() error {
+	if _, err := pattern.Compile(c.Pattern); err != nil {
+		return err
+	}
 	switch {
 	case c.Handler == nil:
 		return fmt.Errorf("no handler")
@@ -90,10 +85,4 @@ func (c *Command) validate() error {
 		}
 	}
 	return nil
-}
-
-// compiled is a registered command with its compiled pattern.
-type compiled struct {
-	cmd     Command
-	pattern *pattern.Pattern
 }

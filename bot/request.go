@@ -28,7 +28,8 @@ type Responder interface {
 	Reply(ctx context.Context, text string) error
 }
 
-// Request is a message matched to a command, handed to its handler.
+// Request is a message matched to a command, handed to its handler and
+// its dry run.
 type Request struct {
 	Message
 	// Command is the matched command.
@@ -36,6 +37,13 @@ type Request struct {
 	// Args holds the typed placeholder values by name.
 	Args pattern.Args
 	out  Responder
+}
+
+// NewRequest returns the request the bot hands cmd's handler for msg,
+// with the placeholder values args, replying through out. Tests of a
+// handler call it with a Responder that records the replies.
+func NewRequest(msg Message, cmd *Command, args pattern.Args, out Responder) *Request {
+	return &Request{Message: msg, Command: cmd, Args: args, out: out}
 }
 
 // Reply posts text in the request's thread.

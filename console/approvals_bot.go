@@ -3,14 +3,13 @@ package console
 import (
 	"context"
 	"fmt"
-
-	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/internal/approval"
 )
 
-// ApprovalLister is the part of bot.ApprovalStore the console reads
+// ApprovalLister is the part of approval.Store the console reads
 // (store/botsql.Store satisfies it).
 type ApprovalLister interface {
-	ListApprovals(ctx context.Context, f bot.ApprovalFilter) ([]bot.ApprovalRequest, error)
+	ListApprovals(ctx context.Context, f approval.Filter) ([]approval.Request, error)
 }
 
 // BotApprovals adapts the bot's approval store to Approvals:
@@ -23,7 +22,7 @@ type BotApprovals struct {
 
 // Pending lists a team's pending requests, newest first.
 func (b BotApprovals) Pending(ctx context.Context, teamID string) ([]PendingApproval, error) {
-	list, err := b.Store.ListApprovals(ctx, bot.ApprovalFilter{TeamID: teamID, States: []bot.ApprovalState{bot.ApprovalPending}, Limit: b.Limit})
+	list, err := b.Store.ListApprovals(ctx, approval.Filter{TeamID: teamID, States: []approval.State{approval.Pending}, Limit: b.Limit})
 	if err != nil {
 		return nil, fmt.Errorf("pending approvals of %s: %w", teamID, err)
 	}

@@ -2,11 +2,11 @@ package console_test
 
 import (
 	"context"
+	"github.com/bastionhq/bastion/internal/approval"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/console"
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/storetest"
@@ -19,19 +19,19 @@ func TestBotApprovalsListOnlyPendingRequestsOfTheTeam(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
-	for _, a := range []bot.ApprovalRequest{
-		{ID: "a1", TeamID: "T1", ChannelID: "C2", MessageTS: "1.1", CallerID: "UOPS", Text: "delete account acme", Needed: 2, Mode: bot.ByReaction, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
-		{ID: "a2", TeamID: "T1", ChannelID: "C2", MessageTS: "2.1", CallerID: "UOPS", Text: "set acme plan to pro", Needed: 1, Mode: bot.ByReaction, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
-		{ID: "a3", TeamID: "T2", ChannelID: "C4", MessageTS: "3.1", CallerID: "USUPPORT", Text: "disable user bob", Needed: 1, Mode: bot.ByButton, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
+	for _, a := range []approval.Request{
+		{ID: "a1", TeamID: "T1", ChannelID: "C2", MessageTS: "1.1", CallerID: "UOPS", Text: "delete account acme", Needed: 2, Mode: approval.ByReaction, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
+		{ID: "a2", TeamID: "T1", ChannelID: "C2", MessageTS: "2.1", CallerID: "UOPS", Text: "set acme plan to pro", Needed: 1, Mode: approval.ByReaction, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
+		{ID: "a3", TeamID: "T2", ChannelID: "C4", MessageTS: "3.1", CallerID: "USUPPORT", Text: "disable user bob", Needed: 1, Mode: approval.ByButton, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)},
 	} {
 		if ok, err := st.CreateApproval(ctx, a); err != nil || !ok {
 			t.Fatalf("create %s: %v %v", a.ID, ok, err)
 		}
 	}
-	if _, err := st.AddApprovalVote(ctx, "a1", bot.ApprovalVote{UserID: "UADMIN", Kind: bot.VoteApprove, Via: "reaction", At: t0}); err != nil {
+	if _, err := st.AddApprovalVote(ctx, "a1", approval.Vote{UserID: "UADMIN", Kind: approval.VoteApprove, Via: "reaction", At: t0}); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := st.SettleApproval(ctx, "a2", bot.ApprovalPending, bot.ApprovalRejected, "rejected", t0); err != nil || !ok {
+	if ok, err := st.SettleApproval(ctx, "a2", approval.Pending, approval.Rejected, "rejected", t0); err != nil || !ok {
 		t.Fatalf("reject a2: %v %v", ok, err)
 	}
 

@@ -5,17 +5,19 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/bastionhq/bastion/internal/approval"
+	"github.com/bastionhq/bastion/internal/router"
+	"github.com/bastionhq/bastion/internal/slackbot"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/bastionhq/bastion/authz"
-	"github.com/bastionhq/bastion/bot"
-	"github.com/bastionhq/bastion/bot/botauthz"
-	"github.com/bastionhq/bastion/bot/builtin"
-	"github.com/bastionhq/bastion/bot/runner"
-	"github.com/bastionhq/bastion/bot/teamchat"
+	"github.com/bastionhq/bastion/internal/botauthz"
+	"github.com/bastionhq/bastion/internal/builtin"
+	"github.com/bastionhq/bastion/internal/slackbot/runner"
+	"github.com/bastionhq/bastion/internal/slackbot/teamchat"
 	"github.com/bastionhq/bastion/slackapp"
 )
 
@@ -57,7 +59,7 @@ type botSetup struct {
 // Handler under /slack/, runs it and closes it.
 func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, error) {
 	auth := botauthz.New(st.Engine)
-	router := bot.NewRouter(bot.RouterOptions{Authorizer: auth})
+	router := router.New(router.Options{Authorizer: auth})
 	if err := router.Register(builtin.Commands(st.Engine, router.Commands)...); err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -65,7 +67,7 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, er
 	for pattern, h := range setup.Handlers {
 		handlers[pattern] = h
 	}
-	var gate bot.InstallationGate
+	var gate slackbot.InstallationGate
 	var installs teamchat.Installations
 	if setup.Slack != nil {
 		gate, installs = setup.Slack, setup.Slack.Store()
@@ -115,7 +117,7 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, er
 // else of its enterprise's org-wide install, and setup.BotToken for
 // workspaces without either and when there is no install flow.
 func teamChats(installs teamchat.Installations, engine *authz.Engine, setup botSetup) (*teamchat.Source, error) {
-	opts := teamchat.Options{FallbackToken: setup.BotToken, Chat: bot.SlackChatOptions{APIURL: setup.APIURL}}
+	opts := teamchat.Options{FallbackToken: setup.BotToken, Chat: slackbot.SlackChatOptions{APIURL: setup.APIURL}}
 	if installs != nil {
 		opts.Installations = installs
 		opts.EnterpriseOf = func(ctx context.Context, teamID string) (string, error) {
@@ -155,25 +157,29 @@ func enterpriseOf(ctx context.Context, engine *authz.Engine, teamID string) (str
 	return parent.ID, nil
 }
 
-// newApprovals wires bot.Approvals as docs/approvals.md describes: it
+// newApprovals wires approval.Workflow as docs/approvals.md describes: it
 // becomes router's gate, gets the `approvals` command, posts through the
 // client of each request's workspace (chats) leaving out its bot user,
 // and counts votes by reaction where the workspace granted the reaction
 // scopes (svc, when installations are known; assumed otherwise) and by
 // button elsewhere.
-func newApprovals(st *Stores, router *bot.Router, svc *slackapp.Service, chats *teamchat.Source, botUserID string, setup botSetup) (*bot.Approvals, error) {
-	opts := bot.ApprovalsOptions{Store: st.Bot, Router: router, Chats: chats, BotUsers: chats, Audit: st.Bot, BotUserID: botUserID,
+func newApprovals(st *Stores, r *router.Router, svc *slackapp.Service, chats *teamchat.Source, botUserID string, setup botSetup) (*approval.Workflow, error) {
+	slackChats := approval.ChatSourceFunc(func(ctx context.Context, team string) (approval.Chat, error) {
+		return chats.SlackChatFor(ctx, team)
+	})
+	opts := approval.Options{Store: st.Bot, Router: r, Chats: slackChats, BotUsers: chats, Audit: st.Bot, BotUserID: botUserID,
 		RunTimeout: setup.ApprovalRunTimeout, Logger: setup.Logger}
 	if svc != nil {
-		opts.Scopes = bot.ReactionScopesFunc(func(ctx context.Context, team string) ([]string, error) {
+		opts.Scopes = approval.ReactionScopesFunc(func(ctx context.Context, team string) ([]string, error) {
 			return svc.MissingScopes(ctx, team, slackapp.FeatureApprovalsByReaction)
 		})
 	}
-	approvals, err := bot.NewApprovals(opts)
+	approvals, err := approval.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := router.Register(approvals.Commands()...); err != nil {
+	r.SetApprovalGate(approvals)
+	if err := r.Register(approvals.Commands()...); err != nil {
 		return nil, err
 	}
 	return approvals, nil

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"github.com/bastionhq/bastion/internal/approval"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/bastionhq/bastion/authz/demo"
-	"github.com/bastionhq/bastion/bot"
 	slackv1 "github.com/bastionhq/bastion/gen/bastion/slack/v1"
 	"github.com/bastionhq/bastion/gen/bastion/slack/v1/slackv1connect"
 	"github.com/bastionhq/bastion/internal/config"
@@ -140,7 +140,7 @@ func TestDevAnswersInBothWorkspaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	post := wait(demo.ChannelSupport, ts, "Approval needed")
-	if !strings.Contains(string(post.Blocks), bot.ApproveActionID) {
+	if !strings.Contains(string(post.Blocks), approval.ApproveActionID) {
 		t.Fatalf("approval in %s without buttons: %s", demo.TeamOther, post.Blocks)
 	}
 }

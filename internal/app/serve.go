@@ -13,9 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/bastionhq/bastion/authz"
-	"github.com/bastionhq/bastion/bot/runner"
 	"github.com/bastionhq/bastion/gen/bastion/slack/v1/slackv1connect"
 	"github.com/bastionhq/bastion/internal/config"
+	"github.com/bastionhq/bastion/internal/slackbot/runner"
 	"github.com/bastionhq/bastion/server"
 	"github.com/bastionhq/bastion/slackapp"
 	"github.com/bastionhq/bastion/slackapp/installrpc"

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bastionhq/bastion/internal/router"
 	"io"
 	"log/slog"
 	"os"
@@ -15,8 +16,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/bastionhq/bastion/bot"
-	"github.com/bastionhq/bastion/bot/botauthz"
-	"github.com/bastionhq/bastion/bot/builtin"
+	"github.com/bastionhq/bastion/internal/botauthz"
+	"github.com/bastionhq/bastion/internal/builtin"
 	"github.com/bastionhq/bastion/internal/config"
 )
 
@@ -48,7 +49,7 @@ func Shell(ctx context.Context, cfg config.Config, opts Options, io IO, o ShellO
 			return bot.Decision{Allowed: true, Reason: "bastion shell --allow-all"}, nil
 		})
 	}
-	router := bot.NewRouter(bot.RouterOptions{Authorizer: auth})
+	router := router.New(router.Options{Authorizer: auth})
 	if err := router.Register(builtin.Commands(st.Engine, router.Commands)...); err != nil {
 		return fmt.Errorf("shell: %w", err)
 	}
@@ -71,7 +72,7 @@ func (noSlack) ClientFor(context.Context, string) (*slack.Client, error) {
 }
 
 // runShell reads one command per line until end of input.
-func runShell(ctx context.Context, router *bot.Router, audit bot.AuditLog, in io.Reader, out io.Writer, base bot.Message) error {
+func runShell(ctx context.Context, router *router.Router, audit router.AuditLog, in io.Reader, out io.Writer, base bot.Message) error {
 	prompt := ""
 	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		prompt = "bastion> "

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/bastionhq/bastion/internal/approval"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/store/botsql"
 )
 
@@ -34,17 +34,17 @@ func newApprovalsListCmd(a *cli) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			f := bot.ApprovalFilter{TeamID: team, ChannelID: channel, Limit: limit}
+			f := approval.Filter{TeamID: team, ChannelID: channel, Limit: limit}
 			for _, st := range states {
 				if !knownApprovalState(st) {
 					return fmt.Errorf("unknown state %q: want one of %s", st, approvalStateNames())
 				}
-				f.States = append(f.States, bot.ApprovalState(st))
+				f.States = append(f.States, approval.State(st))
 			}
 			if !all && len(f.States) == 0 {
-				f.States = []bot.ApprovalState{bot.ApprovalPending}
+				f.States = []approval.State{approval.Pending}
 			}
-			all = all || len(f.States) > 1 || len(f.States) == 1 && f.States[0] != bot.ApprovalPending
+			all = all || len(f.States) > 1 || len(f.States) == 1 && f.States[0] != approval.Pending
 			db, err := a.openDB(ctx)
 			if err != nil {
 				return err
@@ -69,8 +69,8 @@ func newApprovalsListCmd(a *cli) *cobra.Command {
 	return cmd
 }
 
-var approvalStates = []bot.ApprovalState{bot.ApprovalPending, bot.ApprovalRunning, bot.ApprovalDone, bot.ApprovalFailed,
-	bot.ApprovalInterrupted, bot.ApprovalRejected, bot.ApprovalExpired}
+var approvalStates = []approval.State{approval.Pending, approval.Running, approval.Done, approval.Failed,
+	approval.Interrupted, approval.Rejected, approval.Expired}
 
 func knownApprovalState(s string) bool {
 	for _, st := range approvalStates {
@@ -90,7 +90,7 @@ func approvalStateNames() string {
 }
 
 // printApprovals writes one line per request.
-func printApprovals(w io.Writer, list []bot.ApprovalRequest, all bool, now time.Time) error {
+func printApprovals(w io.Writer, list []approval.Request, all bool, now time.Time) error {
 	if len(list) == 0 {
 		if all {
 			_, err := fmt.Fprintln(w, "no approval requests")
@@ -107,11 +107,11 @@ func printApprovals(w io.Writer, list []bot.ApprovalRequest, all bool, now time.
 			caller = "caller ok"
 		}
 		expires := ar.ExpiresAt.UTC().Format(time.RFC3339)
-		if ar.State == bot.ApprovalPending {
+		if ar.State == approval.Pending {
 			expires += " (in " + ar.ExpiresAt.Sub(now).Round(time.Second).String() + ")"
 		}
 		result := ar.Result
-		if ar.State == bot.ApprovalRunning && !ar.StartedAt.IsZero() {
+		if ar.State == approval.Running && !ar.StartedAt.IsZero() {
 			result = "running since " + ar.StartedAt.UTC().Format(time.RFC3339) + " (" + now.Sub(ar.StartedAt).Round(time.Second).String() + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s, %d/%d\t%s\t%s\t%s\t%s\n", ar.ID, ar.State, ar.TeamID, ar.ChannelID, ar.CallerID,
@@ -170,7 +170,7 @@ func newApprovalsShowCmd(a *cli) *cobra.Command {
 			if ar.Result != "" {
 				fmt.Fprintf(w, "result:     %s\n", ar.Result)
 			}
-			if ar.State == bot.ApprovalInterrupted {
+			if ar.State == approval.Interrupted {
 				fmt.Fprintln(w, "note:       the process running it stopped before recording how it ended; it may or may not have run,")
 				fmt.Fprintln(w, "            and it will not run again. Check its target before running it again.")
 			}

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
+	"github.com/bastionhq/bastion/internal/approval"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/sqlite"
 )
@@ -31,27 +31,27 @@ func TestApprovalsListAndShow(t *testing.T) {
 	}
 	now := time.Now()
 	for _, ts := range []string{"1.1", "2.2", "3.3"} {
-		ar := bot.ApprovalRequest{ID: bot.ApprovalID("T1", "C1", ts), TeamID: "T1", ChannelID: "C1", MessageTS: ts, ThreadTS: ts,
+		ar := approval.Request{ID: approval.ID("T1", "C1", ts), TeamID: "T1", ChannelID: "C1", MessageTS: ts, ThreadTS: ts,
 			CallerID: "U1", Text: "delete account acme" + ts, Command: "delete account <subdomain>", Needed: 2, Permission: "DELETE_ACCOUNT",
-			Mode: bot.ByReaction, DryRun: "would delete acme", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+			Mode: approval.ByReaction, DryRun: "would delete acme", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		if _, err := store.CreateApproval(ctx, ar); err != nil {
 			t.Fatal(err)
 		}
 	}
-	done := bot.ApprovalID("T1", "C1", "2.2")
-	if _, err := store.AddApprovalVote(ctx, done, bot.ApprovalVote{UserID: "U2", Kind: bot.VoteApprove, Via: "reaction", At: now}); err != nil {
+	done := approval.ID("T1", "C1", "2.2")
+	if _, err := store.AddApprovalVote(ctx, done, approval.Vote{UserID: "U2", Kind: approval.VoteApprove, Via: "reaction", At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.RecordApprovalEvent(ctx, bot.ApprovalEvent{RequestID: done, Kind: "approved", UserID: "U2", At: now}); err != nil {
+	if err := store.RecordApprovalEvent(ctx, approval.Event{RequestID: done, Kind: "approved", UserID: "U2", At: now}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := store.SettleApproval(ctx, done, bot.ApprovalPending, bot.ApprovalRejected, "rejected by U3", now); err != nil {
+	if _, err := store.SettleApproval(ctx, done, approval.Pending, approval.Rejected, "rejected by U3", now); err != nil {
 		t.Fatal(err)
 	}
 	// One whose process died while running it, found by the sweep.
-	stuck := bot.ApprovalID("T1", "C1", "3.3")
+	stuck := approval.ID("T1", "C1", "3.3")
 	for _, u := range []string{"U1", "U2", "U3"} {
-		if _, err := store.AddApprovalVote(ctx, stuck, bot.ApprovalVote{UserID: u, Kind: bot.VoteApprove, Via: "button", At: now}); err != nil {
+		if _, err := store.AddApprovalVote(ctx, stuck, approval.Vote{UserID: u, Kind: approval.VoteApprove, Via: "button", At: now}); err != nil {
 			t.Fatal(err)
 		}
 	}

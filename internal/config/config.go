@@ -9,12 +9,12 @@
 package config
 
 import (
+	"github.com/bastionhq/bastion/internal/approval"
 	"time"
 
 	"github.com/bastionhq/bastion/authz"
-	"github.com/bastionhq/bastion/bot"
-	"github.com/bastionhq/bastion/bot/runner"
-	"github.com/bastionhq/bastion/bot/teamchat"
+	"github.com/bastionhq/bastion/internal/slackbot/runner"
+	"github.com/bastionhq/bastion/internal/slackbot/teamchat"
 )
 
 // Config is every setting of the bastion command. Zero values are not
@@ -89,7 +89,7 @@ func Default() Config {
 		BotWorkers:         runner.DefaultWorkers,
 		SlackAPIURL:        DefaultSlackAPIURL,
 		InstallCacheTTL:    teamchat.DefaultCacheTTL,
-		ApprovalRunTimeout: bot.DefaultRunTimeout,
+		ApprovalRunTimeout: approval.DefaultRunTimeout,
 		DevDir:             ".bastion",
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/bastionhq/bastion/internal/router"
+	"github.com/bastionhq/bastion/internal/slackbot"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -37,17 +39,17 @@ func startBot(t *testing.T, sb *sandbox.Server) {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.SQLite(t)
-	q, err := sqlqueue.Open(ctx, db, sqlqueue.Options{VisibilityTimeout: 30 * time.Second, PollInterval: 10 * time.Millisecond, MaxBodySize: bot.DefaultMaxEventBody})
+	q, err := sqlqueue.Open(ctx, db, sqlqueue.Options{VisibilityTimeout: 30 * time.Second, PollInterval: 10 * time.Millisecond, MaxBodySize: slackbot.DefaultMaxEventBody})
 	must(t, err)
 	t.Cleanup(func() { q.Close() })
 	store, err := botsql.Open(ctx, db)
 	must(t, err)
-	router := bot.NewRouter(bot.RouterOptions{})
-	must(t, router.Register(bot.Command{Pattern: "echo <words:text>", Description: "Say the words back.",
+	rt := router.New(router.Options{})
+	must(t, rt.Register(bot.Command{Pattern: "echo <words:text>", Description: "Say the words back.",
 		Handler: func(ctx context.Context, req *bot.Request) error {
 			return req.Reply(ctx, "echo: "+req.Args.String("words"))
 		}}))
-	events, err := bot.NewEventsHandler(bot.EventsHandlerOptions{SigningSecret: secret, Queue: q})
+	events, err := slackbot.NewEventsHandler(slackbot.EventsHandlerOptions{SigningSecret: secret, Queue: q})
 	must(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("POST /slack/events", events)
@@ -57,9 +59,9 @@ func startBot(t *testing.T, sb *sandbox.Server) {
 
 	token, err := sb.InstallApp("T1", "chat:write", "reactions:write", "reactions:read", "app_mentions:read")
 	must(t, err)
-	w, err := bot.NewWorker(bot.WorkerOptions{
-		Queue: q, Router: router, Claims: store, Audit: store,
-		Chat:      bot.NewSlackChat(token, bot.SlackChatOptions{APIURL: sb.APIURL()}),
+	w, err := slackbot.NewWorker(slackbot.WorkerOptions{
+		Queue: q, Router: rt, Claims: store, Audit: store,
+		Chat:      slackbot.NewSlackChat(token, slackbot.SlackChatOptions{APIURL: sb.APIURL()}),
 		BotUserID: sb.BotUserID(), Name: "browser-test", Lease: time.Minute,
 	})
 	must(t, err)

@@ -5,23 +5,22 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/bastionhq/bastion/internal/approval"
 	"strings"
 	"time"
-
-	"github.com/bastionhq/bastion/bot"
 )
 
 const approvalColumns = `a.id, a.team_id, a.channel_id, a.message_ts, a.thread_ts, a.caller_id, a.text, a.command, a.needed,
 	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at, a.started_at, a.alive_at`
 
 // CreateApproval stores a pending request unless one with its id exists.
-func (s *Store) CreateApproval(ctx context.Context, a bot.ApprovalRequest) (bool, error) {
+func (s *Store) CreateApproval(ctx context.Context, a approval.Request) (bool, error) {
 	res, err := s.db.ExecContext(ctx, s.db.InsertIgnore()+` INTO bot_approvals
 		(id, team_id, channel_id, message_ts, thread_ts, caller_id, text, command, needed, permission, mode, post_ts, dry_run,
 		 state, result, created_at, expires_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		a.ID, a.TeamID, a.ChannelID, a.MessageTS, a.ThreadTS, a.CallerID, a.Text, clip(a.Command, 1000), a.Needed, a.Permission,
-		string(a.Mode), a.PostTS, a.DryRun, string(bot.ApprovalPending), a.Result, a.CreatedAt.UnixNano(), a.ExpiresAt.UnixNano())
+		string(a.Mode), a.PostTS, a.DryRun, string(approval.Pending), a.Result, a.CreatedAt.UnixNano(), a.ExpiresAt.UnixNano())
 	if err != nil {
 		return false, fmt.Errorf("create approval %s: %w", a.ID, err)
 	}
@@ -41,42 +40,42 @@ func (s *Store) SetApprovalPost(ctx context.Context, id, postTS string) error {
 }
 
 // Approval returns a request by id.
-func (s *Store) Approval(ctx context.Context, id string) (bot.ApprovalRequest, error) {
+func (s *Store) Approval(ctx context.Context, id string) (approval.Request, error) {
 	a, err := scanApproval(s.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a WHERE a.id = ?`, id))
 	if err != nil {
-		return bot.ApprovalRequest{}, fmt.Errorf("load approval %s: %w", id, err)
+		return approval.Request{}, fmt.Errorf("load approval %s: %w", id, err)
 	}
 	return a, nil
 }
 
 // ApprovalByPost returns the request whose post is channelID/postTS.
-func (s *Store) ApprovalByPost(ctx context.Context, teamID, channelID, postTS string) (bot.ApprovalRequest, error) {
+func (s *Store) ApprovalByPost(ctx context.Context, teamID, channelID, postTS string) (approval.Request, error) {
 	if postTS == "" {
-		return bot.ApprovalRequest{}, fmt.Errorf("load approval by post: %w", bot.ErrApprovalNotFound)
+		return approval.Request{}, fmt.Errorf("load approval by post: %w", approval.ErrNotFound)
 	}
 	a, err := scanApproval(s.db.QueryRowContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a
 		WHERE a.team_id = ? AND a.channel_id = ? AND a.post_ts = ?`, teamID, channelID, postTS))
 	if err != nil {
-		return bot.ApprovalRequest{}, fmt.Errorf("load approval posted at %s/%s: %w", channelID, postTS, err)
+		return approval.Request{}, fmt.Errorf("load approval posted at %s/%s: %w", channelID, postTS, err)
 	}
 	return a, nil
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
 
-func scanApproval(row rowScanner, extra ...any) (bot.ApprovalRequest, error) {
-	var a bot.ApprovalRequest
+func scanApproval(row rowScanner, extra ...any) (approval.Request, error) {
+	var a approval.Request
 	var mode, state string
 	var created, expires, finished, started, alive int64
 	dest := []any{&a.ID, &a.TeamID, &a.ChannelID, &a.MessageTS, &a.ThreadTS, &a.CallerID, &a.Text, &a.Command, &a.Needed,
 		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished, &started, &alive}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return a, bot.ErrApprovalNotFound
+			return a, approval.ErrNotFound
 		}
 		return a, err
 	}
-	a.Mode, a.State = bot.ApprovalMode(mode), bot.ApprovalState(state)
+	a.Mode, a.State = approval.Mode(mode), approval.State(state)
 	a.CreatedAt, a.ExpiresAt = time.Unix(0, created), time.Unix(0, expires)
 	if finished != 0 {
 		a.FinishedAt = time.Unix(0, finished)
@@ -91,16 +90,16 @@ func scanApproval(row rowScanner, extra ...any) (bot.ApprovalRequest, error) {
 }
 
 // ApprovalVotes returns a request's votes in the order they were cast.
-func (s *Store) ApprovalVotes(ctx context.Context, id string) ([]bot.ApprovalVote, error) {
+func (s *Store) ApprovalVotes(ctx context.Context, id string) ([]approval.Vote, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT user_id, vote, via, at_ns FROM bot_approval_votes
 		WHERE request_id = ? ORDER BY at_ns, user_id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("load votes of approval %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []bot.ApprovalVote
+	var out []approval.Vote
 	for rows.Next() {
-		var v bot.ApprovalVote
+		var v approval.Vote
 		var at int64
 		if err := rows.Scan(&v.UserID, &v.Kind, &v.Via, &at); err != nil {
 			return nil, fmt.Errorf("load votes of approval %s: %w", id, err)
@@ -119,7 +118,7 @@ const pendingCond = `EXISTS (SELECT 1 FROM bot_approvals a WHERE a.id = ? AND a.
 
 // AddApprovalVote inserts the vote, or changes its kind, while the request
 // is pending.
-func (s *Store) AddApprovalVote(ctx context.Context, id string, v bot.ApprovalVote) (bool, error) {
+func (s *Store) AddApprovalVote(ctx context.Context, id string, v approval.Vote) (bool, error) {
 	res, err := s.db.ExecContext(ctx, s.db.InsertIgnore()+` INTO bot_approval_votes (request_id, user_id, vote, via, at_ns)
 		SELECT ?, ?, ?, ?, ? FROM bot_approvals a WHERE a.id = ? AND a.state = 'pending'`,
 		id, v.UserID, v.Kind, v.Via, v.At.UnixNano(), id)
@@ -193,7 +192,7 @@ func (s *Store) ReopenApproval(ctx context.Context, id string, withdrawn []strin
 }
 
 // SettleApproval moves a request from one state to another.
-func (s *Store) SettleApproval(ctx context.Context, id string, from, to bot.ApprovalState, result string, now time.Time) (bool, error) {
+func (s *Store) SettleApproval(ctx context.Context, id string, from, to approval.State, result string, now time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = ?, result = ?, finished_at = ? WHERE id = ? AND state = ?`,
 		string(to), result, now.UnixNano(), id, string(from))
 	settled, err := changedAny(res, err)
@@ -211,19 +210,19 @@ const staleCond = `state = 'running' AND (CASE WHEN alive_at <> 0 THEN alive_at 
 
 // StaleApprovals returns running requests last known alive before
 // aliveBefore, oldest first.
-func (s *Store) StaleApprovals(ctx context.Context, aliveBefore time.Time, limit int) ([]bot.ApprovalRequest, error) {
+func (s *Store) StaleApprovals(ctx context.Context, aliveBefore time.Time, limit int) ([]approval.Request, error) {
 	return s.approvalsWhere(ctx, "stale", staleCond+` ORDER BY a.created_at, a.id LIMIT ?`, aliveBefore.UnixNano(), limit)
 }
 
 // approvalsWhere returns the requests a WHERE clause (with its ORDER BY
 // and LIMIT) selects; what names them in errors.
-func (s *Store) approvalsWhere(ctx context.Context, what, where string, args ...any) ([]bot.ApprovalRequest, error) {
+func (s *Store) approvalsWhere(ctx context.Context, what, where string, args ...any) ([]approval.Request, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a WHERE `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load %s approvals: %w", what, err)
 	}
 	defer rows.Close()
-	var out []bot.ApprovalRequest
+	var out []approval.Request
 	for rows.Next() {
 		a, err := scanApproval(rows)
 		if err != nil {
@@ -243,7 +242,7 @@ func (s *Store) approvalsWhere(ctx context.Context, what, where string, args ...
 // whose run sent a heartbeat, since it was listed is left to its run.
 func (s *Store) InterruptApproval(ctx context.Context, id string, aliveBefore time.Time, result string, now time.Time) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE bot_approvals SET state = ?, result = ?, finished_at = ? WHERE id = ? AND `+staleCond,
-		string(bot.ApprovalInterrupted), result, now.UnixNano(), id, aliveBefore.UnixNano())
+		string(approval.Interrupted), result, now.UnixNano(), id, aliveBefore.UnixNano())
 	interrupted, err := changedAny(res, err)
 	if err != nil {
 		return false, fmt.Errorf("interrupt approval %s: %w", id, err)
@@ -264,12 +263,12 @@ func (s *Store) KeepApprovalAlive(ctx context.Context, id string, now time.Time)
 }
 
 // DueApprovals returns pending requests that expire at or before now.
-func (s *Store) DueApprovals(ctx context.Context, now time.Time, limit int) ([]bot.ApprovalRequest, error) {
+func (s *Store) DueApprovals(ctx context.Context, now time.Time, limit int) ([]approval.Request, error) {
 	return s.approvalsWhere(ctx, "due", `a.state = 'pending' AND a.expires_at <= ? ORDER BY a.expires_at LIMIT ?`, now.UnixNano(), limit)
 }
 
 // ListApprovals returns requests, newest first, with their vote counts.
-func (s *Store) ListApprovals(ctx context.Context, f bot.ApprovalFilter) ([]bot.ApprovalRequest, error) {
+func (s *Store) ListApprovals(ctx context.Context, f approval.Filter) ([]approval.Request, error) {
 	var where []string
 	var args []any
 	if f.TeamID != "" {
@@ -304,7 +303,7 @@ func (s *Store) ListApprovals(ctx context.Context, f bot.ApprovalFilter) ([]bot.
 		return nil, fmt.Errorf("list approvals: %w", err)
 	}
 	defer rows.Close()
-	var out []bot.ApprovalRequest
+	var out []approval.Request
 	for rows.Next() {
 		var callerVotes int
 		var others int
@@ -322,7 +321,7 @@ func (s *Store) ListApprovals(ctx context.Context, f bot.ApprovalFilter) ([]bot.
 }
 
 // RecordApprovalEvent appends to a request's history.
-func (s *Store) RecordApprovalEvent(ctx context.Context, ev bot.ApprovalEvent) error {
+func (s *Store) RecordApprovalEvent(ctx context.Context, ev approval.Event) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO bot_approval_events (request_id, kind, user_id, detail, at_ns) VALUES (?, ?, ?, ?, ?)`,
 		ev.RequestID, ev.Kind, ev.UserID, ev.Detail, ev.At.UnixNano())
 	if err != nil {
@@ -332,16 +331,16 @@ func (s *Store) RecordApprovalEvent(ctx context.Context, ev bot.ApprovalEvent) e
 }
 
 // ApprovalEvents returns a request's history, oldest first.
-func (s *Store) ApprovalEvents(ctx context.Context, id string) ([]bot.ApprovalEvent, error) {
+func (s *Store) ApprovalEvents(ctx context.Context, id string) ([]approval.Event, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT request_id, kind, user_id, detail, at_ns FROM bot_approval_events
 		WHERE request_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("load history of approval %s: %w", id, err)
 	}
 	defer rows.Close()
-	var out []bot.ApprovalEvent
+	var out []approval.Event
 	for rows.Next() {
-		var ev bot.ApprovalEvent
+		var ev approval.Event
 		var at int64
 		if err := rows.Scan(&ev.RequestID, &ev.Kind, &ev.UserID, &ev.Detail, &at); err != nil {
 			return nil, fmt.Errorf("load history of approval %s: %w", id, err)

@@ -3,24 +3,24 @@ package botsql
 import (
 	"context"
 	"errors"
+	"github.com/bastionhq/bastion/internal/approval"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
 )
 
-func newApproval(id string, needed int, created time.Time) bot.ApprovalRequest {
-	return bot.ApprovalRequest{ID: id, TeamID: "T1", ChannelID: "C1", MessageTS: "1.1", ThreadTS: "1.1", CallerID: "U1",
+func newApproval(id string, needed int, created time.Time) approval.Request {
+	return approval.Request{ID: id, TeamID: "T1", ChannelID: "C1", MessageTS: "1.1", ThreadTS: "1.1", CallerID: "U1",
 		Text: "delete account acme", Command: "delete account <subdomain>", Needed: needed, Permission: "DELETE",
-		Mode: bot.ByReaction, DryRun: "would delete acme ✓", CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
+		Mode: approval.ByReaction, DryRun: "would delete acme ✓", CreatedAt: created, ExpiresAt: created.Add(time.Hour)}
 }
 
-func vote(user string, at time.Time) bot.ApprovalVote {
-	return bot.ApprovalVote{UserID: user, Kind: bot.VoteApprove, Via: "reaction", At: at}
+func vote(user string, at time.Time) approval.Vote {
+	return approval.Vote{UserID: user, Kind: approval.VoteApprove, Via: "reaction", At: at}
 }
 
 func openStore(t *testing.T, db *sqldb.DB) *Store {
@@ -98,10 +98,10 @@ func TestApprovalVotesAndCompareAndSet(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.ApprovalByPost(ctx, "T1", "C1", "2.2")
-		if err != nil || got.ID != "a1" || got.State != bot.ApprovalPending || got.DryRun != a.DryRun || !got.ExpiresAt.Equal(a.ExpiresAt) {
+		if err != nil || got.ID != "a1" || got.State != approval.Pending || got.DryRun != a.DryRun || !got.ExpiresAt.Equal(a.ExpiresAt) {
 			t.Fatalf("by post = %+v, %v", got, err)
 		}
-		if _, err := s.ApprovalByPost(ctx, "T1", "C1", "9.9"); !errors.Is(err, bot.ErrApprovalNotFound) {
+		if _, err := s.ApprovalByPost(ctx, "T1", "C1", "9.9"); !errors.Is(err, approval.ErrNotFound) {
 			t.Fatalf("unknown post: %v", err)
 		}
 		// Two others approve, a vote repeats: not enough without the caller.
@@ -129,7 +129,7 @@ func TestApprovalVotesAndCompareAndSet(t *testing.T) {
 		if ok, err := s.StartApproval(ctx, "a1", t0); err != nil || ok {
 			t.Fatalf("start one short = %v, %v", ok, err)
 		}
-		list, err := s.ListApprovals(ctx, bot.ApprovalFilter{TeamID: "T1", States: []bot.ApprovalState{bot.ApprovalPending}})
+		list, err := s.ListApprovals(ctx, approval.Filter{TeamID: "T1", States: []approval.State{approval.Pending}})
 		if err != nil || len(list) != 1 || list[0].Approvals != 1 || !list[0].CallerApproved {
 			t.Fatalf("list = %+v, %v", list, err)
 		}
@@ -152,14 +152,14 @@ func TestApprovalVotesAndCompareAndSet(t *testing.T) {
 		if ok, _ := s.AddApprovalVote(ctx, "a1", vote("U4", t0)); ok {
 			t.Fatal("voted after start")
 		}
-		if ok, err := s.SettleApproval(ctx, "a1", bot.ApprovalRunning, bot.ApprovalDone, "ok", t0.Add(time.Minute)); err != nil || !ok {
+		if ok, err := s.SettleApproval(ctx, "a1", approval.Running, approval.Done, "ok", t0.Add(time.Minute)); err != nil || !ok {
 			t.Fatalf("settle = %v, %v", ok, err)
 		}
-		if ok, _ := s.SettleApproval(ctx, "a1", bot.ApprovalPending, bot.ApprovalExpired, "expired", t0); ok {
+		if ok, _ := s.SettleApproval(ctx, "a1", approval.Pending, approval.Expired, "expired", t0); ok {
 			t.Fatal("expired a finished request")
 		}
 		got, err = s.Approval(ctx, "a1")
-		if err != nil || got.State != bot.ApprovalDone || got.Result != "ok" || got.FinishedAt.IsZero() {
+		if err != nil || got.State != approval.Done || got.Result != "ok" || got.FinishedAt.IsZero() {
 			t.Fatalf("after settle = %+v, %v", got, err)
 		}
 		votes, err := s.ApprovalVotes(ctx, "a1")
@@ -185,15 +185,15 @@ func TestApprovalDueListAndEvents(t *testing.T) {
 		if err != nil || len(due) != 1 || due[0].ID != "old" {
 			t.Fatalf("due = %+v, %v", due, err)
 		}
-		all, err := s.ListApprovals(ctx, bot.ApprovalFilter{})
+		all, err := s.ListApprovals(ctx, approval.Filter{})
 		if err != nil || len(all) != 2 || all[0].ID != "new" {
 			t.Fatalf("list = %+v, %v", all, err)
 		}
-		if other, _ := s.ListApprovals(ctx, bot.ApprovalFilter{TeamID: "T2"}); len(other) != 0 {
+		if other, _ := s.ListApprovals(ctx, approval.Filter{TeamID: "T2"}); len(other) != 0 {
 			t.Fatalf("other team sees %d", len(other))
 		}
 		for _, k := range []string{"requested", "approved", "expired"} {
-			if err := s.RecordApprovalEvent(ctx, bot.ApprovalEvent{RequestID: "old", Kind: k, UserID: "U1", Detail: "d", At: t0}); err != nil {
+			if err := s.RecordApprovalEvent(ctx, approval.Event{RequestID: "old", Kind: k, UserID: "U1", Detail: "d", At: t0}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -230,7 +230,7 @@ func TestReopenApproval(t *testing.T) {
 			t.Fatalf("reopen = %v, %v", ok, err)
 		}
 		a, err := s.Approval(ctx, "re")
-		if err != nil || a.State != bot.ApprovalPending || !a.FinishedAt.IsZero() {
+		if err != nil || a.State != approval.Pending || !a.FinishedAt.IsZero() {
 			t.Fatalf("after reopen = %+v, %v", a, err)
 		}
 		if votes, _ := s.ApprovalVotes(ctx, "re"); len(votes) != 1 || votes[0].UserID != "U1" {
@@ -250,7 +250,7 @@ func TestInterruptStaleRuns(t *testing.T) {
 		startApproved(t, s, "stuck", t0)
 		startApproved(t, s, "recent", t0.Add(20*time.Minute))
 		startApproved(t, s, "finished", t0)
-		if ok, err := s.SettleApproval(ctx, "finished", bot.ApprovalRunning, bot.ApprovalDone, "ok", t0.Add(time.Minute)); err != nil || !ok {
+		if ok, err := s.SettleApproval(ctx, "finished", approval.Running, approval.Done, "ok", t0.Add(time.Minute)); err != nil || !ok {
 			t.Fatalf("settle = %v, %v", ok, err)
 		}
 		got, err := s.Approval(ctx, "stuck")
@@ -266,7 +266,7 @@ func TestInterruptStaleRuns(t *testing.T) {
 		oneWinner(t, "interrupt", func() (bool, error) {
 			return s.InterruptApproval(ctx, "stuck", cutoff, "outcome unknown", t0.Add(25*time.Minute))
 		})
-		for id, want := range map[string]bot.ApprovalState{"stuck": bot.ApprovalInterrupted, "recent": bot.ApprovalRunning, "finished": bot.ApprovalDone} {
+		for id, want := range map[string]approval.State{"stuck": approval.Interrupted, "recent": approval.Running, "finished": approval.Done} {
 			if ok, err := s.InterruptApproval(ctx, id, cutoff, "again", t0.Add(time.Hour)); err != nil || ok {
 				t.Fatalf("interrupt %s again = %v, %v", id, ok, err)
 			}
@@ -372,7 +372,7 @@ func TestStartTimesMigrateExistingRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := s.Approval(ctx, "old")
-		if err != nil || got.State != bot.ApprovalRunning || !got.StartedAt.IsZero() {
+		if err != nil || got.State != approval.Running || !got.StartedAt.IsZero() {
 			t.Fatalf("after migration = %+v, %v", got, err)
 		}
 		if stale, err := s.StaleApprovals(ctx, time.Unix(0, 3), 10); err != nil || len(stale) != 1 {

@@ -6,8 +6,10 @@ package botsql
 import (
 	"context"
 	"fmt"
+	"github.com/bastionhq/bastion/internal/approval"
+	"github.com/bastionhq/bastion/internal/router"
+	"github.com/bastionhq/bastion/internal/slackbot"
 
-	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
 
@@ -79,15 +81,15 @@ CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
 	approvalsAliveMigration,
 }
 
-// Store implements bot.ClaimStore, bot.AuditLog and bot.ApprovalStore over SQL.
+// Store implements slackbot.ClaimStore, router.AuditLog and approval.Store over SQL.
 type Store struct {
 	db *sqldb.DB
 }
 
 var (
-	_ bot.ClaimStore    = (*Store)(nil)
-	_ bot.AuditLog      = (*Store)(nil)
-	_ bot.ApprovalStore = (*Store)(nil)
+	_ slackbot.ClaimStore = (*Store)(nil)
+	_ router.AuditLog     = (*Store)(nil)
+	_ approval.Store      = (*Store)(nil)
 )
 
 // Open migrates the bot's tables in db and returns a store on it; db stays

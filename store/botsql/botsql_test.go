@@ -2,11 +2,12 @@ package botsql
 
 import (
 	"context"
+	"github.com/bastionhq/bastion/internal/router"
+	"github.com/bastionhq/bastion/internal/slackbot"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
 )
@@ -21,10 +22,10 @@ func TestClaimLifecycle(t *testing.T) {
 		if _, err := Open(ctx, db); err != nil {
 			t.Fatalf("second open: %v", err)
 		}
-		key := bot.MessageKey{TeamID: "T1", ChannelID: "C1", TS: "1700000000.000100"}
+		key := slackbot.MessageKey{TeamID: "T1", ChannelID: "C1", TS: "1700000000.000100"}
 		t0 := time.Unix(1700000000, 0)
 		c, err := s.Claim(ctx, key, "ev:1", "w1", t0)
-		if err != nil || !c.Won || c.State != bot.ClaimRunning || c.Worker != "w1" {
+		if err != nil || !c.Won || c.State != slackbot.ClaimRunning || c.Worker != "w1" {
 			t.Fatalf("first claim = %+v, %v", c, err)
 		}
 		c, err = s.Claim(ctx, key, "ev:2", "w2", t0)
@@ -37,17 +38,17 @@ func TestClaimLifecycle(t *testing.T) {
 		if ok, err := s.Interrupt(ctx, key, t0.Add(30*time.Second), t0.Add(2*time.Minute)); err != nil || ok {
 			t.Fatalf("interrupt of a fresh claim = %v, %v", ok, err)
 		}
-		if ok, err := s.Finish(ctx, key, "w2", bot.ClaimDone, t0); err != nil || ok {
+		if ok, err := s.Finish(ctx, key, "w2", slackbot.ClaimDone, t0); err != nil || ok {
 			t.Fatalf("finish by a non-owner = %v, %v", ok, err)
 		}
 		if ok, err := s.Interrupt(ctx, key, t0.Add(2*time.Minute), t0.Add(2*time.Minute)); err != nil || !ok {
 			t.Fatalf("interrupt of a stale claim = %v, %v", ok, err)
 		}
-		if ok, err := s.Finish(ctx, key, "w1", bot.ClaimDone, t0); err != nil || ok {
+		if ok, err := s.Finish(ctx, key, "w1", slackbot.ClaimDone, t0); err != nil || ok {
 			t.Fatalf("finish after interrupt = %v, %v", ok, err)
 		}
 		c, _ = s.Claim(ctx, key, "ev:3", "w3", t0)
-		if c.Won || c.State != bot.ClaimInterrupted {
+		if c.Won || c.State != slackbot.ClaimInterrupted {
 			t.Fatalf("claim after interrupt = %+v", c)
 		}
 		n, err := s.PruneClaims(ctx, t0.Add(time.Second))
@@ -64,7 +65,7 @@ func TestConcurrentClaimsHaveOneWinner(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		key := bot.MessageKey{TeamID: "T1", ChannelID: "C1", TS: "1.2"}
+		key := slackbot.MessageKey{TeamID: "T1", ChannelID: "C1", TS: "1.2"}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		wins := 0
@@ -97,8 +98,8 @@ func TestInvocationsRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		at := time.Unix(1700000000, 123)
-		for i, v := range []bot.Verdict{bot.Denied, bot.Ran} {
-			inv := bot.Invocation{TeamID: "T1", ChannelID: "C1", UserID: "U1", MessageTS: "1.1", Text: "set acme trial remaining to 3 days ✓",
+		for i, v := range []router.Verdict{router.Denied, router.Ran} {
+			inv := router.Invocation{TeamID: "T1", ChannelID: "C1", UserID: "U1", MessageTS: "1.1", Text: "set acme trial remaining to 3 days ✓",
 				Command: "set <subdomain> trial remaining to <days:int> days", Verdict: v, Reason: "why", Result: "ok", At: at.Add(time.Duration(i)), Duration: 42 * time.Millisecond}
 			if err := s.RecordInvocation(ctx, inv); err != nil {
 				t.Fatal(err)
@@ -108,7 +109,7 @@ func TestInvocationsRoundTrip(t *testing.T) {
 		if err != nil || len(got) != 2 {
 			t.Fatalf("got %d, %v", len(got), err)
 		}
-		if got[0].Verdict != bot.Ran || got[1].Verdict != bot.Denied || got[0].Duration != 42*time.Millisecond || !got[1].At.Equal(at) || got[0].Text != "set acme trial remaining to 3 days ✓" {
+		if got[0].Verdict != router.Ran || got[1].Verdict != router.Denied || got[0].Duration != 42*time.Millisecond || !got[1].At.Equal(at) || got[0].Text != "set acme trial remaining to 3 days ✓" {
 			t.Fatalf("got %+v", got)
 		}
 		if other, _ := s.RecentInvocations(ctx, "T2", 10); len(other) != 0 {

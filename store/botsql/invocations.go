@@ -3,13 +3,12 @@ package botsql
 import (
 	"context"
 	"fmt"
+	"github.com/bastionhq/bastion/internal/router"
 	"time"
-
-	"github.com/bastionhq/bastion/bot"
 )
 
 // RecordInvocation appends an invocation to the audit log.
-func (s *Store) RecordInvocation(ctx context.Context, inv bot.Invocation) error {
+func (s *Store) RecordInvocation(ctx context.Context, inv router.Invocation) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO bot_invocations
 		(team_id, channel_id, user_id, message_ts, text, command, verdict, reason, result, at_ns, duration_ns)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -22,23 +21,23 @@ func (s *Store) RecordInvocation(ctx context.Context, inv bot.Invocation) error 
 }
 
 // RecentInvocations returns up to limit invocations of a team, newest first.
-func (s *Store) RecentInvocations(ctx context.Context, teamID string, limit int) ([]bot.Invocation, error) {
+func (s *Store) RecentInvocations(ctx context.Context, teamID string, limit int) ([]router.Invocation, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT team_id, channel_id, user_id, message_ts, text, command, verdict, reason, result, at_ns, duration_ns
 		FROM bot_invocations WHERE team_id = ? ORDER BY id DESC LIMIT ?`, teamID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read invocations of %s: %w", teamID, err)
 	}
 	defer rows.Close()
-	var out []bot.Invocation
+	var out []router.Invocation
 	for rows.Next() {
-		var inv bot.Invocation
+		var inv router.Invocation
 		var verdict string
 		var at, dur int64
 		if err := rows.Scan(&inv.TeamID, &inv.ChannelID, &inv.UserID, &inv.MessageTS, &inv.Text, &inv.Command, &verdict,
 			&inv.Reason, &inv.Result, &at, &dur); err != nil {
 			return nil, fmt.Errorf("read invocations of %s: %w", teamID, err)
 		}
-		inv.Verdict, inv.At, inv.Duration = bot.Verdict(verdict), time.Unix(0, at), time.Duration(dur)
+		inv.Verdict, inv.At, inv.Duration = router.Verdict(verdict), time.Unix(0, at), time.Duration(dur)
 		out = append(out, inv)
 	}
 	if err := rows.Err(); err != nil {

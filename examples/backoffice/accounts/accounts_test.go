@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"github.com/bastionhq/bastion/internal/router"
 	"strings"
 	"testing"
 	"time"
@@ -30,8 +31,8 @@ func TestCommandsReachTheAccountsDatabase(t *testing.T) {
 			return bot.Decision{Allowed: true}, nil
 		})
 		// Handlers only: no command waits for approvals here (the approval
-		// flow is tested in package bot).
-		r := bot.NewRouter(bot.RouterOptions{Authorizer: allowAll, Risk: &bot.RiskPolicy{}})
+		// flow is tested in internal/approval).
+		r := router.New(router.Options{Authorizer: allowAll, Risk: &router.RiskPolicy{}})
 		if err := r.Register(Commands(a)...); err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +74,7 @@ func TestRiskyCommandsDescribeTheirEffect(t *testing.T) {
 	if err := a.Seed(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r := bot.NewRouter(bot.RouterOptions{})
+	r := router.New(router.Options{})
 	if err := r.Register(Commands(a)...); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package channels_test
 import (
 	"context"
 	"errors"
+	"github.com/bastionhq/bastion/internal/router"
 	"strings"
 	"testing"
 
@@ -30,7 +31,7 @@ func must(t *testing.T, err error) {
 // permission it checked on which channel.
 type fixture struct {
 	sb      *sandbox.Server
-	router  *bot.Router
+	router  *router.Router
 	checked []string
 }
 
@@ -58,7 +59,7 @@ func newFixture(t *testing.T, scopes ...string) *fixture {
 		f.checked = append(f.checked, permission+"@"+channelID)
 		return bot.Decision{Allowed: true}, nil
 	})
-	f.router = bot.NewRouter(bot.RouterOptions{Authorizer: allow, Risk: &bot.RiskPolicy{}})
+	f.router = router.New(router.Options{Authorizer: allow, Risk: &router.RiskPolicy{}})
 	must(t, f.router.Register(channels.Commands(slack.New(token, slack.OptionAPIURL(sb.APIURL())), allow)...))
 	return f
 }
@@ -159,7 +160,7 @@ func TestCommandIsGuarded(t *testing.T) {
 	if c.Group != "Channels" || c.Risk != bot.Sensitive || c.DryRun == nil {
 		t.Fatalf("command = %+v", c)
 	}
-	if n := bot.NewRouter(bot.RouterOptions{}).ApprovalsNeeded(&c); n != 1 {
+	if n := router.New(router.Options{}).ApprovalsNeeded(&c); n != 1 {
 		t.Fatalf("approvals needed = %d", n)
 	}
 	catalog, err := rolesfile.LoadBuiltin()
@@ -172,11 +173,11 @@ func TestCommandIsGuarded(t *testing.T) {
 // Errors that are not Slack answers keep their text and stay in the chain.
 func TestTransportErrorsAreWrapped(t *testing.T) {
 	boom := errors.New("connection refused")
-	r := bot.NewRouter(bot.RouterOptions{
+	r := router.New(router.Options{
 		Authorizer: bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
 			return bot.Decision{Allowed: true}, nil
 		}),
-		Risk: &bot.RiskPolicy{},
+		Risk: &router.RiskPolicy{},
 	})
 	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
 		return bot.Decision{Allowed: true}, nil
@@ -207,7 +208,7 @@ func TestArchiveNeedsThePermissionOnTheTarget(t *testing.T) {
 		}
 		return bot.Decision{Reason: "no role grants ARCHIVE_CHANNEL on " + channelID}, nil
 	})
-	r := bot.NewRouter(bot.RouterOptions{Authorizer: onlyC1, Risk: &bot.RiskPolicy{}})
+	r := router.New(router.Options{Authorizer: onlyC1, Risk: &router.RiskPolicy{}})
 	must(t, r.Register(channels.Commands(api, onlyC1)...))
 	o := &out{}
 	r.Handle(context.Background(), bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "archive <#C2>", TS: "1.1"}, o)
@@ -220,7 +221,7 @@ func TestArchiveNeedsThePermissionOnTheTarget(t *testing.T) {
 		t.Fatalf("dry run error = %v", err)
 	}
 	// Without a permission service, nothing is archived.
-	nobody := bot.NewRouter(bot.RouterOptions{Authorizer: onlyC1, Risk: &bot.RiskPolicy{}})
+	nobody := router.New(router.Options{Authorizer: onlyC1, Risk: &router.RiskPolicy{}})
 	must(t, nobody.Register(channels.Commands(api, nil)...))
 	nobody.Handle(context.Background(), bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "archive <#C1>", TS: "1.2"}, &out{})
 	if archived != 0 {

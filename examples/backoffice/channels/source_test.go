@@ -3,6 +3,7 @@ package channels_test
 import (
 	"context"
 	"errors"
+	"github.com/bastionhq/bastion/internal/router"
 	"strings"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestArchiveUsesTheWorkspacesOwnClient(t *testing.T) {
 	allow := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
 		return bot.Decision{Allowed: true}, nil
 	})
-	r := bot.NewRouter(bot.RouterOptions{Authorizer: allow, Risk: &bot.RiskPolicy{}})
+	r := router.New(router.Options{Authorizer: allow, Risk: &router.RiskPolicy{}})
 	must(t, r.Register(channels.CommandsFor(apis, allow)...))
 	run := func(team, channel, text string) string {
 		o := &out{}
