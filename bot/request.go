@@ -10,10 +10,13 @@ import (
 // Message is a chat message addressed to the bot, with the bot's mention
 // already stripped from Text.
 type Message struct {
-	TeamID    string
-	ChannelID string
-	UserID    string
-	Text      string
+	TeamID string
+	// EnterpriseID is the workspace's Enterprise Grid organisation, when
+	// it belongs to one.
+	EnterpriseID string
+	ChannelID    string
+	UserID       string
+	Text         string
 	// TS is the message's Slack timestamp, its id within the channel.
 	TS string
 	// ThreadTS is the thread to reply in: the message's thread when it is

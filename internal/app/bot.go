@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"github.com/bastionhq/bastion/internal/approval"
 	"github.com/bastionhq/bastion/internal/router"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/internal/botauthz"
 	"github.com/bastionhq/bastion/internal/builtin"
 	"github.com/bastionhq/bastion/internal/slackbot/runner"
@@ -85,7 +83,7 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, er
 			}
 		}
 	}
-	chats, err := teamChats(installs, st.Engine, setup)
+	chats, err := teamChats(installs, setup)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
@@ -114,47 +112,16 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, er
 
 // teamChats picks the Slack client of each workspace: the bot token of its
 // installation when installs is set (the install flow, or `bastion dev`),
-// else of its enterprise's org-wide install, and setup.BotToken for
-// workspaces without either and when there is no install flow.
-func teamChats(installs teamchat.Installations, engine *authz.Engine, setup botSetup) (*teamchat.Source, error) {
-	opts := teamchat.Options{FallbackToken: setup.BotToken, Chat: slackbot.SlackChatOptions{APIURL: setup.APIURL}}
-	if installs != nil {
-		opts.Installations = installs
-		opts.EnterpriseOf = func(ctx context.Context, teamID string) (string, error) {
-			return enterpriseOf(ctx, engine, teamID)
-		}
-	}
-	chats, err := teamchat.New(opts)
+// else of the org-wide install of the organisation its events name, and
+// setup.BotToken for workspaces without either and when there is no
+// install flow.
+func teamChats(installs teamchat.Installations, setup botSetup) (*teamchat.Source, error) {
+	chats, err := teamchat.New(teamchat.Options{Installations: installs, FallbackToken: setup.BotToken,
+		Chat: slackbot.SlackChatOptions{APIURL: setup.APIURL}})
 	if err != nil {
 		return nil, fmt.Errorf("slack clients: %w", err)
 	}
 	return chats, nil
-}
-
-// enterpriseOf is the enterprise a workspace belongs to in the entity
-// tree, "" when the workspace is unknown or has no enterprise above it.
-func enterpriseOf(ctx context.Context, engine *authz.Engine, teamID string) (string, error) {
-	ws, err := engine.Entity(ctx, teamID)
-	if errors.Is(err, authz.ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("workspace %s: %w", teamID, err)
-	}
-	if ws.Type != authz.TypeWorkspace || ws.ParentID == "" {
-		return "", nil
-	}
-	parent, err := engine.Entity(ctx, ws.ParentID)
-	if errors.Is(err, authz.ErrNotFound) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("parent of workspace %s: %w", teamID, err)
-	}
-	if parent.Type != authz.TypeEnterprise {
-		return "", nil
-	}
-	return parent.ID, nil
 }
 
 // newApprovals wires approval.Workflow as docs/approvals.md describes: it
@@ -165,7 +132,7 @@ func enterpriseOf(ctx context.Context, engine *authz.Engine, teamID string) (str
 // button elsewhere.
 func newApprovals(st *Stores, r *router.Router, svc *slackapp.Service, chats *teamchat.Source, botUserID string, setup botSetup) (*approval.Workflow, error) {
 	slackChats := approval.ChatSourceFunc(func(ctx context.Context, team string) (approval.Chat, error) {
-		return chats.SlackChatFor(ctx, team)
+		return chats.SlackChatFor(ctx, slackbot.Workspace{TeamID: team})
 	})
 	opts := approval.Options{Store: st.Bot, Router: r, Chats: slackChats, BotUsers: chats, Audit: st.Bot, BotUserID: botUserID,
 		RunTimeout: setup.ApprovalRunTimeout, Logger: setup.Logger}

@@ -24,6 +24,7 @@ import (
 	"github.com/bastionhq/bastion/internal/config"
 	"github.com/bastionhq/bastion/sandbox"
 	"github.com/bastionhq/bastion/sandbox/socketmode"
+	"github.com/bastionhq/bastion/slackapp"
 	"github.com/bastionhq/bastion/store"
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/sqldb"
@@ -450,17 +451,40 @@ func TestServeAnswersEachWorkspaceWithItsInstallationToken(t *testing.T) {
 	}
 }
 
-// An org-wide install is found through the workspace's parent enterprise
-// in the entity tree.
-func TestEnterpriseOfAWorkspace(t *testing.T) {
-	env := startDev(t)
+// A workspace of an Enterprise Grid organisation without an installation
+// of its own is answered with the organisation's org-wide install: the
+// organisation comes from the event, not from the permission tree, which
+// here does not know the workspace at all.
+func TestServeAnswersThroughTheOrgWideInstallTheEventNames(t *testing.T) {
 	ctx := context.Background()
-	for id, want := range map[string]string{demo.TeamMain: demo.Enterprise, demo.TeamOther: demo.Enterprise,
-		demo.ChannelSupport: "", demo.Enterprise: "", "T404": ""} {
-		got, err := enterpriseOf(ctx, env.Engine, id)
-		if err != nil || got != want {
-			t.Errorf("enterprise of %s = %q, %v; want %q", id, got, err, want)
-		}
+	cfg := config.Default()
+	cfg.DB, cfg.APIKeys = filepath.Join(t.TempDir(), "bastion.db"), []string{"k"}
+	const secret = "serve-test-secret"
+	sb, token := serveSandbox(t, sandbox.Options{SigningSecret: secret, ClientID: "cid", ClientSecret: "csecret"})
+	serveMust(t, sb.AddTeam(sandbox.Team{ID: demo.TeamOther, EnterpriseID: demo.Enterprise}))
+	serveMust(t, sb.AddChannel(demo.TeamOther, sandbox.Channel{ID: demo.ChannelSupport, Name: "support"}))
+	serveMust(t, sb.AddUser(demo.TeamOther, sandbox.User{ID: "USUPPORT"}))
+	orgToken, err := sb.InstallApp(demo.TeamOther, "chat:write", "reactions:write", "reactions:read", "app_mentions:read")
+	serveMust(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	serveMust(t, err)
+	base := "http://" + ln.Addr().String()
+	withInstallFlow(&cfg, token, secret, sb.APIURL(), base)
+	key, err := EncryptionKey(cfg)
+	serveMust(t, err)
+	st, err := OpenStores(ctx, cfg, StoreOptions{EncryptionKey: key})
+	serveMust(t, err)
+	serveMust(t, st.Installations.SaveInstallation(ctx, slackapp.Installation{ID: demo.Enterprise, TeamID: demo.Enterprise,
+		EnterpriseID: demo.Enterprise, EnterpriseInstall: true, BotToken: orgToken, Active: true, InstalledAt: time.Now()}))
+	serveMust(t, st.Close())
+	logs := &lockedBuffer{}
+	startServe(t, cfg, Options{}, ServeHooks{Listener: ln}, logs)
+	sb.SetEventsURL(base + "/slack/events")
+
+	ts, err := sb.PostAsUser(demo.TeamOther, demo.ChannelSupport, "USUPPORT", "<@"+sb.BotUserID()+"> help")
+	serveMust(t, err)
+	if got := botReply(t, sb, demo.ChannelSupport, ts); !strings.Contains(got, "Commands you can use here") {
+		t.Fatalf("help in a workspace of the org: %q\n%s", got, logs.String())
 	}
 }
 

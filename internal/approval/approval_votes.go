@@ -114,7 +114,7 @@ func (a *Workflow) reconcile(ctx context.Context, ar Request, ev *slackbot.React
 // botUser is the bot's user in a request's workspace; when that is
 // unknown, the configured one.
 func (a *Workflow) botUser(ctx context.Context, ar Request) string {
-	id, err := slackbot.BotUserIn(ctx, a.opts.BotUsers, ar.TeamID, a.opts.BotUserID)
+	id, err := slackbot.BotUserIn(ctx, a.opts.BotUsers, slackbot.Workspace{TeamID: ar.TeamID}, a.opts.BotUserID)
 	if err != nil {
 		a.log.Warn("bot user unknown; using the configured one", "id", ar.ID, "err", err)
 		return a.opts.BotUserID

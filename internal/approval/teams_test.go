@@ -107,7 +107,9 @@ func (e *teamsEnv) run(t *testing.T) {
 	t.Helper()
 	rt := router.New(router.Options{Authorizer: e.grants, Now: e.clock.Now})
 	must(t, rt.Register(e.commands()...))
-	chats := approval.ChatSourceFunc(func(ctx context.Context, team string) (approval.Chat, error) { return e.chats.SlackChatFor(ctx, team) })
+	chats := approval.ChatSourceFunc(func(ctx context.Context, team string) (approval.Chat, error) {
+		return e.chats.SlackChatFor(ctx, slackbot.Workspace{TeamID: team})
+	})
 	appr, err := approval.New(approval.Options{Store: e.store, Router: rt, Chats: chats, BotUsers: e.chats, Audit: e.store,
 		Scopes: approval.ReactionScopesFunc(e.installs.missingReactionScopes), BotUserID: e.sb.BotUserID(), Now: e.clock.Now})
 	must(t, err)
@@ -219,12 +221,12 @@ func TestReinstallTokenIsUsed(t *testing.T) {
 	e.run(t)
 	ts := e.say(t, "T2", "C2", "U1", "show account acme")
 	e.answer(t, "C2", ts, "account acme: plan pro")
-	before, err := e.chats.ChatFor(context.Background(), "T2")
+	before, err := e.chats.ChatFor(context.Background(), slackbot.Workspace{TeamID: "T2"})
 	must(t, err)
 
 	must(t, e.sb.RevokeTokens("T2"))
 	e.install(t, "T2", true, noReactionScopes...)
-	after, err := e.chats.ChatFor(context.Background(), "T2")
+	after, err := e.chats.ChatFor(context.Background(), slackbot.Workspace{TeamID: "T2"})
 	must(t, err)
 	if after == before {
 		t.Fatal("the cached client of the revoked token is still used")
@@ -234,7 +236,7 @@ func TestReinstallTokenIsUsed(t *testing.T) {
 
 	// Marked inactive (uninstalled): no client, and no reply.
 	e.install(t, "T2", false, noReactionScopes...)
-	if _, err := e.chats.ChatFor(context.Background(), "T2"); !errors.Is(err, slackbot.ErrNoChat) {
+	if _, err := e.chats.ChatFor(context.Background(), slackbot.Workspace{TeamID: "T2"}); !errors.Is(err, slackbot.ErrNoChat) {
 		t.Fatalf("inactive team: err = %v, want ErrNoChat", err)
 	}
 	ts = e.say(t, "T2", "C2", "U1", "show account third")

@@ -10,40 +10,40 @@ import (
 // into several workspaces has a bot user of its own in each, and people
 // mention that one.
 type BotUserSource interface {
-	// BotUserFor returns the bot's user id in teamID, "" when it knows
-	// none (the configured BotUserID then applies).
-	BotUserFor(ctx context.Context, teamID string) (string, error)
+	// BotUserFor returns the bot's user id in ws, "" when it knows none
+	// (the configured BotUserID then applies).
+	BotUserFor(ctx context.Context, ws Workspace) (string, error)
 }
 
-// BotUserIn is the bot's user in teamID: the one src names, else
+// BotUserIn is the bot's user in ws: the one src names, else
 // fallback. A workspace without a client has none of its own.
-func BotUserIn(ctx context.Context, src BotUserSource, teamID, fallback string) (string, error) {
+func BotUserIn(ctx context.Context, src BotUserSource, ws Workspace, fallback string) (string, error) {
 	if src == nil {
 		return fallback, nil
 	}
-	id, err := src.BotUserFor(ctx, teamID)
+	id, err := src.BotUserFor(ctx, ws)
 	switch {
 	case errors.Is(err, ErrNoChat):
 		return fallback, nil
 	case err != nil:
-		return "", fmt.Errorf("bot user of team %s: %w", teamID, err)
+		return "", fmt.Errorf("bot user of team %s: %w", ws.TeamID, err)
 	case id == "":
 		return fallback, nil
 	}
 	return id, nil
 }
 
-// team is the workspace an incoming event came from.
-func (in incoming) team() string {
+// workspace is where an incoming event came from.
+func (in incoming) workspace() Workspace {
 	switch {
 	case in.message != nil:
-		return in.message.TeamID
+		return Workspace{TeamID: in.message.TeamID, EnterpriseID: in.message.EnterpriseID}
 	case in.reaction != nil:
-		return in.reaction.TeamID
+		return Workspace{TeamID: in.reaction.TeamID, EnterpriseID: in.reaction.EnterpriseID}
 	case in.action != nil:
-		return in.action.TeamID
+		return Workspace{TeamID: in.action.TeamID, EnterpriseID: in.action.EnterpriseID}
 	}
-	return ""
+	return Workspace{}
 }
 
 // byUser reports whether userID wrote the message, reacted or clicked.

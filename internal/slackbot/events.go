@@ -51,7 +51,7 @@ func decodeEvent(body []byte, botUserID string) (incoming, error) {
 		if e.BotID != "" || e.User == "" || e.User == botUserID {
 			return incoming{ignore: "mention by a bot"}, nil
 		}
-		return incoming{mention: true, message: &bot.Message{TeamID: ev.TeamID, ChannelID: e.Channel, UserID: e.User,
+		return incoming{mention: true, message: &bot.Message{TeamID: ev.TeamID, EnterpriseID: ev.EnterpriseID, ChannelID: e.Channel, UserID: e.User,
 			Text: e.Text, TS: e.TimeStamp, ThreadTS: threadOf(e.ThreadTimeStamp, e.TimeStamp)}}, nil
 	case *slackevents.MessageEvent:
 		switch {
@@ -60,22 +60,22 @@ func decodeEvent(body []byte, botUserID string) (incoming, error) {
 		case e.BotID != "" || e.User == "" || e.User == botUserID:
 			return incoming{ignore: "message by a bot"}, nil
 		}
-		return incoming{message: &bot.Message{TeamID: ev.TeamID, ChannelID: e.Channel, UserID: e.User, Text: e.Text,
+		return incoming{message: &bot.Message{TeamID: ev.TeamID, EnterpriseID: ev.EnterpriseID, ChannelID: e.Channel, UserID: e.User, Text: e.Text,
 			TS: e.TimeStamp, ThreadTS: threadOf(e.ThreadTimeStamp, e.TimeStamp), Direct: e.ChannelType == "im"}}, nil
 	case *slackevents.ReactionAddedEvent:
-		return reaction(ev.TeamID, e.User, e.Reaction, e.ItemUser, e.Item.Channel, e.Item.Timestamp, e.EventTimestamp, true, botUserID), nil
+		return reaction(ev, e.User, e.Reaction, e.ItemUser, e.Item.Channel, e.Item.Timestamp, e.EventTimestamp, true, botUserID), nil
 	case *slackevents.ReactionRemovedEvent:
-		return reaction(ev.TeamID, e.User, e.Reaction, e.ItemUser, e.Item.Channel, e.Item.Timestamp, e.EventTimestamp, false, botUserID), nil
+		return reaction(ev, e.User, e.Reaction, e.ItemUser, e.Item.Channel, e.Item.Timestamp, e.EventTimestamp, false, botUserID), nil
 	default:
 		return incoming{ignore: "unhandled event type " + ev.InnerEvent.Type}, nil
 	}
 }
 
-func reaction(team, user, emoji, itemUser, channel, ts, eventTS string, added bool, botUserID string) incoming {
+func reaction(ev slackevents.EventsAPIEvent, user, emoji, itemUser, channel, ts, eventTS string, added bool, botUserID string) incoming {
 	if user == botUserID {
 		return incoming{ignore: "the bot's own reaction"}
 	}
-	return incoming{reaction: &ReactionEvent{TeamID: team, UserID: user, Reaction: emoji, ItemUser: itemUser,
+	return incoming{reaction: &ReactionEvent{TeamID: ev.TeamID, EnterpriseID: ev.EnterpriseID, UserID: user, Reaction: emoji, ItemUser: itemUser,
 		ChannelID: channel, MessageTS: ts, EventTS: eventTS, Added: added}}
 }
 

@@ -5,6 +5,9 @@ import "context"
 // ReactionEvent is a reaction added to or removed from a message.
 type ReactionEvent struct {
 	TeamID string
+	// EnterpriseID is the workspace's Enterprise Grid organisation, when
+	// the event names one.
+	EnterpriseID string
 	// UserID reacted.
 	UserID   string
 	Reaction string
@@ -25,9 +28,10 @@ type ReactionHook interface {
 // ActionEvent is a click on a Block Kit button of one of the bot's
 // messages, delivered by Slack as a block_actions interaction.
 type ActionEvent struct {
-	TeamID    string
-	UserID    string
-	ChannelID string
+	TeamID       string
+	EnterpriseID string
+	UserID       string
+	ChannelID    string
 	// MessageTS is the message holding the button.
 	MessageTS string
 	ActionID  string

@@ -60,6 +60,6 @@ func decodeBlockActions(body []byte, botUserID string) (incoming, error) {
 	case c.UserID == botUserID:
 		return incoming{ignore: "block action by a bot"}, nil
 	}
-	return incoming{action: &ActionEvent{TeamID: c.TeamID, UserID: c.UserID, ChannelID: c.ChannelID, MessageTS: c.MessageTS,
+	return incoming{action: &ActionEvent{TeamID: c.TeamID, EnterpriseID: c.EnterpriseID, UserID: c.UserID, ChannelID: c.ChannelID, MessageTS: c.MessageTS,
 		ActionID: c.ActionID, Value: c.Value, ActionTS: c.ActionTS}}, nil
 }

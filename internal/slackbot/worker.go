@@ -130,8 +130,8 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 		return w.ack(ctx, d)
 	}
 	botUser := w.opts.BotUserID
-	if team := in.team(); team != "" {
-		if botUser, err = BotUserIn(ctx, w.opts.BotUsers, team, w.opts.BotUserID); err != nil {
+	if ws := in.workspace(); ws.TeamID != "" {
+		if botUser, err = BotUserIn(ctx, w.opts.BotUsers, ws, w.opts.BotUserID); err != nil {
 			return err
 		}
 		if in.byUser(botUser) {
@@ -177,7 +177,7 @@ func (w *Worker) hookFailed(ctx context.Context, d queue.Delivery, err error) er
 }
 
 func (w *Worker) handleMessage(ctx context.Context, d queue.Delivery, msg bot.Message, addressed bool) error {
-	chat, err := w.opts.Chats.ChatFor(ctx, msg.TeamID)
+	chat, err := w.opts.Chats.ChatFor(ctx, Workspace{TeamID: msg.TeamID, EnterpriseID: msg.EnterpriseID})
 	switch {
 	case errors.Is(err, ErrNoChat):
 		w.log.Info("dropping message of a workspace without the app", "team", msg.TeamID, "ts", msg.TS, "err", err)

@@ -44,10 +44,10 @@ func benchEvent(b *testing.B, gate slackbot.InstallationGate, src *teamchat.Sour
 		if ok, err := gate.IsActive(ctx, "T1"); !ok || err != nil {
 			b.Fatalf("active = %v, %v", ok, err)
 		}
-		if _, err := src.BotUserFor(ctx, "T1"); err != nil {
+		if _, err := src.BotUserFor(ctx, slackbot.Workspace{TeamID: "T1"}); err != nil {
 			b.Fatal(err)
 		}
-		if _, err := src.ChatFor(ctx, "T1"); err != nil {
+		if _, err := src.ChatFor(ctx, slackbot.Workspace{TeamID: "T1"}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -63,7 +63,7 @@ func BenchmarkInstallationLookups(b *testing.B) {
 	b.Run("store/ChatFor", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := src.ChatFor(ctx, "T1"); err != nil {
+			if _, err := src.ChatFor(ctx, slackbot.Workspace{TeamID: "T1"}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -87,7 +87,7 @@ func BenchmarkInstallationLookups(b *testing.B) {
 	b.Run("cached/ChatFor", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := cachedSrc.ChatFor(ctx, "T1"); err != nil {
+			if _, err := cachedSrc.ChatFor(ctx, slackbot.Workspace{TeamID: "T1"}); err != nil {
 				b.Fatal(err)
 			}
 		}

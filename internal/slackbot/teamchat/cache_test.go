@@ -111,7 +111,7 @@ func (c *cached) event(t *testing.T, team string) (active, hasChat bool) {
 	if err != nil {
 		t.Fatalf("is %s active: %v", team, err)
 	}
-	_, err = c.src.ChatFor(ctx, team)
+	_, err = c.src.ChatFor(ctx, slackbot.Workspace{TeamID: team})
 	if err != nil && !errors.Is(err, slackbot.ErrNoChat) {
 		t.Fatalf("chat of %s: %v", team, err)
 	}
@@ -125,7 +125,7 @@ func TestCachedLookupsReadTheStoreOncePerTTL(t *testing.T) {
 		if active, ok := c.event(t, "T1"); !active || !ok {
 			t.Fatalf("T1: active %v, chat %v", active, ok)
 		}
-		if u, err := c.src.BotUserFor(ctx, "T1"); err != nil || u != "UBOTT1" {
+		if u, err := c.src.BotUserFor(ctx, slackbot.Workspace{TeamID: "T1"}); err != nil || u != "UBOTT1" {
 			t.Fatalf("bot user = %q, %v", u, err)
 		}
 	}
@@ -235,7 +235,7 @@ func TestStoreErrorsAreNotCached(t *testing.T) {
 		if active, err := c.gate.IsActive(ctx, "T1"); !errors.Is(err, boom) || active {
 			t.Fatalf("is active = %v, %v", active, err)
 		}
-		if _, err := c.src.ChatFor(ctx, "T1"); !errors.Is(err, boom) {
+		if _, err := c.src.ChatFor(ctx, slackbot.Workspace{TeamID: "T1"}); !errors.Is(err, boom) {
 			t.Fatalf("chat: %v", err)
 		}
 	}

@@ -8,9 +8,13 @@
 // short TTL, forgetting a team at once when this process uninstalls it.
 //
 // Org-wide (Enterprise Grid) installs are stored under the enterprise id,
-// while events name the workspace: a workspace without a record of its own
-// uses its enterprise's org-wide install when Options.EnterpriseOf says
-// which enterprise it belongs to, and the fallback token otherwise.
+// while events name the workspace and, for a workspace of an organisation,
+// the organisation (slackbot.Workspace): a workspace without a record of
+// its own uses the org-wide install of the organisation its events name,
+// as Bolt's installation query does, and the fallback token otherwise. A
+// Source remembers the organisation each workspace's events named, for
+// the calls that name none (a command's ClientFor, the sweeps of the
+// approval workflow).
 package teamchat
 
 import (
@@ -40,10 +44,6 @@ type Options struct {
 	// the single token of a setup configured with SLACK_BOT_TOKEN only.
 	// When empty such workspaces have no client (slackbot.ErrNoChat).
 	FallbackToken string
-	// EnterpriseOf names the enterprise (Grid org) of a workspace, "" when
-	// it has none or is unknown; e.g. the workspace's parent entity in the
-	// permission service. When nil, org-wide installs are not looked at.
-	EnterpriseOf func(ctx context.Context, teamID string) (string, error)
 	// Chat configures every client (Web API base, retries).
 	Chat slackbot.SlackChatOptions
 }
@@ -56,6 +56,8 @@ type Source struct {
 	fallback *client
 	mu       sync.Mutex
 	byTeam   map[string]*client
+	// orgOf is the organisation each workspace's events named.
+	orgOf map[string]string
 }
 
 var (
@@ -80,7 +82,7 @@ func New(opts Options) (*Source, error) {
 	if opts.Chat.APIURL == "" {
 		opts.Chat.APIURL = slack.APIURL
 	}
-	s := &Source{opts: opts, byTeam: map[string]*client{}}
+	s := &Source{opts: opts, byTeam: map[string]*client{}, orgOf: map[string]string{}}
 	if opts.FallbackToken != "" {
 		s.fallback = s.newClient(opts.FallbackToken, "")
 	}
@@ -92,9 +94,9 @@ func (s *Source) newClient(token, botUser string) *client {
 		api: slack.New(token, slack.OptionAPIURL(s.opts.Chat.APIURL))}
 }
 
-// ChatFor returns the client replies in teamID go through.
-func (s *Source) ChatFor(ctx context.Context, teamID string) (slackbot.Chat, error) {
-	c, err := s.client(ctx, teamID)
+// ChatFor returns the client replies in ws go through.
+func (s *Source) ChatFor(ctx context.Context, ws slackbot.Workspace) (slackbot.Chat, error) {
+	c, err := s.client(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -104,8 +106,8 @@ func (s *Source) ChatFor(ctx context.Context, teamID string) (slackbot.Chat, err
 // SlackChatFor returns teamID's client with everything it can do: the
 // approval workflow posts and edits Block Kit messages and reads
 // reactions through it.
-func (s *Source) SlackChatFor(ctx context.Context, teamID string) (*slackbot.SlackChat, error) {
-	c, err := s.client(ctx, teamID)
+func (s *Source) SlackChatFor(ctx context.Context, ws slackbot.Workspace) (*slackbot.SlackChat, error) {
+	c, err := s.client(ctx, ws)
 	if err != nil {
 		return nil, err
 	}
@@ -113,32 +115,34 @@ func (s *Source) SlackChatFor(ctx context.Context, teamID string) (*slackbot.Sla
 }
 
 // ClientFor returns a slack-go client with teamID's token, for commands
-// that call other Web API methods.
+// that call other Web API methods; the workspace's organisation is the one
+// its events named.
 func (s *Source) ClientFor(ctx context.Context, teamID string) (*slack.Client, error) {
-	c, err := s.client(ctx, teamID)
+	c, err := s.client(ctx, slackbot.Workspace{TeamID: teamID})
 	if err != nil {
 		return nil, err
 	}
 	return c.api, nil
 }
 
-// BotUserFor returns the bot's user id in teamID as its installation
+// BotUserFor returns the bot's user id in ws as its installation
 // recorded it, "" for a workspace answered with the fallback token.
-func (s *Source) BotUserFor(ctx context.Context, teamID string) (string, error) {
-	c, err := s.client(ctx, teamID)
+func (s *Source) BotUserFor(ctx context.Context, ws slackbot.Workspace) (string, error) {
+	c, err := s.client(ctx, ws)
 	if err != nil {
 		return "", err
 	}
 	return c.botUser, nil
 }
 
-// client finds teamID's token and returns its clients, reusing the cached
+// client finds ws's token and returns its clients, reusing the cached
 // ones while the token is unchanged.
-func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
+func (s *Source) client(ctx context.Context, ws slackbot.Workspace) (*client, error) {
 	if s.opts.Installations == nil {
 		return s.fallback, nil
 	}
-	list, err := s.installations(ctx, teamID)
+	teamID := ws.TeamID
+	list, err := s.installations(ctx, s.remember(ws))
 	if err != nil {
 		return nil, err
 	}
@@ -164,22 +168,29 @@ func (s *Source) client(ctx context.Context, teamID string) (*client, error) {
 	return c, nil
 }
 
-// installations lists the records that hold teamID's token: its own, or
-// when it has none, the org-wide install of its enterprise.
-func (s *Source) installations(ctx context.Context, teamID string) ([]slackapp.Installation, error) {
+// remember records the organisation ws names for its workspace, or fills
+// in the one remembered when ws names none.
+func (s *Source) remember(ws slackbot.Workspace) slackbot.Workspace {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ws.EnterpriseID == "" {
+		ws.EnterpriseID = s.orgOf[ws.TeamID]
+	} else if ws.EnterpriseID != ws.TeamID {
+		s.orgOf[ws.TeamID] = ws.EnterpriseID
+	}
+	return ws
+}
+
+// installations lists the records that hold ws's token: its own, or when
+// it has none, the org-wide install of its organisation.
+func (s *Source) installations(ctx context.Context, ws slackbot.Workspace) ([]slackapp.Installation, error) {
+	teamID, enterprise := ws.TeamID, ws.EnterpriseID
 	list, err := s.opts.Installations.TeamInstallations(ctx, teamID)
 	if err != nil {
 		return nil, fmt.Errorf("teamchat: installations of team %s: %w", teamID, err)
 	}
-	if len(list) > 0 || s.opts.EnterpriseOf == nil {
+	if len(list) > 0 || enterprise == "" || enterprise == teamID {
 		return list, nil
-	}
-	enterprise, err := s.opts.EnterpriseOf(ctx, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("teamchat: enterprise of team %s: %w", teamID, err)
-	}
-	if enterprise == "" || enterprise == teamID {
-		return nil, nil
 	}
 	org, err := s.opts.Installations.TeamInstallations(ctx, enterprise)
 	if err != nil {

@@ -41,7 +41,7 @@ func newSource(t *testing.T, opts teamchat.Options) *teamchat.Source {
 
 func chatFor(t *testing.T, s *teamchat.Source, team string) slackbot.Chat {
 	t.Helper()
-	c, err := s.ChatFor(context.Background(), team)
+	c, err := s.ChatFor(context.Background(), slackbot.Workspace{TeamID: team})
 	if err != nil {
 		t.Fatalf("chat of %s: %v", team, err)
 	}
@@ -61,7 +61,7 @@ func TestClientIsCachedUntilTheTokenChanges(t *testing.T) {
 	if chatFor(t, s, "T2") == first {
 		t.Fatal("two workspaces share a client")
 	}
-	appr, err := s.SlackChatFor(context.Background(), "T1")
+	appr, err := s.SlackChatFor(context.Background(), slackbot.Workspace{TeamID: "T1"})
 	if err != nil || appr != first {
 		t.Fatalf("approval client = %v, %v; want the same client", appr, err)
 	}
@@ -75,7 +75,7 @@ func TestClientIsCachedUntilTheTokenChanges(t *testing.T) {
 
 	// Uninstalled: the records stay, inactive; no client, not the fallback.
 	r.set("T1", slackapp.Installation{ID: "T1", TeamID: "T1", BotToken: "xoxb-1b", Active: false})
-	if _, err := s.ChatFor(context.Background(), "T1"); !errors.Is(err, slackbot.ErrNoChat) || !errors.Is(err, slackapp.ErrNotInstalled) {
+	if _, err := s.ChatFor(context.Background(), slackbot.Workspace{TeamID: "T1"}); !errors.Is(err, slackbot.ErrNoChat) || !errors.Is(err, slackapp.ErrNotInstalled) {
 		t.Fatalf("inactive team: err = %v", err)
 	}
 	// Reinstalled with the same token: a client again, built afresh.
@@ -109,7 +109,7 @@ func TestTeamsWithoutRecordsGetTheFallbackToken(t *testing.T) {
 		t.Fatal("teams without records do not share the fallback client")
 	}
 	noEnv := newSource(t, teamchat.Options{Installations: r})
-	if _, err := noEnv.ChatFor(context.Background(), "T9"); !errors.Is(err, slackbot.ErrNoChat) {
+	if _, err := noEnv.ChatFor(context.Background(), slackbot.Workspace{TeamID: "T9"}); !errors.Is(err, slackbot.ErrNoChat) {
 		t.Fatalf("no record, no fallback: err = %v", err)
 	}
 	// Only an env token (no install flow): every team gets it.
@@ -135,42 +135,53 @@ func TestStoreErrorsAreNotNotInstalled(t *testing.T) {
 }
 
 // A workspace of an Enterprise Grid org without a record of its own uses
-// the org-wide install, stored under the enterprise id.
+// the org-wide install, stored under the enterprise id, of the
+// organisation its events name; calls that name none (a command's
+// ClientFor, a sweep) use the organisation its events named before.
 func TestWorkspacesOfAnOrgUseItsOrgWideInstall(t *testing.T) {
 	r := &records{list: map[string][]slackapp.Installation{}}
 	r.set("E1", slackapp.Installation{ID: "E1", TeamID: "E1", EnterpriseID: "E1", EnterpriseInstall: true, BotToken: "xoxb-org", Active: true})
 	r.set("T1", slackapp.Installation{ID: "T1", TeamID: "T1", EnterpriseID: "E1", BotToken: "xoxb-1", Active: true})
-	parents := map[string]string{"T1": "E1", "T2": "E1", "T3": "E1", "T9": ""}
-	s := newSource(t, teamchat.Options{Installations: r, FallbackToken: "xoxb-env",
-		EnterpriseOf: func(_ context.Context, team string) (string, error) { return parents[team], nil }})
-	env := chatFor(t, s, "T9")
-	own, org := chatFor(t, s, "T1"), chatFor(t, s, "T2")
+	s := newSource(t, teamchat.Options{Installations: r, FallbackToken: "xoxb-env"})
+	at := func(team, enterprise string) slackbot.Chat {
+		t.Helper()
+		c, err := s.ChatFor(context.Background(), slackbot.Workspace{TeamID: team, EnterpriseID: enterprise})
+		if err != nil {
+			t.Fatalf("client of %s/%s: %v", enterprise, team, err)
+		}
+		return c
+	}
+	env := at("T9", "")
+	if at("T3", "") != env {
+		t.Fatal("a workspace whose events never named its organisation got the org-wide client")
+	}
+	own, org := at("T1", "E1"), at("T2", "E1")
 	if own == org || org == env {
 		t.Fatal("a workspace of the org did not get the org-wide client")
 	}
-	if _, err := s.ClientFor(context.Background(), "T3"); err != nil {
-		t.Fatalf("another workspace of the org: %v", err)
+	if at("T2", "") != org {
+		t.Fatal("a call naming no organisation did not use the one the workspace's events named")
+	}
+	if _, err := s.ClientFor(context.Background(), "T2"); err != nil {
+		t.Fatalf("a command's client in a workspace of the org: %v", err)
+	}
+	if at("T3", "E2") != env {
+		t.Fatal("a workspace of an org without an install got something other than the fallback")
 	}
 	// The org uninstalled the app: its workspaces get no client, not the
 	// fallback; the workspace with its own install keeps it.
 	r.set("E1", slackapp.Installation{ID: "E1", TeamID: "E1", EnterpriseID: "E1", EnterpriseInstall: true, BotToken: "xoxb-org", Active: false})
-	if _, err := s.ChatFor(context.Background(), "T2"); !errors.Is(err, slackbot.ErrNoChat) {
+	if _, err := s.ChatFor(context.Background(), slackbot.Workspace{TeamID: "T2", EnterpriseID: "E1"}); !errors.Is(err, slackbot.ErrNoChat) {
 		t.Fatalf("workspace of an uninstalled org: err = %v", err)
 	}
-	if chatFor(t, s, "T1") != own {
+	if at("T1", "E1") != own {
 		t.Fatal("the workspace's own install was not used")
 	}
 	// A record under the enterprise id that is not org-wide is no
 	// workspace's but the enterprise's own.
 	r.set("E1", slackapp.Installation{ID: "E1", TeamID: "E1", BotToken: "xoxb-e", Active: true})
-	if chatFor(t, s, "T2") != env {
+	if at("T2", "E1") != env {
 		t.Fatal("a record that is not org-wide was used for the org's workspaces")
-	}
-	boom := errors.New("permission service down")
-	failing := newSource(t, teamchat.Options{Installations: r, FallbackToken: "xoxb-env",
-		EnterpriseOf: func(context.Context, string) (string, error) { return "", boom }})
-	if _, err := failing.ChatFor(context.Background(), "T2"); !errors.Is(err, boom) {
-		t.Fatalf("enterprise lookup failure: err = %v", err)
 	}
 }
 
@@ -182,11 +193,11 @@ func TestBotUserOfEachWorkspace(t *testing.T) {
 	r.set("T3", slackapp.Installation{ID: "T3", TeamID: "T3", BotToken: "xoxb-3", BotUserID: "UBOT3", Active: false})
 	s := newSource(t, teamchat.Options{Installations: r, FallbackToken: "xoxb-env"})
 	for team, want := range map[string]string{"T2": "UBOT2", "T9": ""} {
-		if got, err := s.BotUserFor(context.Background(), team); err != nil || got != want {
+		if got, err := s.BotUserFor(context.Background(), slackbot.Workspace{TeamID: team}); err != nil || got != want {
 			t.Errorf("bot user of %s = %q, %v; want %q", team, got, err, want)
 		}
 	}
-	if _, err := s.BotUserFor(context.Background(), "T3"); !errors.Is(err, slackbot.ErrNoChat) {
+	if _, err := s.BotUserFor(context.Background(), slackbot.Workspace{TeamID: "T3"}); !errors.Is(err, slackbot.ErrNoChat) {
 		t.Errorf("bot user of an inactive team: err = %v", err)
 	}
 }
