@@ -15,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -65,7 +64,11 @@ func buildOwnBinary(t *testing.T) string {
 		t.Fatalf("copy the example module: %v", err)
 	}
 	bin := filepath.Join(dir, "ownbastion")
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command builds the example: %v", err)
+	}
+	build := exec.Command(gobin, "build", "-o", bin, ".")
 	build.Dir = dir
 	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {
