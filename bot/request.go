@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/slack-go/slack"
+
 	"github.com/bastionhq/bastion/bot/pattern"
 )
 
@@ -31,6 +33,16 @@ type Responder interface {
 	Reply(ctx context.Context, text string) error
 }
 
+// BlockResponder is a Responder that can also post Block Kit messages;
+// the replies in Slack threads are. Request.ReplyBlocks falls back to
+// text for the others (such as `bastion shell`).
+type BlockResponder interface {
+	Responder
+	// ReplyBlocks posts blocks, with text as the notification and
+	// fallback text.
+	ReplyBlocks(ctx context.Context, text string, blocks []slack.Block) error
+}
+
 // Request is a message matched to a command, handed to its handler and
 // its dry run.
 type Request struct {
@@ -39,7 +51,11 @@ type Request struct {
 	Command *Command
 	// Args holds the typed placeholder values by name.
 	Args pattern.Args
-	out  Responder
+	// Approvers lists who approved the request, the caller first, when
+	// the command runs after approvals; it is empty otherwise, and in
+	// dry runs (nobody has approved yet).
+	Approvers []string
+	out       Responder
 }
 
 // NewRequest returns the request the bot hands cmd's handler for msg,
@@ -60,4 +76,18 @@ func (r *Request) Reply(ctx context.Context, text string) error {
 // Replyf formats and posts a reply.
 func (r *Request) Replyf(ctx context.Context, format string, args ...any) error {
 	return r.Reply(ctx, fmt.Sprintf(format, args...))
+}
+
+// ReplyBlocks posts a Block Kit message in the request's thread, with text
+// as its notification and fallback text; where replies cannot carry
+// blocks, it posts text alone.
+func (r *Request) ReplyBlocks(ctx context.Context, text string, blocks []slack.Block) error {
+	b, ok := r.out.(BlockResponder)
+	if !ok {
+		return r.Reply(ctx, text)
+	}
+	if err := b.ReplyBlocks(ctx, text, blocks); err != nil {
+		return fmt.Errorf("reply to %s: %w", r.TS, err)
+	}
+	return nil
 }

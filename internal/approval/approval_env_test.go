@@ -2,6 +2,7 @@ package approval_test
 
 import (
 	"context"
+	"fmt"
 	"github.com/bastionhq/bastion/internal/approval"
 	"github.com/bastionhq/bastion/internal/router"
 	"github.com/bastionhq/bastion/internal/slackbot"
@@ -11,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/slack-go/slack"
 
 	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/queue/sqlqueue"
@@ -138,7 +141,9 @@ func (e *approvalEnv) commands() []bot.Command {
 			DryRun: func(context.Context, *bot.Request) (string, error) { return "reads only", nil },
 			Handler: func(ctx context.Context, req *bot.Request) error {
 				e.count("show")
-				return req.Replyf(ctx, "account %s: plan pro", req.Args.String("subdomain"))
+				text := fmt.Sprintf("account %s: plan pro", req.Args.String("subdomain"))
+				return req.ReplyBlocks(ctx, text, []slack.Block{slack.NewSectionBlock(
+					slack.NewTextBlockObject(slack.MarkdownType, "*"+text+"*", false, false), nil, nil)})
 			}},
 		{Pattern: "extend <subdomain> trial", Description: "Extend a trial.", Permission: "EXTEND_TRIAL", Risk: bot.Sensitive,
 			DryRun: func(_ context.Context, req *bot.Request) (string, error) {
@@ -150,11 +155,16 @@ func (e *approvalEnv) commands() []bot.Command {
 			}},
 		{Pattern: "delete account <subdomain>", Description: "Delete an account.", Permission: "DELETE_ACCOUNT", Approvals: 2,
 			DryRun: func(_ context.Context, req *bot.Request) (string, error) {
+				if len(req.Approvers) > 0 {
+					return "", fmt.Errorf("approvers %v before anyone approved", req.Approvers)
+				}
 				return "would delete account " + req.Args.String("subdomain") + " and its 3 users", nil
 			},
 			Handler: func(ctx context.Context, req *bot.Request) error {
 				e.count("delete")
-				return req.Replyf(ctx, "account %s deleted", req.Args.String("subdomain"))
+				text := fmt.Sprintf("account %s deleted, approved by %s", req.Args.String("subdomain"), strings.Join(req.Approvers, " "))
+				return req.ReplyBlocks(ctx, text, []slack.Block{slack.NewSectionBlock(
+					slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)})
 			}},
 		{Pattern: "migrate <subdomain>", Description: "Migrate an account, slowly.", Permission: "EXTEND_TRIAL", Approvals: 1,
 			Handler: func(ctx context.Context, req *bot.Request) error {

@@ -84,7 +84,7 @@ func (a *Workflow) execute(ctx context.Context, ar Request) {
 	out := approvalReply{a: a, ar: ar}
 	msg := bot.Message{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, Text: ar.Text, TS: ar.MessageTS, ThreadTS: ar.ThreadTS}
 	stopHeartbeat := a.keepAlive(ctx, ar.ID)
-	err := a.run(ctx, msg, out)
+	err := a.run(ctx, msg, out, approvers)
 	stopHeartbeat()
 	var denied *deniedError
 	switch {
@@ -150,12 +150,14 @@ type deniedError struct{ reason string }
 func (e *deniedError) Error() string { return e.reason }
 
 // run matches the request's text to its command again, checks that the
-// caller still holds its permission, and runs the handler.
-func (a *Workflow) run(ctx context.Context, msg bot.Message, out bot.Responder) error {
+// caller still holds its permission, and runs the handler with the
+// request's approvers.
+func (a *Workflow) run(ctx context.Context, msg bot.Message, out bot.Responder, approvers []string) error {
 	req, err := a.opts.Router.Resolve(msg, out)
 	if err != nil {
 		return &deniedError{reason: "the command is no longer registered (" + err.Error() + ")"}
 	}
+	req.Approvers = approvers
 	if p := req.Command.Permission; p != "" {
 		d, err := a.opts.Router.Authorize(ctx, msg, p)
 		switch {

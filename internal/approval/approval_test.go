@@ -22,7 +22,9 @@ func TestApprovalsZeroOneAndTwo(t *testing.T) {
 
 		// Safe: no approvals, it runs at once and posts no request.
 		ts := e.ask(t, "U1", "show account acme")
-		e.reply(t, ts, "account acme: plan pro")
+		if got := e.reply(t, ts, "account acme: plan pro"); !strings.Contains(string(got.Blocks), "*account acme: plan pro*") {
+			t.Fatalf("a reply with blocks was posted without them: %s", got.Blocks)
+		}
 		if n := e.replies(ts, "Approval needed"); n != 0 {
 			t.Fatalf("a safe command asked for approval")
 		}
@@ -58,7 +60,12 @@ func TestApprovalsZeroOneAndTwo(t *testing.T) {
 			t.Fatal("ran without the caller's approval")
 		}
 		e.react(t, "U1", post.TS, approveEmoji)
-		e.reply(t, ts, "account acme deleted")
+		// The handler hears who approved, the caller first, and replies
+		// with blocks in the request's thread.
+		if got := e.reply(t, ts, "account acme deleted"); !strings.Contains(got.Text, "approved by U1 U2 U3") ||
+			!strings.Contains(string(got.Blocks), "approved by U1 U2 U3") {
+			t.Fatalf("run after approvals replied %q with blocks %s", got.Text, got.Blocks)
+		}
 		e.drained(t)
 		if e.ran("delete") != 1 || e.ran("extend") != 1 || e.state(t, ar.ID) != approval.Done {
 			t.Fatalf("runs = %v, state %s", e.runs, e.state(t, ar.ID))

@@ -108,6 +108,16 @@ func (r approvalReply) Reply(ctx context.Context, text string) error {
 	return err
 }
 
+// ReplyBlocks posts a Block Kit message in the request's thread.
+func (r approvalReply) ReplyBlocks(ctx context.Context, text string, blocks []slack.Block) error {
+	chat, err := r.a.chat(ctx, r.ar.TeamID)
+	if err != nil {
+		return err
+	}
+	_, err = chat.PostBlocks(ctx, r.ar.ChannelID, r.ar.ThreadTS, text, blocks)
+	return err
+}
+
 // progress describes the votes so far after prefix.
 func (a *Workflow) progress(ctx context.Context, ar Request, prefix string) string {
 	votes, err := a.opts.Store.ApprovalVotes(ctx, ar.ID)

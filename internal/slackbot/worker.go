@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/bastionhq/bastion/queue"
 )
 
@@ -294,6 +296,22 @@ type threadReply struct {
 func (t threadReply) Reply(ctx context.Context, text string) error {
 	_, err := t.chat.PostReply(ctx, t.channel, t.thread, text)
 	return err
+}
+
+// ReplyBlocks posts blocks in the thread when the Chat can (SlackChat
+// can), text alone otherwise.
+func (t threadReply) ReplyBlocks(ctx context.Context, text string, blocks []slack.Block) error {
+	bc, ok := t.chat.(blockPoster)
+	if !ok {
+		return t.Reply(ctx, text)
+	}
+	_, err := bc.PostBlocks(ctx, t.channel, t.thread, text, blocks)
+	return err
+}
+
+// blockPoster is what posts Block Kit messages (SlackChat does).
+type blockPoster interface {
+	PostBlocks(ctx context.Context, channelID, threadTS, text string, blocks []slack.Block) (string, error)
 }
 
 // joinResult appends b to an invocation's result a.

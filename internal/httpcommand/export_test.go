@@ -1,0 +1,4 @@
+package httpcommand
+
+// Sign exposes sign to the tests.
+var Sign = sign
