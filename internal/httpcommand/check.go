@@ -8,6 +8,7 @@ import (
 
 	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/bot/pattern"
+	"github.com/bastionhq/bastion/internal/router"
 )
 
 // check validates the parsed commands against the environment:
@@ -92,7 +93,7 @@ func (p *parser) secret(s *Spec) {
 // registers registers the commands on a scratch router, so that whatever
 // the router would refuse at start is reported now.
 func (p *parser) registers(specs []Spec) {
-	r := bot.NewRouter(bot.RouterOptions{})
+	r := router.New(router.Options{})
 	for _, s := range specs {
 		c := s.command(noHandler, nil)
 		if err := r.Register(c); err != nil {

@@ -9,8 +9,10 @@ import (
 
 	"github.com/bastionhq/bastion/authz/rolesfile"
 	"github.com/bastionhq/bastion/bot"
-	"github.com/bastionhq/bastion/bot/builtin"
+	"github.com/bastionhq/bastion/internal/approval"
+	"github.com/bastionhq/bastion/internal/builtin"
 	"github.com/bastionhq/bastion/internal/httpcommand"
+	"github.com/bastionhq/bastion/internal/router"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
@@ -23,12 +25,12 @@ func testEnv(t testing.TB) httpcommand.Environment {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router := bot.NewRouter(bot.RouterOptions{})
-	if err := router.Register(builtin.Commands(nil, nil)...); err != nil {
+	r := router.New(router.Options{})
+	if err := r.Register(builtin.Commands(nil, nil)...); err != nil {
 		t.Fatal(err)
 	}
 	env := map[string]string{"TEST_SECRET": testSecret, "SHORT_SECRET": "tiny"}
-	return httpcommand.Environment{Catalog: cat, Registered: router.Commands(), Getenv: func(k string) string { return env[k] }}
+	return httpcommand.Environment{Catalog: cat, Registered: r.Commands(), Getenv: func(k string) string { return env[k] }}
 }
 
 const goodFile = `# Billing's commands.
@@ -185,8 +187,8 @@ func TestRequestIDIsStableAndStartsWithTheApprovalID(t *testing.T) {
 	if len(id) != 32 || id != httpcommand.RequestID("T1", "C1", "1712345678.000100") {
 		t.Fatalf("request id %q is not 32 stable characters", id)
 	}
-	if !strings.HasPrefix(id, bot.ApprovalID("T1", "C1", "1712345678.000100")) {
-		t.Fatalf("request id %s does not start with the approval id %s", id, bot.ApprovalID("T1", "C1", "1712345678.000100"))
+	if !strings.HasPrefix(id, approval.ID("T1", "C1", "1712345678.000100")) {
+		t.Fatalf("request id %s does not start with the approval id %s", id, approval.ID("T1", "C1", "1712345678.000100"))
 	}
 	for _, other := range []string{httpcommand.RequestID("T1", "C1", "1712345678.000101"), httpcommand.RequestID("T1", "C2", "1712345678.000100"),
 		httpcommand.RequestID("T2", "C1", "1712345678.000100")} {

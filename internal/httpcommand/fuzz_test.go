@@ -9,8 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/internal/httpcommand"
+	"github.com/bastionhq/bastion/internal/router"
 )
 
 // FuzzParse feeds the file parser arbitrary input: it must never panic,
@@ -42,8 +42,8 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("accepted file gives no commands: %v", err)
 		}
-		router := bot.NewRouter(bot.RouterOptions{})
-		if err := router.Register(cmds...); err != nil {
+		r := router.New(router.Options{})
+		if err := r.Register(cmds...); err != nil {
 			t.Fatalf("accepted file does not register: %v", err)
 		}
 	})

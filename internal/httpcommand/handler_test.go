@@ -14,6 +14,7 @@ import (
 
 	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/internal/httpcommand"
+	"github.com/bastionhq/bastion/internal/router"
 	"github.com/bastionhq/bastion/store/httpcommandsql"
 	"github.com/bastionhq/bastion/store/storetest"
 )
@@ -22,7 +23,7 @@ import (
 // handler process, with the run ledger on a SQLite file.
 type bench struct {
 	h      *handlerProc
-	router *bot.Router
+	router *router.Router
 	ledger *httpcommandsql.Ledger
 	cmds   []bot.Command
 	logs   *lockedBuffer
@@ -51,7 +52,7 @@ func newBench(t *testing.T, h *handlerProc, file string, now func() time.Time) *
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.router = bot.NewRouter(bot.RouterOptions{Authorizer: bot.AuthorizerFunc(
+	b.router = router.New(router.Options{Authorizer: bot.AuthorizerFunc(
 		func(_ context.Context, _, user, _, permission string) (bot.Decision, error) {
 			if user == "UNOBODY" {
 				return bot.Decision{Reason: "no role grants " + permission + "."}, nil
@@ -110,7 +111,7 @@ func message(user, ts, text string) bot.Message {
 
 // say handles text as U1's message ts and returns the audit record and
 // the replies.
-func (b *bench) say(t *testing.T, ts, text string) (bot.Invocation, []reply) {
+func (b *bench) say(t *testing.T, ts, text string) (router.Invocation, []reply) {
 	t.Helper()
 	th := &thread{}
 	inv := b.router.Handle(context.Background(), message("U1", ts, text), th)
@@ -186,7 +187,7 @@ func TestRunIsSignedAndTyped(t *testing.T) {
     secret_env: TEST_SECRET
 `), nil)
 	inv, replies := b.say(t, "1700000000.000100", "refund inv_1 500 cents")
-	if inv.Verdict != bot.Ran || inv.Result != "ok" || len(replies) != 1 || replies[0].text != "Refunded 500 cents of invoice inv_1 (approved by )." {
+	if inv.Verdict != router.Ran || inv.Result != "ok" || len(replies) != 1 || replies[0].text != "Refunded 500 cents of invoice inv_1 (approved by )." {
 		t.Fatalf("run: %+v, replies %+v", inv, replies)
 	}
 	id := httpcommand.RequestID("T1", "C1", "1700000000.000100")
@@ -453,7 +454,7 @@ func TestDeniedCallerReachesNoEndpoint(t *testing.T) {
 	b := newBench(t, h, refund("/refund", ""), nil)
 	th := &thread{}
 	inv := b.router.Handle(context.Background(), message("UNOBODY", "1700000000.000100", "refund inv_1 500 cents"), th)
-	if inv.Verdict != bot.Denied || len(h.received(t)) != 0 {
+	if inv.Verdict != router.Denied || len(h.received(t)) != 0 {
 		t.Fatalf("a caller without SET_PLAN: %+v; handler got %+v", inv, h.received(t))
 	}
 }

@@ -54,7 +54,7 @@ type Payload struct {
 // RequestID is the request id of the command asked for by the message
 // teamID/channelID/messageTS: 32 hex characters derived from the message,
 // so that every delivery of the message gives the same id. Its first 12
-// characters are the approval request id (bot.ApprovalID) shown in the
+// characters are the approval request id (approval.ID) shown in the
 // thread.
 func RequestID(teamID, channelID, messageTS string) string {
 	sum := sha256.Sum256([]byte(teamID + "/" + channelID + "/" + messageTS))

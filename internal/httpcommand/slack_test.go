@@ -12,10 +12,12 @@ import (
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/authz/demo"
 	"github.com/bastionhq/bastion/authz/rolesfile"
-	"github.com/bastionhq/bastion/bot"
-	"github.com/bastionhq/bastion/bot/botauthz"
-	"github.com/bastionhq/bastion/bot/runner"
+	"github.com/bastionhq/bastion/internal/approval"
+	"github.com/bastionhq/bastion/internal/botauthz"
 	"github.com/bastionhq/bastion/internal/httpcommand"
+	"github.com/bastionhq/bastion/internal/router"
+	"github.com/bastionhq/bastion/internal/slackbot"
+	"github.com/bastionhq/bastion/internal/slackbot/runner"
 	"github.com/bastionhq/bastion/sandbox"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/botsql"
@@ -72,12 +74,13 @@ func TestThroughSlackWithApprovals(t *testing.T) {
 	must(t, err)
 	store, err := botsql.Open(ctx, db)
 	must(t, err)
-	router := bot.NewRouter(bot.RouterOptions{Authorizer: botauthz.New(engine)})
-	chat := bot.NewSlackChat(token, bot.SlackChatOptions{APIURL: sb.APIURL()})
-	approvals, err := bot.NewApprovals(bot.ApprovalsOptions{Store: store, Router: router, Chat: chat, Audit: store, BotUserID: sb.BotUserID()})
+	r := router.New(router.Options{Authorizer: botauthz.New(engine)})
+	chat := slackbot.NewSlackChat(token, slackbot.SlackChatOptions{APIURL: sb.APIURL()})
+	approvals, err := approval.New(approval.Options{Store: store, Router: r, Chat: chat, Audit: store, BotUserID: sb.BotUserID()})
 	must(t, err)
+	r.SetApprovalGate(approvals)
 	rt, err := runner.New(ctx, runner.Options{DB: db, BotToken: token, APIURL: sb.APIURL(), SigningSecret: slackSecret,
-		Router: router, Commands: append(cmds, approvals.Commands()...), Claims: store, Audit: store,
+		Router: r, Commands: append(cmds, approvals.Commands()...), Claims: store, Audit: store,
 		Reactions: approvals, Actions: approvals, Workers: 2})
 	must(t, err)
 	t.Cleanup(func() { rt.Close() })
