@@ -23,13 +23,9 @@ import (
 
 // Options are what a binary adds to Bastion.
 type Options struct {
-	// Sources build the binary's own commands; the built-in ones are
-	// always registered.
+	// Sources build the binary's own commands; the built-in ones, and the
+	// commands file's (--commands), are always registered.
 	Sources []CommandSource
-	// CommandFile loads the file named by --commands (BASTION_COMMANDS)
-	// into a source of commands served over HTTP; a bad file is an error
-	// that stops the process from starting. Nil refuses --commands.
-	CommandFile func(path string) (CommandSource, error)
 }
 
 // CommandSource builds bot commands from what Bastion has opened. It is
@@ -80,21 +76,13 @@ func commands(ctx context.Context, sources []CommandSource, d Deps) ([]bot.Comma
 	return out, nil
 }
 
-// sources are the command sources of a process: the binary's own and,
-// with --commands, those the commands file declares.
+// sources are the command sources of the binary. With --commands, the
+// commands file is checked first, so that a bad one stops the process
+// before anything starts; its commands are added with the ledger of
+// their runs once the stores are open (fileCommands).
 func (o Options) sources(cfg config.Config) ([]CommandSource, error) {
-	out := append([]CommandSource(nil), o.Sources...)
-	if cfg.Commands != "" {
-		// Commands served over HTTP by a team's own service plug in here:
-		// CommandFile turns the file into a CommandSource.
-		if o.CommandFile == nil {
-			return nil, fmt.Errorf("--commands %s: this build cannot serve commands over HTTP", cfg.Commands)
-		}
-		src, err := o.CommandFile(cfg.Commands)
-		if err != nil {
-			return nil, fmt.Errorf("--commands %s: %w", cfg.Commands, err)
-		}
-		out = append(out, src)
+	if err := checkCommandsFile(cfg); err != nil {
+		return nil, fmt.Errorf("--commands %s: %w", cfg.Commands, err)
 	}
-	return out, nil
+	return append([]CommandSource(nil), o.Sources...), nil
 }

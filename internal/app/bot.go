@@ -46,7 +46,11 @@ type botSetup struct {
 	// passed to them.
 	Sources []CommandSource
 	Demo    bool
-	Logger  *slog.Logger
+	// CommandsFile is the commands file (--commands), "" for none; its
+	// permissions are those of RolesFile ("" for the built-in one).
+	CommandsFile string
+	RolesFile    string
+	Logger       *slog.Logger
 }
 
 // newBot assembles the bot on the stores: the built-in permission
@@ -99,12 +103,21 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, er
 	if err != nil {
 		return nil, fmt.Errorf("bot: commands: %w", err)
 	}
+	own, err := fileCommands(setup.CommandsFile, setup.RolesFile, st, append(router.Commands(), cmds...), setup.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	cmds = append(cmds, own...)
+	background := []func(context.Context) error{approvals.Run}
+	if st.Runs != nil {
+		background = append(background, pruneRuns(st.Runs, setup.Logger))
+	}
 	return runner.New(ctx, runner.Options{
 		DB: st.DB, NATSURL: setup.NATSURL, Claims: st.Bot, Audit: st.Bot,
 		BotToken: setup.BotToken, APIURL: setup.APIURL, BotUserID: botUserID, BotUsers: chats, Chats: chats,
 		SigningSecret: setup.SigningSecret, AppToken: setup.AppToken,
 		Router: router, Commands: cmds,
-		Reactions: approvals, Actions: approvals, Background: []func(context.Context) error{approvals.Run},
+		Reactions: approvals, Actions: approvals, Background: background,
 		Handlers: handlers, Installations: gate,
 		Workers: setup.Workers, Logger: setup.Logger,
 	})

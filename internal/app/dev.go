@@ -59,7 +59,7 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 	if err != nil {
 		return ConfigError{err}
 	}
-	examples := len(sources) == 0
+	examples := len(sources) == 0 && cfg.Commands == ""
 	if examples {
 		sources = []CommandSource{ExampleCommands}
 	}
@@ -71,7 +71,7 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 		return fmt.Errorf("dev: %w", err)
 	}
 	reg := prometheus.NewRegistry()
-	st, err := OpenStores(ctx, cfg, StoreOptions{Registry: reg, EncryptionKey: key, Bot: true})
+	st, err := OpenStores(ctx, cfg, StoreOptions{Registry: reg, EncryptionKey: key, Bot: true, Runs: cfg.Commands != ""})
 	if err != nil {
 		return err
 	}
@@ -139,7 +139,7 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 		return fmt.Errorf("dev: bot token of %s: no installation (%v)", demo.TeamMain, err)
 	}
 	rt, err := newBot(ctx, st, botSetup{BotToken: ins[0].BotToken, SigningSecret: secret, APIURL: sb.APIURL(), Slack: svc,
-		Sources: sources, Demo: true, Logger: log})
+		Sources: sources, Demo: true, CommandsFile: cfg.Commands, RolesFile: cfg.Roles, Logger: log})
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}

@@ -25,12 +25,19 @@ import (
 func startDev(t *testing.T) *DevEnv { return startDevWith(t, Options{}) }
 
 // startDevWith runs bastion dev with opts until the test ends.
-func startDevWith(t *testing.T, opts Options) *DevEnv {
+func startDevWith(t *testing.T, opts Options) *DevEnv { return startDevConfig(t, opts, nil) }
+
+// startDevConfig is startDevWith with the configuration changed by set
+// first.
+func startDevConfig(t *testing.T, opts Options, set func(*config.Config)) *DevEnv {
 	t.Helper()
 	dir := t.TempDir()
 	out := &lockedBuffer{}
 	cfg := config.Default()
 	cfg.DB, cfg.Addr, cfg.DevDir = filepath.Join(dir, "bastion.db"), "127.0.0.1:0", dir
+	if set != nil {
+		set(&cfg)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	ready := make(chan *DevEnv, 1)
 	done := make(chan error, 1)

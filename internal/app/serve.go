@@ -64,7 +64,8 @@ func Serve(ctx context.Context, cfg config.Config, opts Options, io IO, hooks Se
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	st, err := OpenStores(ctx, cfg, StoreOptions{Registry: reg, EncryptionKey: key, Bot: cfg.BotEnabled() || cfg.ConsoleEnabled()})
+	st, err := OpenStores(ctx, cfg, StoreOptions{Registry: reg, EncryptionKey: key, Bot: cfg.BotEnabled() || cfg.ConsoleEnabled(),
+		Runs: cfg.BotEnabled() && cfg.Commands != ""})
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func Serve(ctx context.Context, cfg config.Config, opts Options, io IO, hooks Se
 	if cfg.BotEnabled() {
 		setup := botSetup{BotToken: cfg.SlackBotToken, SigningSecret: cfg.SlackSigningSecret, AppToken: cfg.SlackAppToken,
 			APIURL: cfg.SlackAPIURL, NATSURL: cfg.NATSURL, Workers: cfg.BotWorkers, InstallCacheTTL: cfg.InstallCacheTTL,
-			ApprovalRunTimeout: cfg.ApprovalRunTimeout, Sources: sources, Logger: log}
+			ApprovalRunTimeout: cfg.ApprovalRunTimeout, Sources: sources, CommandsFile: cfg.Commands, RolesFile: cfg.Roles, Logger: log}
 		if cfg.InstallFlowEnabled() {
 			oauth, err := installFlow(svc, key, cfg.SlackClientID, cfg.SlackClientSecret, cfg.SlackRedirectURL, cfg.SlackAPIURL)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 	"golang.org/x/term"
@@ -38,7 +39,7 @@ func Shell(ctx context.Context, cfg config.Config, opts Options, io IO, o ShellO
 	if err != nil {
 		return ConfigError{err}
 	}
-	st, err := OpenStores(ctx, cfg, StoreOptions{Bot: true})
+	st, err := OpenStores(ctx, cfg, StoreOptions{Bot: true, Runs: cfg.Commands != ""})
 	if err != nil {
 		return err
 	}
@@ -53,10 +54,16 @@ func Shell(ctx context.Context, cfg config.Config, opts Options, io IO, o ShellO
 	if err := router.Register(builtin.Commands(st.Engine, router.Commands)...); err != nil {
 		return fmt.Errorf("shell: %w", err)
 	}
-	cmds, err := commands(ctx, sources, Deps{Authorizer: auth, Slack: noSlack{}, DB: st.DB, Logger: slog.New(slog.NewTextHandler(io.Stderr, nil))})
+	log := slog.New(slog.NewTextHandler(io.Stderr, nil))
+	cmds, err := commands(ctx, sources, Deps{Authorizer: auth, Slack: noSlack{}, DB: st.DB, Logger: log})
 	if err != nil {
 		return fmt.Errorf("shell: commands: %w", err)
 	}
+	own, err := fileCommands(cfg.Commands, cfg.Roles, st, append(router.Commands(), cmds...), log)
+	if err != nil {
+		return fmt.Errorf("shell: %w", err)
+	}
+	cmds = append(cmds, own...)
 	if err := router.Register(cmds...); err != nil {
 		return fmt.Errorf("shell: %w", err)
 	}
@@ -80,6 +87,9 @@ func runShell(ctx context.Context, router *router.Router, audit router.AuditLog,
 	lines := bufio.NewScanner(in)
 	lines.Buffer(make([]byte, 64<<10), 1<<20)
 	reply := printer{w: out}
+	// Each line is a message of its own: its ts is unique across
+	// sessions, as a request id derived from it must be.
+	session := strconv.FormatInt(time.Now().UnixMicro(), 10)
 	for n := 1; ; n++ {
 		fmt.Fprint(out, prompt)
 		if !lines.Scan() {
@@ -93,7 +103,7 @@ func runShell(ctx context.Context, router *router.Router, audit router.AuditLog,
 			return nil
 		}
 		msg := base
-		msg.Text, msg.TS = text, "shell."+strconv.Itoa(n)
+		msg.Text, msg.TS = text, "shell."+session+"."+strconv.Itoa(n)
 		msg.ThreadTS = msg.TS
 		inv := router.Handle(ctx, msg, reply)
 		if err := audit.RecordInvocation(ctx, inv); err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/bastionhq/bastion/store/authzmetrics"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/botsql"
+	"github.com/bastionhq/bastion/store/httpcommandsql"
 	"github.com/bastionhq/bastion/store/installsql"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
@@ -29,6 +30,9 @@ type Stores struct {
 	// Bot keeps the bot's message claims, audit log and approvals; nil
 	// unless StoreOptions.Bot.
 	Bot *botsql.Store
+	// Runs is the ledger of the runs sent to the endpoints of the commands
+	// file; nil unless StoreOptions.Runs.
+	Runs *httpcommandsql.Ledger
 	// Installations keeps Slack installations; nil when no encryption
 	// key opens it.
 	Installations *installsql.Store
@@ -44,6 +48,8 @@ type StoreOptions struct {
 	// Bot opens the bot's store (migrating its tables); the bot and the
 	// console need it.
 	Bot bool
+	// Runs opens the ledger of the commands file's runs (with --commands).
+	Runs bool
 }
 
 // OpenStores opens the database of cfg and, on it, the permission engine,
@@ -71,6 +77,11 @@ func (s *Stores) open(ctx context.Context, cfg config.Config, o StoreOptions) er
 	if o.Bot {
 		if s.Bot, err = botsql.Open(ctx, s.DB); err != nil {
 			return fmt.Errorf("open the bot's store: %w", err)
+		}
+	}
+	if o.Runs {
+		if s.Runs, err = httpcommandsql.Open(ctx, s.DB); err != nil {
+			return err
 		}
 	}
 	if o.EncryptionKey != nil {

@@ -229,6 +229,7 @@ func TestServeRefusesABadConfiguration(t *testing.T) {
 		{map[string]string{"BASTION_API_KEYS": "k", "SLACK_BOT_TOKEN": "xoxb-1"}, nil, "neither SLACK_SIGNING_SECRET"},
 		{map[string]string{"BASTION_API_KEYS": "k"}, []string{"--queue", "redis://q"}, `--nats-url "redis://q": want nats://host:port`},
 		{map[string]string{"BASTION_API_KEYS": "k", "BASTION_BOT_WORKERS": "many"}, nil, `BASTION_BOT_WORKERS="many": want a whole number`},
+		{map[string]string{"BASTION_API_KEYS": "k", "BASTION_COMMANDS": "commands.yaml"}, nil, "the Slack bot that would serve its commands is not"},
 	} {
 		out, errOut, err := execute(t, c.env, "", append([]string{"--db", db, "serve", "--addr", "127.0.0.1:0"}, c.args...)...)
 		var stderr bytes.Buffer

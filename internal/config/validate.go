@@ -46,6 +46,10 @@ func (c Config) ValidateServe() error {
 	if err := c.validateBot(); err != nil {
 		errs = append(errs, fmt.Errorf("slack bot: %w", err))
 	}
+	if c.Commands != "" && !c.BotEnabled() {
+		errs = append(errs, errors.New("--commands (BASTION_COMMANDS) is set but the Slack bot that would serve its commands is not: "+
+			"set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN)"))
+	}
 	if err := c.validateConsole(); err != nil {
 		errs = append(errs, fmt.Errorf("admin console: %w", err))
 	}
