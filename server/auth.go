@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -22,9 +23,12 @@ func ParseAPIKeys(list string) []string {
 	return out
 }
 
-// keyring holds the accepted API keys.
+// keyring holds the SHA-256 digests of the accepted API keys, never the
+// keys themselves: a presented key is hashed and its digest compared with
+// each, so that the comparison takes the same time whatever the lengths of
+// the presented and the accepted keys.
 type keyring struct {
-	keys     [][]byte
+	digests  [][sha256.Size]byte
 	insecure bool
 }
 
@@ -32,7 +36,7 @@ func newKeyring(keys []string, insecure bool) *keyring {
 	k := &keyring{insecure: insecure}
 	for _, key := range keys {
 		if key != "" {
-			k.keys = append(k.keys, []byte(key))
+			k.digests = append(k.digests, sha256.Sum256([]byte(key)))
 		}
 	}
 	return k
@@ -41,20 +45,38 @@ func newKeyring(keys []string, insecure bool) *keyring {
 var errUnauthenticated = errors.New(`missing or unknown API key: send "authorization: Bearer KEY"`)
 
 // allowed reports whether the request's authorization header carries a
-// known key. Every key is compared, in constant time, whatever matches.
-func (k *keyring) allowed(h http.Header) bool {
+// known key.
+func (k *keyring) allowed(h http.Header) bool { return k.allowedValue(h.Get("Authorization")) }
+
+// allowedValue reports whether an authorization header value carries a
+// known key: the Bearer scheme in any case (RFC 6750 and RFC 9110 make the
+// scheme case-insensitive), one or more spaces, and the key. Every
+// accepted key's digest is compared, in constant time, whatever matches.
+// Both transports (connect and google.golang.org/grpc) call it.
+func (k *keyring) allowedValue(authorization string) bool {
 	if k.insecure {
 		return true
 	}
-	got, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
-	if !ok || got == "" {
+	key, ok := bearerToken(authorization)
+	if !ok {
 		return false
 	}
+	got := sha256.Sum256([]byte(key))
 	match := 0
-	for _, key := range k.keys {
-		match |= subtle.ConstantTimeCompare([]byte(got), key)
+	for i := range k.digests {
+		match |= subtle.ConstantTimeCompare(got[:], k.digests[i][:])
 	}
 	return match == 1
+}
+
+// bearerToken returns the token of a "Bearer TOKEN" credential.
+func bearerToken(v string) (string, bool) {
+	scheme, token, ok := strings.Cut(v, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(token, " ")
+	return token, token != ""
 }
 
 // interceptor refuses calls without a known key with Unauthenticated.
