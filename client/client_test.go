@@ -71,7 +71,7 @@ func TestFailuresDenyWithTheError(t *testing.T) {
 	if _, err := remote.Check(ctx, perm("UOPS", "C2", "SET_PLAN")); !errors.As(err, &ce) || ce.Code() != connect.CodeUnavailable {
 		t.Errorf("remote error = %v; want unavailable", err)
 	}
-	env.HTTP.Close()
+	env.Close()
 	if res, err := remote.Check(ctx, perm("UOPS", "C2", "SET_PLAN")); err == nil || res.Allowed() {
 		t.Errorf("server gone: %+v, %v; want deny and the error", res, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/gen/bastion/authz/v1/authzv1connect"
@@ -45,7 +46,20 @@ type Options struct {
 	// Services are more connect services served next to the permission
 	// service with the same API keys and metrics, and listed by reflection.
 	Services []Service
+	// MaxRequestBytes bounds the size of a request message on every
+	// transport, and of a request body on every endpoint (a little more,
+	// for framing), default DefaultMaxRequestBytes. A larger message is
+	// refused with RESOURCE_EXHAUSTED, a larger body with 413.
+	MaxRequestBytes int
 }
+
+// DefaultMaxRequestBytes is the default bound of a request: a BatchCheck of
+// MaxBatchItems checks takes well under a tenth of it.
+const DefaultMaxRequestBytes = 1 << 20
+
+// bodySlack is what a request body may hold besides its message: gRPC and
+// gRPC-Web frame headers and trailers.
+const bodySlack = 16 << 10
 
 // Service is another connect service to serve: its fully qualified name
 // (for reflection) and the generated constructor of its handler, called
@@ -53,6 +67,12 @@ type Options struct {
 type Service struct {
 	Name    string
 	Handler func(opts ...connect.HandlerOption) (string, http.Handler)
+	// Impl is the implementation Handler serves (the value satisfying the
+	// generated XxxHandler interface). The gRPC transport calls its unary
+	// methods directly; without it, gRPC clients reach the service only
+	// through Handler (served by net/http, see Serve), and Serve's gRPC
+	// transport answers UNIMPLEMENTED.
+	Impl any
 }
 
 // Server serves one engine. Create it with New; serve Handler().
@@ -63,6 +83,15 @@ type Server struct {
 	metrics *metrics
 	ready   time.Duration
 	mux     *http.ServeMux
+	handler http.Handler
+	grpc    *grpc.Server
+
+	maxRequestBytes int
+
+	serveMu sync.Mutex
+	conns   *connMux     // set by Serve
+	hs      *http.Server // set by Serve
+	closed  bool
 
 	drainOnce sync.Once
 	drain     chan struct{}
@@ -80,6 +109,9 @@ func New(engine *authz.Engine, opts Options) *Server {
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = DefaultReadyTimeout
 	}
+	if opts.MaxRequestBytes <= 0 {
+		opts.MaxRequestBytes = DefaultMaxRequestBytes
+	}
 	s := &Server{
 		engine:  engine,
 		log:     opts.Logger,
@@ -88,9 +120,34 @@ func New(engine *authz.Engine, opts Options) *Server {
 		ready:   opts.ReadyTimeout,
 		mux:     http.NewServeMux(),
 		drain:   make(chan struct{}),
+
+		maxRequestBytes: opts.MaxRequestBytes,
 	}
 	s.routes(opts)
+	s.handler = limitBodies(s.mux, int64(opts.MaxRequestBytes)+bodySlack)
+	impls := map[string]any{authzv1connect.PermissionServiceName: &service{s: s}}
+	for _, svc := range opts.Services {
+		if svc.Impl != nil {
+			impls[svc.Name] = svc.Impl
+		}
+	}
+	gs, err := s.newGRPCServer(impls)
+	if err != nil {
+		// The services are compiled in: a mismatch is a programming error.
+		panic(err)
+	}
+	s.grpc = gs
 	return s
+}
+
+// limitBodies bounds every request body to n bytes.
+func limitBodies(h http.Handler, n int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) routes(opts Options) {
@@ -98,6 +155,7 @@ func (s *Server) routes(opts Options) {
 	authed := connect.WithHandlerOptions(
 		connect.WithInterceptors(s.metrics.interceptor(), s.keys.interceptor()),
 		connect.WithCompressMinBytes(compressMinBytes),
+		connect.WithReadMaxBytes(opts.MaxRequestBytes),
 	)
 	s.mux.Handle(authzv1connect.NewPermissionServiceHandler(&service{s: s}, authed))
 	names := []string{authzv1connect.PermissionServiceName, grpchealth.HealthV1ServiceName}
@@ -122,9 +180,11 @@ func (s *Server) routes(opts Options) {
 	}
 }
 
-// Handler returns the HTTP handler serving everything. Serve it with
-// unencrypted HTTP/2 enabled (see Protocols) for gRPC clients.
-func (s *Server) Handler() http.Handler { return s.mux }
+// Handler returns the HTTP handler serving everything (gRPC included, over
+// net/http's HTTP/2), with request bodies bounded. Serve it with
+// unencrypted HTTP/2 enabled (see Protocols) for gRPC clients; Serve
+// serves it too, with gRPC on a cheaper transport.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Mux returns the server's mux, for mounting more handlers on the same port.
 func (s *Server) Mux() *http.ServeMux { return s.mux }

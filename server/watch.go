@@ -14,7 +14,12 @@ import (
 // every change that alters them, and a SHUTDOWN event when the server
 // drains.
 func (v *service) WatchPermissions(ctx context.Context, req *connect.Request[authzv1.WatchPermissionsRequest], stream *connect.ServerStream[authzv1.WatchPermissionsResponse]) error {
-	s := v.s
+	return v.s.watch(ctx, req.Msg, req.Spec().Procedure, stream.Send)
+}
+
+// watch serves one WatchPermissions stream on either transport, sending
+// its events with send.
+func (s *Server) watch(ctx context.Context, req *authzv1.WatchPermissionsRequest, procedure string, send func(*authzv1.WatchPermissionsResponse) error) error {
 	if s.draining() {
 		return connect.NewError(connect.CodeUnavailable, errDraining)
 	}
@@ -23,26 +28,26 @@ func (v *service) WatchPermissions(ctx context.Context, req *connect.Request[aut
 	s.metrics.watchers.Inc()
 	defer s.metrics.watchers.Dec()
 
-	team, user := req.Msg.GetTeamId(), req.Msg.GetUserId()
+	team, user := req.GetTeamId(), req.GetUserId()
 	// Subscribe first so that no change between the read and the
 	// subscription is missed.
 	changes, unsubscribe := s.engine.Subscribe(user)
 	defer unsubscribe()
 
 	var last *authzv1.UserPermissions
-	send := func(kind authzv1.WatchEventKind) error {
+	sendKind := func(kind authzv1.WatchEventKind) error {
 		p, err := s.engine.ListUserPermissions(ctx, team, user)
 		if err != nil {
-			return s.connectError(req.Spec().Procedure, err)
+			return s.connectError(procedure, err)
 		}
 		msg := convert.UserPermissionsToProto(p)
 		if kind == authzv1.WatchEventKind_WATCH_EVENT_KIND_CHANGED && samePermissions(last, msg) {
 			return nil
 		}
 		last = msg
-		return stream.Send(&authzv1.WatchPermissionsResponse{Kind: kind, Permissions: msg})
+		return send(&authzv1.WatchPermissionsResponse{Kind: kind, Permissions: msg})
 	}
-	if err := send(authzv1.WatchEventKind_WATCH_EVENT_KIND_INITIAL); err != nil {
+	if err := sendKind(authzv1.WatchEventKind_WATCH_EVENT_KIND_INITIAL); err != nil {
 		return err
 	}
 	s.log.Debug("watch opened", "team", team, "user", user)
@@ -52,9 +57,9 @@ func (v *service) WatchPermissions(ctx context.Context, req *connect.Request[aut
 			return nil
 		case <-s.drain:
 			s.log.Debug("watch closed for shutdown", "team", team, "user", user)
-			return stream.Send(&authzv1.WatchPermissionsResponse{Kind: authzv1.WatchEventKind_WATCH_EVENT_KIND_SHUTDOWN})
+			return send(&authzv1.WatchPermissionsResponse{Kind: authzv1.WatchEventKind_WATCH_EVENT_KIND_SHUTDOWN})
 		case <-changes:
-			if err := send(authzv1.WatchEventKind_WATCH_EVENT_KIND_CHANGED); err != nil {
+			if err := sendKind(authzv1.WatchEventKind_WATCH_EVENT_KIND_CHANGED); err != nil {
 				return err
 			}
 		}

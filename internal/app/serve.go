@@ -158,9 +158,8 @@ func follow(engine *authz.Engine, every time.Duration) func(context.Context) err
 // live streams first (the permission watch streams, then close's, such
 // as the sandbox page's), then shuts the server down gracefully.
 func serveHTTP(life *lifecycle, srv *server.Server, ln net.Listener, closeStreams func(), log *slog.Logger) {
-	hs := &http.Server{Handler: srv.Handler(), Protocols: server.Protocols(), ReadHeaderTimeout: 10 * time.Second}
 	life.start("http server", func(context.Context) error {
-		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil
@@ -171,7 +170,7 @@ func serveHTTP(life *lifecycle, srv *server.Server, ln net.Listener, closeStream
 		if closeStreams != nil {
 			closeStreams()
 		}
-		if err := hs.Shutdown(ctx); err != nil {
+		if err := srv.Shutdown(ctx); err != nil {
 			return fmt.Errorf("shut down http server: %w", err)
 		}
 		return nil
@@ -182,5 +181,6 @@ func serveHTTP(life *lifecycle, srv *server.Server, ln net.Listener, closeStream
 // (bastion.slack.v1.InstallationService); installURL is the reinstall
 // link it hands out.
 func installationService(svc installrpc.Scopes, installURL string) server.Service {
-	return server.Service{Name: slackv1connect.InstallationServiceName, Handler: installrpc.New(svc, installURL).Handler}
+	rpc := installrpc.New(svc, installURL)
+	return server.Service{Name: slackv1connect.InstallationServiceName, Handler: rpc.Handler, Impl: rpc}
 }

@@ -1,14 +1,16 @@
 // Package servertest starts real permission servers for tests: an engine
 // with the built-in roles and the demo organisation on a real database,
-// following the change log, served by httptest over HTTP/1.1 and h2c.
+// following the change log, served on a loopback port as `bastion serve`
+// serves it (gRPC on google.golang.org/grpc's transport, everything else on
+// net/http).
 package servertest
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"testing"
 	"time"
@@ -34,7 +36,6 @@ type Env struct {
 	DB       *sqldb.DB
 	Engine   *authz.Engine
 	Server   *server.Server
-	HTTP     *httptest.Server
 	Registry *prometheus.Registry
 	// URL is the server's base URL.
 	URL string
@@ -44,6 +45,13 @@ type Env struct {
 // ends. Loading the demo data into a database that has it changes nothing,
 // so several servers may share one database.
 func Start(t testing.TB, db *sqldb.DB) *Env {
+	t.Helper()
+	return StartWith(t, db, server.Options{})
+}
+
+// StartWith is Start with more server options (Extra handlers, Services,
+// limits); the keys, registry and logger are Start's.
+func StartWith(t testing.TB, db *sqldb.DB, opts server.Options) *Env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := authzsql.Open(ctx, db)
@@ -68,20 +76,30 @@ func Start(t testing.TB, db *sqldb.DB) *Env {
 	go func() { defer close(followed); eng.Follow(followCtx, 0) }()
 
 	reg := prometheus.NewRegistry()
-	srv := server.New(eng, server.Options{APIKeys: []string{APIKey}, Registry: reg, Logger: logger})
-	hs := httptest.NewUnstartedServer(srv.Handler())
-	hs.Config.Protocols = server.Protocols()
-	hs.Start()
+	opts.APIKeys, opts.Registry, opts.Logger = []string{APIKey}, reg, logger
+	srv := server.New(eng, opts)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
 	t.Cleanup(func() {
 		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
 		srv.Drain(dctx)
-		hs.Close()
+		srv.Close()
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("serve: %v", err)
+		}
 		stopFollow()
 		<-followed
 	})
-	return &Env{DB: db, Engine: eng, Server: srv, HTTP: hs, Registry: reg, URL: hs.URL}
+	return &Env{DB: db, Engine: eng, Server: srv, Registry: reg, URL: "http://" + ln.Addr().String()}
 }
+
+// Close stops the server at once, closing every connection.
+func (e *Env) Close() { e.Server.Close() }
 
 // HTTPClient returns a client speaking unencrypted HTTP/2 only, as gRPC
 // needs.

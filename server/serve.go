@@ -1,0 +1,105 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// readHeaderTimeout bounds how long a client may take to send a request's
+// headers on net/http.
+const readHeaderTimeout = 10 * time.Second
+
+// Serve serves every protocol on ln until Shutdown or Close, and then
+// returns http.ErrServerClosed (or the listener's error if it failed).
+// HTTP/2 connections whose first request is gRPC are served by
+// google.golang.org/grpc's transport; everything else (HTTP/1.1, Connect
+// and gRPC-Web over HTTP/2, /healthz, /metrics, Extra handlers) by
+// net/http with Handler. Both answer with the same services, API keys and
+// limits. Serve may be called once.
+func (s *Server) Serve(ln net.Listener) error {
+	s.serveMu.Lock()
+	if s.conns != nil {
+		s.serveMu.Unlock()
+		return errors.New("server: Serve called twice")
+	}
+	m := newConnMux(ln)
+	s.conns = m
+	s.hs = &http.Server{Handler: s.Handler(), Protocols: Protocols(), ReadHeaderTimeout: readHeaderTimeout, ErrorLog: nil}
+	closed := s.closed
+	s.serveMu.Unlock()
+	if closed {
+		ln.Close()
+		return http.ErrServerClosed
+	}
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.hs.Serve(m.httpL) }()
+	go func() { defer wg.Done(); s.grpc.Serve(m.grpcL) }()
+	err := m.serve()
+	s.serveMu.Lock()
+	closed = s.closed
+	s.serveMu.Unlock()
+	if closed {
+		return http.ErrServerClosed
+	}
+	// The listener failed: stop both servers before returning.
+	s.Close()
+	wg.Wait()
+	return fmt.Errorf("accept: %w", err)
+}
+
+// Shutdown stops accepting connections and waits, until ctx ends, for the
+// calls in flight to finish; then it closes every connection. Call Drain
+// first to end watch streams.
+func (s *Server) Shutdown(ctx context.Context) error {
+	m, hs := s.stopAccepting()
+	if m == nil {
+		return nil
+	}
+	stopped := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(stopped) }()
+	err := hs.Shutdown(ctx)
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		s.grpc.Stop()
+		<-stopped
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	if err != nil {
+		hs.Close()
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+// Close closes the listener and every connection at once.
+func (s *Server) Close() error {
+	m, hs := s.stopAccepting()
+	if m == nil {
+		return nil
+	}
+	s.grpc.Stop()
+	return hs.Close()
+}
+
+// stopAccepting marks the server closed and closes its listener,
+// returning what Serve started (nil before Serve).
+func (s *Server) stopAccepting() (*connMux, *http.Server) {
+	s.serveMu.Lock()
+	defer s.serveMu.Unlock()
+	s.closed = true
+	if s.conns == nil {
+		return nil, nil
+	}
+	s.conns.close()
+	return s.conns, s.hs
+}
