@@ -23,11 +23,14 @@ type Spec struct {
 	Seed uint64
 }
 
-// ForAssignments returns the benchmark shape used in the docs: 10,000
-// channels in 10 workspaces and 10 assignments per user, with as many users
-// as it takes to reach total assignments.
+// ForAssignments returns the benchmark shape used in the docs: 10
+// workspaces, 10 assignments per user, with as many users as it takes to
+// reach total assignments, and 10,000 channels up to a million
+// assignments, one per 100 assignments beyond (100,000 channels for 10
+// million).
 func ForAssignments(total int) Spec {
-	return Spec{Workspaces: 10, ChannelsPerWorkspace: 1000, Users: max(1, total/10), AssignmentsPerUser: 10, Seed: 1}
+	channels := max(10_000, total/100)
+	return Spec{Workspaces: 10, ChannelsPerWorkspace: channels / 10, Users: max(1, total/10), AssignmentsPerUser: 10, Seed: 1}
 }
 
 // Importer is the engine's bulk load.
@@ -137,4 +140,22 @@ func Generate(ctx context.Context, imp Importer, spec Spec, progress func(done, 
 		return nil, err
 	}
 	return d, nil
+}
+
+// Requests returns the checks load tools send: up to 10,000 users spread
+// over the dataset, each checked for one permission on a channel of its
+// team. Their answers mix allows and denies.
+func Requests(spec Spec) ([]authz.EligibilityRequest, error) {
+	ds, err := Describe(spec)
+	if err != nil {
+		return nil, err
+	}
+	perms := []string{"ARCHIVE_CHANNEL", "VIEW_ACCOUNT", "EXTEND_TRIAL", "RENAME_CHANNEL"}
+	n := min(10_000, spec.Users)
+	reqs := make([]authz.EligibilityRequest, n)
+	for i := range reqs {
+		u := i * (spec.Users / n)
+		reqs[i] = authz.EligibilityRequest{TeamID: ds.Team(u), UserID: UserID(u), EntityID: ds.Channel(u, i), Permissions: []string{perms[i%len(perms)]}}
+	}
+	return reqs, nil
 }

@@ -145,18 +145,7 @@ func (a *cli) seedBench(ctx context.Context, e *authz.Engine, assignments int) e
 
 // benchRequests are checks of generated users on channels of their team.
 func benchRequests(spec dataset.Spec) ([]authz.EligibilityRequest, error) {
-	ds, err := dataset.Describe(spec)
-	if err != nil {
-		return nil, err
-	}
-	perms := []string{"ARCHIVE_CHANNEL", "VIEW_ACCOUNT", "EXTEND_TRIAL", "RENAME_CHANNEL"}
-	n := min(10_000, spec.Users)
-	reqs := make([]authz.EligibilityRequest, n)
-	for i := range reqs {
-		u := i * (spec.Users / n)
-		reqs[i] = authz.EligibilityRequest{TeamID: ds.Team(u), UserID: dataset.UserID(u), EntityID: ds.Channel(u, i), Permissions: []string{perms[i%len(perms)]}}
-	}
-	return reqs, nil
+	return dataset.Requests(spec)
 }
 
 func (a *cli) benchCheck(ctx context.Context, o benchOptions) error {
