@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -72,9 +71,9 @@ func run() error {
 	if r := loadgen.Once(ctx, checker, reqs, *clients); r.Errors > 0 {
 		return fmt.Errorf("warm up: %d of %d checks failed (first: %w)", r.Errors, r.Checks, r.FirstErr)
 	}
-	var before procStat
+	var before loadgen.ProcStat
 	if *pid > 0 {
-		if before, err = readProcStat(*pid); err != nil {
+		if before, err = loadgen.ReadProcStat(*pid); err != nil {
 			return err
 		}
 	}
@@ -82,13 +81,13 @@ func run() error {
 	line := fmt.Sprintf("%-14s %8.0f checks/s  p50 %7s  p99 %7s  client CPU/check %6s",
 		*label, r.PerSecond(), round(r.P50), round(r.P99), round(r.CPUPerCheck()))
 	if *pid > 0 {
-		after, err := readProcStat(*pid)
+		after, err := loadgen.ReadProcStat(*pid)
 		if err != nil {
 			return err
 		}
-		cpu := after.cpu - before.cpu
+		cpu := after.CPU - before.CPU
 		line += fmt.Sprintf("  server CPU/check %6s (%.2f cores, RSS %d MB)",
-			round(cpu/time.Duration(max(r.Checks, 1))), cpu.Seconds()/r.Elapsed.Seconds(), after.rss>>20)
+			round(cpu/time.Duration(max(r.Checks, 1))), cpu.Seconds()/r.Elapsed.Seconds(), after.RSS>>20)
 	}
 	line += fmt.Sprintf("  [%s, %d clients, %d checks, %d errors]", *mode, r.Clients, r.Checks, r.Errors)
 	fmt.Println(line)
@@ -178,38 +177,4 @@ func (c connectChecker) Check(ctx context.Context, req authz.EligibilityRequest)
 
 func eligibility(r authz.EligibilityRequest) *authzv1.EligibilityRequest {
 	return &authzv1.EligibilityRequest{TeamId: r.TeamID, UserId: r.UserID, EntityId: r.EntityID, Permissions: r.Permissions}
-}
-
-// procStat is what /proc/PID/stat says of a process's CPU and memory.
-type procStat struct {
-	cpu time.Duration
-	rss int64
-}
-
-// clockTicks is USER_HZ, the unit of utime and stime (100 on Linux).
-const clockTicks = 100
-
-func readProcStat(pid int) (procStat, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procStat{}, fmt.Errorf("server CPU: %w", err)
-	}
-	// Fields after the command name, which is in parentheses and may
-	// hold spaces: state is field 3, utime 14, stime 15, rss 24.
-	i := len(b) - 1
-	for i >= 0 && b[i] != ')' {
-		i--
-	}
-	if i < 0 {
-		return procStat{}, errors.New("server CPU: /proc stat without a command name")
-	}
-	var state string
-	var f [21]int64
-	_, err = fmt.Sscan(string(b[i+1:]), &state, &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9], &f[10], &f[11], &f[12], &f[13], &f[14], &f[15], &f[16], &f[17], &f[18], &f[19], &f[20])
-	if err != nil {
-		return procStat{}, fmt.Errorf("server CPU: parse /proc stat: %w", err)
-	}
-	// f[0] is field 4 (ppid): utime is f[10], stime f[11], rss f[20].
-	ticks := f[10] + f[11]
-	return procStat{cpu: time.Duration(ticks) * time.Second / clockTicks, rss: f[20] * int64(os.Getpagesize())}, nil
 }

@@ -8,7 +8,6 @@ package sqlqueue
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -79,6 +78,7 @@ type Queue struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	pruner    sync.WaitGroup
+	commits   committer
 }
 
 var _ queue.Queue = (*Queue)(nil)
@@ -92,40 +92,6 @@ func Open(ctx context.Context, db *sqldb.DB, opts Options) (*Queue, error) {
 	q := &Queue{db: db, opts: opts.withDefaults(), enqueued: newSignal(), done: make(chan struct{})}
 	q.pruner.Go(q.pruneEvery)
 	return q, nil
-}
-
-// Enqueue stores body under id, unless id was enqueued within the dedupe
-// window, in which case it stores nothing and reports false.
-func (q *Queue) Enqueue(ctx context.Context, id string, body []byte) (bool, error) {
-	if err := queue.ValidateMessage(id, body, q.opts.MaxBodySize); err != nil {
-		return false, fmt.Errorf("enqueue: %w", err)
-	}
-	if body == nil {
-		body = []byte{}
-	}
-	now := q.opts.Now().UnixNano()
-	fresh := false
-	err := q.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, q.db.InsertIgnore()+" INTO queue_dedupe (id, enqueued_at) VALUES (?, ?)", id, now)
-		if err != nil {
-			return fmt.Errorf("record id: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO queue_messages (id, body, attempts, visible_at, lease) VALUES (?, ?, 0, ?, '')", id, body, now); err != nil {
-			return fmt.Errorf("store message: %w", err)
-		}
-		fresh = true
-		return nil
-	})
-	if err != nil {
-		return false, fmt.Errorf("enqueue %s: %w", id, err)
-	}
-	if fresh {
-		q.enqueued.notify()
-	}
-	return fresh, nil
 }
 
 // Receive claims the oldest visible message, waiting for one until ctx
