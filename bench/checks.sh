@@ -37,8 +37,10 @@ if [[ ! -s "$db" ]]; then
 fi
 
 key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+started=$(date +%s.%N)
 env ${SERVER_ENV:-} "$BASTION" --db "$db" serve --addr 127.0.0.1:0 --api-key "$key" 2>"$work/server.log" &
 server=$!
+touch "$work/server.log"
 addr=
 for _ in $(seq 600); do
 	addr=$(sed -n 's/.*"bastion serve listening".*"addr":"\([^"]*\)".*/\1/p' "$work/server.log")
@@ -47,7 +49,7 @@ for _ in $(seq 600); do
 	sleep 0.1
 done
 [[ -n "$addr" ]] || { echo "server did not start"; cat "$work/server.log"; exit 1; }
-echo "server $BASTION pid $server on $addr, $assignments assignments, $(nproc) cores"
+echo "server $BASTION pid $server on $addr, $assignments assignments, $(nproc) cores, listening after $(echo "$(date +%s.%N) - $started" | bc | cut -c1-5) s"
 
 for run in $runs; do
 	mode=${run%%:*}

@@ -47,5 +47,5 @@ echo "server $BASTION pid $server on $addr, queue ${QUEUE:-sql}; load average $(
 "$work/eventflood" -target "http://$addr" -secret "$secret" -rate "$rate" -duration "$duration" -server-pid "$server"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "server log: $(grep -c '"level":"ERROR"' "$work/server.log" || true) errors, $(grep -c '"level":"WARN"' "$work/server.log" || true) warnings"
-[[ -n "${SHOW_LOG:-}" ]] && grep -v "^{" "$work/server.log" | tail -n 40; tail -n 20 "$work/server.log"
+[[ -n "${SHOW_LOG:-}" ]] && tail -n 40 "$work/server.log"
 true

@@ -1,11 +1,24 @@
 // Package server serves the permission engine over HTTP: the
-// bastion.authz.v1.PermissionService with connect-go, so that gRPC,
-// gRPC-Web and Connect clients all reach it on one port (HTTP/1.1 and
-// unencrypted HTTP/2), together with gRPC server reflection, the standard
-// gRPC health service, /healthz, /readyz and /metrics.
+// bastion.authz.v1.PermissionService, so that gRPC, gRPC-Web and Connect
+// clients all reach it on one port (HTTP/1.1 and unencrypted HTTP/2),
+// together with gRPC server reflection, the standard gRPC health service,
+// /healthz, /readyz and /metrics.
+//
+// Serve shares the port between two transports: HTTP/2 connections whose
+// first request is gRPC go to google.golang.org/grpc's server, which costs
+// a fraction of the CPU per call of gRPC over net/http's HTTP/2 server;
+// everything else goes to net/http with connect-go's handlers (Handler).
+// Both call the same handlers, with the same API keys (one function
+// decides), the same request size bound (Options.MaxRequestBytes) and the
+// same metrics. A connection stays with the transport of its first
+// request, so a client that mixes Connect and gRPC requests on one HTTP/2
+// connection gets HTTP 415 for the Connect ones; stock clients use one
+// protocol per connection.
 //
 // Every RPC except health and reflection needs "authorization: Bearer KEY"
-// with one of the configured API keys. Admin writes also name an acting user, whose own
+// with one of the configured API keys; the scheme is matched in any case
+// (RFC 6750), and keys are compared by their SHA-256 digests in constant
+// time. Admin writes also name an acting user, whose own
 // permissions are checked authoritatively before the write, by the rule
 // of authz.AuthorizeAdminWrite (the admin console and the bot's grant and
 // revoke apply the same one):
