@@ -71,8 +71,7 @@ func openService(fullMethod string) bool {
 
 // grpcAuthorization is the first authorization value of a call.
 func grpcAuthorization(ctx context.Context) string {
-	md, _ := metadata.FromIncomingContext(ctx)
-	if v := md.Get("authorization"); len(v) > 0 {
+	if v := metadata.ValueFromIncomingContext(ctx, "authorization"); len(v) > 0 {
 		return v[0]
 	}
 	return ""
@@ -200,17 +199,9 @@ func unaryHandler(impl reflect.Value, md protoreflect.MethodDescriptor, full str
 	if f := reqType.Field(0); f.Name != "Msg" || f.Type != reflect.TypeOf(in.Zero().Interface()) {
 		return nil, fmt.Errorf("grpc transport: %s: method %s takes %v, not a request of %s", full, md.Name(), t.In(1), md.Input().FullName())
 	}
-	call := func(ctx context.Context, msg any) (any, error) {
-		req := reflect.New(reqType)
-		req.Elem().Field(0).Set(reflect.ValueOf(msg))
-		out := m.Call([]reflect.Value{reflect.ValueOf(ctx), req})
-		if err, _ := out[1].Interface().(error); err != nil {
-			return nil, grpcError(err)
-		}
-		if out[0].IsNil() {
-			return nil, status.Error(codes.Internal, "handler returned no response")
-		}
-		return out[0].Elem().Field(0).Interface(), nil
+	call := typedCalls(impl.Interface())[full]
+	if call == nil {
+		call = reflectCall(m, reqType)
 	}
 	return func(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
 		msg := in.New().Interface()
@@ -222,6 +213,48 @@ func unaryHandler(impl reflect.Value, md protoreflect.MethodDescriptor, full str
 		}
 		return interceptor(ctx, msg, &grpc.UnaryServerInfo{Server: srv, FullMethod: full}, call)
 	}, nil
+}
+
+// reflectCall calls a connect unary method m, whose request type is
+// reqType, through reflection.
+func reflectCall(m reflect.Value, reqType reflect.Type) grpc.UnaryHandler {
+	return func(ctx context.Context, msg any) (any, error) {
+		req := reflect.New(reqType)
+		req.Elem().Field(0).Set(reflect.ValueOf(msg))
+		out := m.Call([]reflect.Value{reflect.ValueOf(ctx), req})
+		if err, _ := out[1].Interface().(error); err != nil {
+			return nil, grpcError(err)
+		}
+		if out[0].IsNil() {
+			return nil, status.Error(codes.Internal, "handler returned no response")
+		}
+		return out[0].Elem().Field(0).Interface(), nil
+	}
+}
+
+// typedCalls are direct calls of the checks, the calls made most often,
+// sparing them reflection.
+func typedCalls(impl any) map[string]grpc.UnaryHandler {
+	v, ok := impl.(*service)
+	if !ok {
+		return nil
+	}
+	return map[string]grpc.UnaryHandler{
+		authzv1connect.PermissionServiceCheckProcedure:       typedCall(v.Check),
+		authzv1connect.PermissionServiceBatchCheckProcedure:  typedCall(v.BatchCheck),
+		authzv1connect.PermissionServiceCheckPolicyProcedure: typedCall(v.CheckPolicy),
+	}
+}
+
+// typedCall adapts a connect unary method to the gRPC transport.
+func typedCall[Req, Res any](f func(context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) grpc.UnaryHandler {
+	return func(ctx context.Context, msg any) (any, error) {
+		res, err := f(ctx, connect.NewRequest(msg.(*Req)))
+		if err != nil {
+			return nil, grpcError(err)
+		}
+		return res.Msg, nil
+	}
 }
 
 // grpcStreams are the server-stream handlers of the gRPC transport, by
