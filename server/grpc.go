@@ -35,12 +35,32 @@ const maxConcurrentStreams = 250
 // check without them); calls beyond these get goroutines of their own.
 const grpcStreamWorkers = 64
 
+// grpcService is a service to register on the gRPC transport.
+type grpcService struct {
+	desc *grpc.ServiceDesc
+	impl any
+}
+
+// grpcServices describes each implementation to the gRPC transport.
+func (s *Server) grpcServices(impls map[string]any) ([]grpcService, error) {
+	var out []grpcService
+	for name, impl := range impls {
+		desc, err := s.serviceDesc(name, impl)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, grpcService{desc: desc, impl: impl})
+	}
+	return out, nil
+}
+
 // newGRPCServer serves the same services as the connect handlers, with the
 // same keys, limits and metrics, on google.golang.org/grpc's transport,
 // which costs far less CPU per call than gRPC over net/http's HTTP/2
 // server (it batches frames into few writes and keeps no goroutine
 // hand-offs per frame). Health and reflection are open, as on connect.
-func (s *Server) newGRPCServer(services map[string]any) (*grpc.Server, error) {
+// Serve makes it: its workers start with it.
+func (s *Server) newGRPCServer() *grpc.Server {
 	gs := grpc.NewServer(
 		grpc.MaxRecvMsgSize(s.maxRequestBytes),
 		grpc.MaxConcurrentStreams(maxConcurrentStreams),
@@ -51,16 +71,12 @@ func (s *Server) newGRPCServer(services map[string]any) (*grpc.Server, error) {
 		// as they are on net/http.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 	)
-	for name, impl := range services {
-		desc, err := s.serviceDesc(name, impl)
-		if err != nil {
-			return nil, err
-		}
-		gs.RegisterService(desc, impl)
+	for _, svc := range s.grpcSvcs {
+		gs.RegisterService(svc.desc, svc.impl)
 	}
 	grpc_health_v1.RegisterHealthServer(gs, &grpcHealth{h: &healthChecker{s: s}})
 	reflection.Register(gs)
-	return gs, nil
+	return gs
 }
 
 // openService reports whether calls to a service need no API key: health

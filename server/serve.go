@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"google.golang.org/grpc"
 )
 
 // readHeaderTimeout bounds how long a client may take to send a request's
@@ -27,23 +29,24 @@ func (s *Server) Serve(ln net.Listener) error {
 		s.serveMu.Unlock()
 		return errors.New("server: Serve called twice")
 	}
-	m := newConnMux(ln)
-	s.conns = m
-	s.hs = &http.Server{Handler: s.Handler(), Protocols: Protocols(), ReadHeaderTimeout: readHeaderTimeout, ErrorLog: nil}
-	closed := s.closed
-	s.serveMu.Unlock()
-	if closed {
+	if s.closed {
+		s.serveMu.Unlock()
 		ln.Close()
 		return http.ErrServerClosed
 	}
+	m := newConnMux(ln)
+	hs := &http.Server{Handler: s.Handler(), Protocols: Protocols(), ReadHeaderTimeout: readHeaderTimeout}
+	gs := s.newGRPCServer()
+	s.conns, s.hs, s.grpc = m, hs, gs
+	s.serveMu.Unlock()
 
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); s.hs.Serve(m.httpL) }()
-	go func() { defer wg.Done(); s.grpc.Serve(m.grpcL) }()
+	go func() { defer wg.Done(); hs.Serve(m.httpL) }()
+	go func() { defer wg.Done(); gs.Serve(m.grpcL) }()
 	err := m.serve()
 	s.serveMu.Lock()
-	closed = s.closed
+	closed := s.closed
 	s.serveMu.Unlock()
 	if closed {
 		return http.ErrServerClosed
@@ -58,17 +61,17 @@ func (s *Server) Serve(ln net.Listener) error {
 // calls in flight to finish; then it closes every connection. Call Drain
 // first to end watch streams.
 func (s *Server) Shutdown(ctx context.Context) error {
-	m, hs := s.stopAccepting()
+	m, hs, gs := s.stopAccepting()
 	if m == nil {
 		return nil
 	}
 	stopped := make(chan struct{})
-	go func() { s.grpc.GracefulStop(); close(stopped) }()
+	go func() { gs.GracefulStop(); close(stopped) }()
 	err := hs.Shutdown(ctx)
 	select {
 	case <-stopped:
 	case <-ctx.Done():
-		s.grpc.Stop()
+		gs.Stop()
 		<-stopped
 		if err == nil {
 			err = ctx.Err()
@@ -83,23 +86,23 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close closes the listener and every connection at once.
 func (s *Server) Close() error {
-	m, hs := s.stopAccepting()
+	m, hs, gs := s.stopAccepting()
 	if m == nil {
 		return nil
 	}
-	s.grpc.Stop()
+	gs.Stop()
 	return hs.Close()
 }
 
 // stopAccepting marks the server closed and closes its listener,
 // returning what Serve started (nil before Serve).
-func (s *Server) stopAccepting() (*connMux, *http.Server) {
+func (s *Server) stopAccepting() (*connMux, *http.Server, *grpc.Server) {
 	s.serveMu.Lock()
 	defer s.serveMu.Unlock()
 	s.closed = true
 	if s.conns == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	s.conns.close()
-	return s.conns, s.hs
+	return s.conns, s.hs, s.grpc
 }

@@ -84,13 +84,15 @@ type Server struct {
 	ready   time.Duration
 	mux     *http.ServeMux
 	handler http.Handler
-	grpc    *grpc.Server
+	// grpcSvcs are the services of the gRPC transport, which Serve starts.
+	grpcSvcs []grpcService
 
 	maxRequestBytes int
 
 	serveMu sync.Mutex
 	conns   *connMux     // set by Serve
 	hs      *http.Server // set by Serve
+	grpc    *grpc.Server // set by Serve
 	closed  bool
 
 	drainOnce sync.Once
@@ -131,12 +133,12 @@ func New(engine *authz.Engine, opts Options) *Server {
 			impls[svc.Name] = svc.Impl
 		}
 	}
-	gs, err := s.newGRPCServer(impls)
+	svcs, err := s.grpcServices(impls)
 	if err != nil {
 		// The services are compiled in: a mismatch is a programming error.
 		panic(err)
 	}
-	s.grpc = gs
+	s.grpcSvcs = svcs
 	return s
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -249,5 +250,50 @@ func TestRequestSizeIsBounded(t *testing.T) {
 	var mbe *http.MaxBytesError
 	if resp.StatusCode != http.StatusRequestEntityTooLarge || !errors.As(extraErr, &mbe) || extraRead > server.DefaultMaxRequestBytes+64<<10 {
 		t.Errorf("10 MB to an extra handler: status %d after it read %d bytes (%v); want 413 within the bound", resp.StatusCode, extraRead, extraErr)
+	}
+}
+
+// TestServeLifecycle: Serve runs once; Shutdown waits for calls and ends
+// Serve with http.ErrServerClosed; a closed server serves nothing.
+func TestServeLifecycle(t *testing.T) {
+	env := servertest.Start(t, storetest.SQLite(t))
+	other := server.New(env.Engine, server.Options{APIKeys: []string{"k"}})
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- other.Serve(ln2) }()
+	c := authzv1connect.NewPermissionServiceClient(servertest.HTTPClient(), "http://"+ln2.Addr().String(), connect.WithGRPC(), connect.WithInterceptors(servertest.Bearer("k")))
+	if _, err := c.Check(context.Background(), connect.NewRequest(allowedReq)); err != nil {
+		t.Fatalf("check before shutdown: %v", err)
+	}
+	// It answered, so Serve runs: a second one is refused.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Serve(ln); err == nil || errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("second Serve: %v; want an error", err)
+	}
+	ln.Close()
+	if err := other.Shutdown(context.Background()); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve after Shutdown: %v; want http.ErrServerClosed", err)
+	}
+	if _, err := net.Dial("tcp", ln2.Addr().String()); err == nil {
+		t.Error("the listener still accepts after Shutdown")
+	}
+
+	closed := server.New(env.Engine, server.Options{APIKeys: []string{"k"}})
+	closed.Close()
+	ln3, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := closed.Serve(ln3); !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("Serve after Close: %v; want http.ErrServerClosed", err)
 	}
 }
