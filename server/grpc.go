@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"reflect"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ import (
 )
 
 // maxConcurrentStreams bounds the calls in flight on one HTTP/2
-// connection, as net/http's HTTP/2 server does by default.
+// connection, as net/http's HTTP/2 server does by default; request headers
+// are bounded as net/http bounds them (http.DefaultMaxHeaderBytes).
 const maxConcurrentStreams = 250
 
 // grpcStreamWorkers is how many goroutines the gRPC transport keeps to run
@@ -64,6 +66,7 @@ func (s *Server) newGRPCServer() *grpc.Server {
 	gs := grpc.NewServer(
 		grpc.MaxRecvMsgSize(s.maxRequestBytes),
 		grpc.MaxConcurrentStreams(maxConcurrentStreams),
+		grpc.MaxHeaderListSize(http.DefaultMaxHeaderBytes),
 		grpc.NumStreamWorkers(grpcStreamWorkers),
 		grpc.ChainUnaryInterceptor(s.grpcUnary),
 		grpc.ChainStreamInterceptor(s.grpcStream),
