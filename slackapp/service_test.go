@@ -150,7 +150,12 @@ func TestOAuthCallbackRejectsForgedAndExpiredState(t *testing.T) {
 		h.ServeHTTP(rec, r)
 		return rec
 	}
-	if rec := call(state[:len(state)-2] + "AA"); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "not issued here") {
+	// Another ending, never the issued one (which may end in "AA" itself).
+	forged := state[:len(state)-2] + "AA"
+	if forged == state {
+		forged = state[:len(state)-2] + "BB"
+	}
+	if rec := call(forged); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "not issued here") {
 		t.Fatalf("forged state: %d %s", rec.Code, rec.Body)
 	}
 	f.now = f.now.Add(2 * time.Minute)
