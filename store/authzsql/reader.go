@@ -1,0 +1,215 @@
+package authzsql
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/store/sqldb"
+)
+
+// SchemaVersion is the version of the permission tables this build reads
+// and writes.
+func SchemaVersion() int { return len(migrations) }
+
+// ErrSchemaMismatch marks a database whose permission tables are at
+// another version than SchemaVersion, which a Reader refuses to read.
+var ErrSchemaMismatch = errors.New("the database's permission tables are not at this build's schema version")
+
+// readerBatch bounds the users of one read by user id.
+const readerBatch = 500
+
+// Reader reads the permission tables without migrating or writing them,
+// all from one snapshot (a read-only transaction), so that a preview run
+// against a live database sees one state of it and changes nothing.
+// Close it when done.
+type Reader struct {
+	tx *sql.Tx
+}
+
+// OpenReader checks that db's permission tables are at SchemaVersion,
+// then starts the read-only transaction the Reader reads in. A database
+// migrated by an older or a newer release is ErrSchemaMismatch, saying
+// which; one without Bastion's tables is an error too.
+func OpenReader(ctx context.Context, db *sqldb.DB) (*Reader, error) {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("begin read-only transaction: %w", err)
+	}
+	var v sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations WHERE component = ?", component).Scan(&v); err != nil {
+		tx.Rollback()
+		return nil, fmt.Errorf("%s is not a Bastion database (no schema_migrations table: %v)", db.URL, err)
+	}
+	switch have, want := int(v.Int64), SchemaVersion(); {
+	case !v.Valid:
+		tx.Rollback()
+		return nil, fmt.Errorf("%s holds no permission tables (no bastion process has opened it)", db.URL)
+	case have < want:
+		tx.Rollback()
+		return nil, fmt.Errorf("%w: %s is at version %d, this build reads version %d; "+
+			"upgrade it first (any bastion command that opens it migrates it) or use the release that wrote it", ErrSchemaMismatch, db.URL, have, want)
+	case have > want:
+		tx.Rollback()
+		return nil, fmt.Errorf("%w: %s is at version %d, newer than this build's %d; use a release at least as new as the one that migrated it",
+			ErrSchemaMismatch, db.URL, have, want)
+	}
+	return &Reader{tx: tx}, nil
+}
+
+// Close ends the read-only transaction.
+func (r *Reader) Close() error {
+	if err := r.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return err
+	}
+	return nil
+}
+
+// Reference reads the entities, team preferences and custom roles, and
+// the revision they are at.
+func (r *Reader) Reference(ctx context.Context) (*authz.Reference, error) {
+	ref := &authz.Reference{Entities: map[string]authz.Entity{}, TeamPrefs: map[string]map[string]string{}, Roles: map[string]authz.Role{}}
+	var rev int64
+	if err := r.tx.QueryRowContext(ctx, "SELECT rev FROM authz_revision WHERE id = 1").Scan(&rev); err != nil {
+		return nil, fmt.Errorf("read revision: %w", err)
+	}
+	ref.Revision = authz.Revision(rev)
+	err := r.each(ctx, "SELECT id, type, parent_id, creator_id FROM authz_entities", nil, func(rows *sql.Rows) error {
+		var e authz.Entity
+		if err := rows.Scan(&e.ID, &e.Type, &e.ParentID, &e.CreatorID); err != nil {
+			return err
+		}
+		ref.Entities[e.ID] = e
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read entities: %w", err)
+	}
+	err = r.each(ctx, "SELECT team_id, prefs FROM authz_team_prefs", nil, func(rows *sql.Rows) error {
+		var team, raw string
+		prefs := map[string]string{}
+		if err := rows.Scan(&team, &raw); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(raw), &prefs); err != nil {
+			return fmt.Errorf("preferences of %s: %w", team, err)
+		}
+		ref.TeamPrefs[team] = prefs
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read team preferences: %w", err)
+	}
+	err = r.each(ctx, "SELECT name, description, permissions, scope_id FROM authz_roles", nil, func(rows *sql.Rows) error {
+		var role authz.Role
+		var perms string
+		if err := rows.Scan(&role.Name, &role.Description, &perms, &role.Scope); err != nil {
+			return err
+		}
+		if err := json.Unmarshal([]byte(perms), &role.Permissions); err != nil {
+			return fmt.Errorf("role %s: %w", role.Name, err)
+		}
+		ref.Roles[role.Name] = role
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	return ref, nil
+}
+
+// EachAssignmentOfRole calls fn with the user and entity of every
+// assignment of role, in one query (the role index, read in user order).
+func (r *Reader) EachAssignmentOfRole(ctx context.Context, role string, fn func(userID, entityID string) error) error {
+	var user, entity string
+	return r.each(ctx, "SELECT user_id, entity_id FROM authz_assignments WHERE role = ?", []any{role}, func(rows *sql.Rows) error {
+		if err := rows.Scan(&user, &entity); err != nil {
+			return err
+		}
+		return fn(user, entity)
+	})
+}
+
+// EachAssignmentOn calls fn with the user and role of every assignment on
+// entityID.
+func (r *Reader) EachAssignmentOn(ctx context.Context, entityID string, fn func(userID, role string) error) error {
+	var user, role string
+	return r.each(ctx, "SELECT user_id, role FROM authz_assignments WHERE entity_id = ?", []any{entityID}, func(rows *sql.Rows) error {
+		if err := rows.Scan(&user, &role); err != nil {
+			return err
+		}
+		return fn(user, role)
+	})
+}
+
+// EachAccountType calls fn with every account type of each of userIDs,
+// reading them by user id, readerBatch at a time.
+func (r *Reader) EachAccountType(ctx context.Context, userIDs []string, fn func(userID string, a authz.AccountTypeRecord) error) error {
+	var user, team, typ string
+	for start := 0; start < len(userIDs); start += readerBatch {
+		batch := userIDs[start:min(start+readerBatch, len(userIDs))]
+		q := "SELECT user_id, team_id, account_type FROM authz_account_types WHERE user_id IN (?" + strings.Repeat(",?", len(batch)-1) + ")"
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		err := r.each(ctx, q, args, func(rows *sql.Rows) error {
+			if err := rows.Scan(&user, &team, &typ); err != nil {
+				return err
+			}
+			t, err := authz.ParseAccountType(typ)
+			if err != nil {
+				return fmt.Errorf("user %s in team %s: %w", user, team, err)
+			}
+			return fn(user, authz.AccountTypeRecord{TeamID: team, Type: t})
+		})
+		if err != nil {
+			return fmt.Errorf("read account types: %w", err)
+		}
+	}
+	return nil
+}
+
+// Users returns the records of userIDs, in order, as Store.LoadUsers does.
+func (r *Reader) Users(ctx context.Context, userIDs []string) ([]authz.UserRecord, error) {
+	recs := make([]authz.UserRecord, len(userIDs))
+	for i, id := range userIDs {
+		recs[i].UserID = id
+	}
+	for start := 0; start < len(recs); start += maxUsersPerQuery {
+		batch := recs[start:min(start+maxUsersPerQuery, len(recs))]
+		args := make([]any, 3*len(batch))
+		for i := range batch {
+			args[i], args[len(batch)+i], args[2*len(batch)+i] = batch[i].UserID, batch[i].UserID, batch[i].UserID
+		}
+		rows, err := r.tx.QueryContext(ctx, loadUsersQuery(len(batch)), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", describeUsers(batch), err)
+		}
+		err = scanUsers(rows, batch)
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", describeUsers(batch), err)
+		}
+	}
+	return recs, nil
+}
+
+// each runs a query in the transaction and calls fn on every row.
+func (r *Reader) each(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := r.tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
