@@ -116,9 +116,9 @@ func answer(ctx context.Context, e *authz.Engine, x Expectation) (Result, error)
 	return Result{}, fmt.Errorf("unknown kind of test %q", x.Kind)
 }
 
-// reasonName is how a test file names what decided: a rule kind,
+// ReasonName is how a test file names what decided: a rule kind,
 // RuleDefaultDeny or RuleError.
-func reasonName(r authz.Reason) string {
+func ReasonName(r authz.Reason) string {
 	switch r.Kind {
 	case authz.ReasonRule:
 		return string(r.Rule)
@@ -130,7 +130,7 @@ func reasonName(r authz.Reason) string {
 
 func judgeDecision(x Expectation, d authz.Decision) Result {
 	res := Result{Expectation: x, Passed: d.Allowed == x.Allow}
-	if x.Rule != "" && reasonName(d.Reason) != x.Rule {
+	if x.Rule != "" && ReasonName(d.Reason) != x.Rule {
 		res.Passed = false
 	}
 	if d.Allowed && (x.Role != "" || x.AssignedOn != "") {
@@ -144,7 +144,7 @@ func judgeDecision(x Expectation, d authz.Decision) Result {
 		if d.Allowed {
 			verdict = "allow"
 		}
-		res.Got = fmt.Sprintf("%s by %s: %s", verdict, reasonName(d.Reason), d.Reason.Message)
+		res.Got = fmt.Sprintf("%s by %s: %s", verdict, ReasonName(d.Reason), d.Reason.Message)
 	}
 	return res
 }

@@ -60,3 +60,6 @@ func (s *Scratch) Close() error {
 	errs = append(errs, os.RemoveAll(s.dir))
 	return errors.Join(errs...)
 }
+
+// DB returns the scratch database, for readers of its tables.
+func (s *Scratch) DB() *sqldb.DB { return s.db }
