@@ -40,7 +40,7 @@ func (p *parser) test(n *yaml.Node) {
 		p.errorf(n, "test asks nothing: give one of permission, action, who_can, permissions_of")
 		return
 	}
-	base := Expectation{Line: n.Line, Name: p.scalar(f["name"], "name"), Kind: kind}
+	base := Expectation{Line: n.Line, Name: p.scalar(f["name"], "name"), Kind: kind, testLine: n.Line}
 	allowed := map[Kind][]string{
 		KindPermission:    {"allow", "deny"},
 		KindAction:        {"allow", "deny"},

@@ -112,6 +112,7 @@ func TestTestsMustFitTheRolesFile(t *testing.T) {
 		want       string
 	}{
 		{"unknown permission", "  - {permission: FLY, entity: C1, allow: UMIA}\n", 9, "unknown permission FLY"},
+		{"unknown permission, on the test's line", "  - permission: FLY\n    entity: C1\n    allow: [UMIA, UADA]\n", 9, "unknown permission FLY"},
 		{"unknown action", "  - {action: channel.fly, entity: C1, allow: UMIA}\n", 9, "unknown action channel.fly"},
 		{"unknown granting role", "  - permission: ARCHIVE_CHANNEL\n    entity: C1\n    allow: [{user: UMIA, role: WIZARD}]\n", 11, "unknown role WIZARD"},
 		{"unknown listed permission", "  - permissions_of: UMIA\n    entities: {T1: [FLY]}\n", 9, "unknown permission FLY (on T1)"},
@@ -119,6 +120,9 @@ func TestTestsMustFitTheRolesFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := run(t, smallOrg+tc.test)
 			wantLineError(t, err, tc.line, tc.want)
+			if n := strings.Count(err.Error(), "\n") + 1; n != 1 {
+				t.Fatalf("%d errors, want one:\n%v", n, err)
+			}
 		})
 	}
 }

@@ -71,6 +71,8 @@ type Expectation struct {
 	// Entities is the user's permissions by entity, exactly
 	// (KindPermissionsOf): an entity not listed holds none.
 	Entities map[string][]string
+	// testLine is where the expectation's test begins.
+	testLine int
 }
 
 // String describes the expectation: "permission ARCHIVE_CHANNEL on C1

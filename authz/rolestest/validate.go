@@ -15,8 +15,12 @@ import (
 // scope) is reported by Run, also with its line.
 func (s *Suite) Validate(cat *authz.Catalog) error {
 	var errs rolesfile.Errors
+	seen := map[rolesfile.LineError]bool{}
 	bad := func(line int, format string, args ...any) {
-		errs = append(errs, lineError(s.File, line, format, args...))
+		if e := lineError(s.File, line, format, args...); !seen[e] {
+			seen[e] = true
+			errs = append(errs, e)
+		}
 	}
 	custom := map[string]bool{}
 	for _, r := range s.Org.CustomRoles {
@@ -25,12 +29,12 @@ func (s *Suite) Validate(cat *authz.Catalog) error {
 	for _, x := range s.Expectations {
 		if x.Permission != "" {
 			if _, ok := cat.Permissions[x.Permission]; !ok {
-				bad(x.Line, "unknown permission %s: the roles file does not declare it", x.Permission)
+				bad(x.testLine, "unknown permission %s: the roles file does not declare it", x.Permission)
 			}
 		}
 		if x.Action != "" {
 			if _, ok := cat.Policies[x.Action]; !ok {
-				bad(x.Line, "unknown action %s: the roles file has no such policy", x.Action)
+				bad(x.testLine, "unknown action %s: the roles file has no such policy", x.Action)
 			}
 		}
 		if _, system := cat.Roles[x.Role]; x.Role != "" && !system && !custom[x.Role] {
