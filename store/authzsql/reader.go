@@ -3,7 +3,6 @@ package authzsql
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -72,78 +71,51 @@ func (r *Reader) Close() error {
 // Reference reads the entities, team preferences and custom roles, and
 // the revision they are at.
 func (r *Reader) Reference(ctx context.Context) (*authz.Reference, error) {
-	ref := &authz.Reference{Entities: map[string]authz.Entity{}, TeamPrefs: map[string]map[string]string{}, Roles: map[string]authz.Role{}}
-	var rev int64
-	if err := r.tx.QueryRowContext(ctx, "SELECT rev FROM authz_revision WHERE id = 1").Scan(&rev); err != nil {
-		return nil, fmt.Errorf("read revision: %w", err)
-	}
-	ref.Revision = authz.Revision(rev)
-	err := r.each(ctx, "SELECT id, type, parent_id, creator_id FROM authz_entities", nil, func(rows *sql.Rows) error {
-		var e authz.Entity
-		if err := rows.Scan(&e.ID, &e.Type, &e.ParentID, &e.CreatorID); err != nil {
-			return err
-		}
-		ref.Entities[e.ID] = e
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read entities: %w", err)
-	}
-	err = r.each(ctx, "SELECT team_id, prefs FROM authz_team_prefs", nil, func(rows *sql.Rows) error {
-		var team, raw string
-		prefs := map[string]string{}
-		if err := rows.Scan(&team, &raw); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(raw), &prefs); err != nil {
-			return fmt.Errorf("preferences of %s: %w", team, err)
-		}
-		ref.TeamPrefs[team] = prefs
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read team preferences: %w", err)
-	}
-	err = r.each(ctx, "SELECT name, description, permissions, scope_id FROM authz_roles", nil, func(rows *sql.Rows) error {
-		var role authz.Role
-		var perms string
-		if err := rows.Scan(&role.Name, &role.Description, &perms, &role.Scope); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(perms), &role.Permissions); err != nil {
-			return fmt.Errorf("role %s: %w", role.Name, err)
-		}
-		ref.Roles[role.Name] = role
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("read roles: %w", err)
-	}
-	return ref, nil
+	return readReference(ctx, r.tx)
 }
 
 // EachAssignmentOfRole calls fn with the user and entity of every
-// assignment of role, in one query (the role index, read in user order).
+// assignment of role, in pages in key order (the role index holds the
+// assignments of a role in user order).
 func (r *Reader) EachAssignmentOfRole(ctx context.Context, role string, fn func(userID, entityID string) error) error {
-	var user, entity string
-	return r.each(ctx, "SELECT user_id, entity_id FROM authz_assignments WHERE role = ?", []any{role}, func(rows *sql.Rows) error {
-		if err := rows.Scan(&user, &entity); err != nil {
-			return err
-		}
-		return fn(user, entity)
-	})
+	return r.keyPages(ctx, "SELECT user_id, entity_id FROM authz_assignments WHERE role = ? AND (user_id > ? OR user_id = ? AND entity_id > ?) ORDER BY user_id, entity_id",
+		role, fn)
 }
 
 // EachAssignmentOn calls fn with the user and role of every assignment on
-// entityID.
+// entityID, in pages in key order.
 func (r *Reader) EachAssignmentOn(ctx context.Context, entityID string, fn func(userID, role string) error) error {
-	var user, role string
-	return r.each(ctx, "SELECT user_id, role FROM authz_assignments WHERE entity_id = ?", []any{entityID}, func(rows *sql.Rows) error {
-		if err := rows.Scan(&user, &role); err != nil {
+	return r.keyPages(ctx, "SELECT user_id, role FROM authz_assignments WHERE entity_id = ? AND (user_id > ? OR user_id = ? AND role > ?) ORDER BY user_id, role",
+		entityID, fn)
+}
+
+// keyPages runs query, which selects two key columns of the rows with one
+// value after a two-column key, page by page (Vitess refuses results of
+// more than 10,000 rows), calling fn with each row's columns.
+func (r *Reader) keyPages(ctx context.Context, query, value string, fn func(a, b string) error) error {
+	var a, b string
+	for {
+		rows, err := r.tx.QueryContext(ctx, fmt.Sprintf("%s LIMIT %d", query, referencePage), value, a, a, b)
+		if err != nil {
 			return err
 		}
-		return fn(user, role)
-	})
+		n := 0
+		for rows.Next() {
+			if err = rows.Scan(&a, &b); err == nil {
+				err = fn(a, b)
+			}
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil || n < referencePage {
+			return err
+		}
+	}
 }
 
 // EachAccountType calls fn with every account type of each of userIDs,
@@ -157,16 +129,27 @@ func (r *Reader) EachAccountType(ctx context.Context, userIDs []string, fn func(
 		for i, id := range batch {
 			args[i] = id
 		}
-		err := r.each(ctx, q, args, func(rows *sql.Rows) error {
-			if err := rows.Scan(&user, &team, &typ); err != nil {
-				return err
+		rows, err := r.tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("read account types: %w", err)
+		}
+		for rows.Next() {
+			if err = rows.Scan(&user, &team, &typ); err != nil {
+				break
 			}
-			t, err := authz.ParseAccountType(typ)
-			if err != nil {
-				return fmt.Errorf("user %s in team %s: %w", user, team, err)
+			t, perr := authz.ParseAccountType(typ)
+			if perr != nil {
+				err = fmt.Errorf("user %s in team %s: %w", user, team, perr)
+				break
 			}
-			return fn(user, authz.AccountTypeRecord{TeamID: team, Type: t})
-		})
+			if err = fn(user, authz.AccountTypeRecord{TeamID: team, Type: t}); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+		rows.Close()
 		if err != nil {
 			return fmt.Errorf("read account types: %w", err)
 		}
@@ -197,19 +180,4 @@ func (r *Reader) Users(ctx context.Context, userIDs []string) ([]authz.UserRecor
 		}
 	}
 	return recs, nil
-}
-
-// each runs a query in the transaction and calls fn on every row.
-func (r *Reader) each(ctx context.Context, q string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := r.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

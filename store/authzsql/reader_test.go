@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -184,4 +185,46 @@ func TestReaderOnAReadOnlySQLiteFile(t *testing.T) {
 	if _, err := store.OpenReadOnly(ctx, filepath.Join(t.TempDir(), "missing.db")); err == nil {
 		t.Fatal("opening a missing file read-only succeeded")
 	}
+}
+
+// A role's assignments, and those on one entity, arrive in full over
+// several pages (Vitess refuses results of more than 10,000 rows).
+func TestReaderReadsEveryPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		st := openStore(t, db)
+		const n = 10_001
+		batch := authz.Import{Entities: []authz.Entity{{ID: "T1", Type: "workspace"}}}
+		for i := range n {
+			// Two assignments per user, so that pages also end between
+			// rows of one user.
+			u := fmt.Sprintf("U%06d", i/2)
+			batch.Assignments = append(batch.Assignments, authz.Assignment{UserID: u, Role: "CHANNELS_ADMIN", EntityID: fmt.Sprintf("T%d", 1+i%2)})
+		}
+		if _, err := st.Import(ctx, batch, "test"); err != nil {
+			t.Fatal(err)
+		}
+		r, err := authzsql.OpenReader(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		seen := map[string]bool{}
+		if err := r.EachAssignmentOfRole(ctx, "CHANNELS_ADMIN", func(u, e string) error {
+			seen[u+"@"+e] = true
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != n {
+			t.Fatalf("read %d distinct assignments of %d", len(seen), n)
+		}
+		on := 0
+		if err := r.EachAssignmentOn(ctx, "T2", func(string, string) error { on++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if on != n/2 {
+			t.Fatalf("read %d assignments on T2, want %d", on, n/2)
+		}
+	})
 }

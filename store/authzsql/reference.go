@@ -18,18 +18,23 @@ const referencePage = 5000
 // LoadReference implements authz.Store. It reads in one transaction so the
 // revision matches the rows, each table in pages in key order.
 func (s *Store) LoadReference(ctx context.Context) (*authz.Reference, error) {
-	ref := &authz.Reference{Entities: map[string]authz.Entity{}, TeamPrefs: map[string]map[string]string{}, Roles: map[string]authz.Role{}}
 	tx, err := s.db.BeginTx(ctx, &sqlReadOnly)
 	if err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)
 	}
 	defer tx.Rollback()
+	return readReference(ctx, tx)
+}
+
+// readReference reads the reference data in tx.
+func readReference(ctx context.Context, tx *sql.Tx) (*authz.Reference, error) {
+	ref := &authz.Reference{Entities: map[string]authz.Entity{}, TeamPrefs: map[string]map[string]string{}, Roles: map[string]authz.Role{}}
 	var rev int64
 	if err := tx.QueryRowContext(ctx, "SELECT rev FROM authz_revision WHERE id = 1").Scan(&rev); err != nil {
 		return nil, fmt.Errorf("load reference data: revision: %w", err)
 	}
 	ref.Revision = authz.Revision(rev)
-	err = readPages(ctx, tx, "SELECT id, type, parent_id, creator_id FROM authz_entities WHERE id > ? ORDER BY id", func(rows *sql.Rows) (string, error) {
+	err := readPages(ctx, tx, "SELECT id, type, parent_id, creator_id FROM authz_entities WHERE id > ? ORDER BY id", func(rows *sql.Rows) (string, error) {
 		var e authz.Entity
 		if err := rows.Scan(&e.ID, &e.Type, &e.ParentID, &e.CreatorID); err != nil {
 			return "", err
