@@ -114,7 +114,7 @@ func (r *Report) writeCatalog(p *printer) {
 			p.f("  - %s (its assignments grant nothing)\n", n)
 		}
 		for _, rn := range d.RolesRenamed {
-			p.f("  %s → %s: renamed (%s); assignments name their role, so %s's grant nothing until they are made again as %s\n",
+			p.f("  %s → %s: renamed (%s); assignments name their role: existing %s assignments grant nothing until made again as %s\n",
 				rn.Old, rn.New, rn.Why, rn.Old, rn.New)
 		}
 		for _, c := range d.RolesChanged {

@@ -76,6 +76,6 @@ func newRolesCmd(a *cli) *cobra.Command {
 			_, err := a.stdout.Write(rolesfile.Builtin())
 			return err
 		},
-	})
+	}, newRolesTestCmd(a), newRolesDiffCmd(a))
 	return cmd
 }
