@@ -2,6 +2,8 @@ package rolestest_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -35,4 +37,28 @@ func TestBuiltinRolesTestFileHolds(t *testing.T) {
 		t.Fatalf("built-in roles tests:\n%s", out.String())
 	}
 	t.Log(out.String())
+}
+
+// The test file the README shows holds for the built-in roles.
+func TestReadmeExampleHolds(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "### Testing and previewing roles")
+	_, block, ok2 := strings.Cut(section, "```yaml\n")
+	block, _, ok3 := strings.Cut(block, "```\n")
+	if !ok || !ok2 || !ok3 {
+		t.Fatal("README.md has no test file example under Testing and previewing roles")
+	}
+	path := filepath.Join(t.TempDir(), "archive_test.yaml")
+	if err := os.WriteFile(path, []byte(block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := runFile(t, path)
+	var out strings.Builder
+	rep.Write(&out, false)
+	if len(rep.Failed()) > 0 || len(rep.Results) != 8 {
+		t.Fatalf("README example:\n%s", out.String())
+	}
 }
