@@ -24,8 +24,10 @@ const readerBatch = 500
 
 // Reader reads the permission tables without migrating or writing them,
 // all from one snapshot (a read-only transaction), so that a preview run
-// against a live database sees one state of it and changes nothing.
-// Close it when done.
+// against a live database sees one state of it and changes nothing. On
+// Vitess each shard has its own snapshot, all taken when the Reader opens:
+// a write committing on several shards at that moment may be seen on some
+// of them only. Close it when done.
 type Reader struct {
 	tx *sql.Tx
 }
@@ -56,6 +58,16 @@ func OpenReader(ctx context.Context, db *sqldb.DB) (*Reader, error) {
 		tx.Rollback()
 		return nil, fmt.Errorf("%w: %s is at version %d, newer than this build's %d; use a release at least as new as the one that migrated it",
 			ErrSchemaMismatch, db.URL, have, want)
+	}
+	if db.Vitess {
+		// vtgate begins a shard's transaction, and MySQL its snapshot,
+		// at the shard's first read: read every shard now, so that what
+		// is written after OpenReader returns stays unseen. The shards'
+		// snapshots are still taken one by one, not at one instant.
+		if _, err := tx.ExecContext(ctx, "SELECT user_id FROM authz_assignments LIMIT 1"); err != nil {
+			tx.Rollback()
+			return nil, fmt.Errorf("begin reading every shard: %w", err)
+		}
 	}
 	return &Reader{tx: tx}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	driver "github.com/go-sql-driver/mysql"
 
@@ -28,5 +29,8 @@ func OpenExisting(ctx context.Context, rawURL string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open mysql %s: %w", redact(cfg), err)
 	}
-	return &sqldb.DB{DB: db, Dialect: sqldb.MySQL, URL: redact(cfg)}, nil
+	var version string
+	// vtgate answers "8.4.6-Vitess".
+	vitess := db.QueryRowContext(ctx, "SELECT @@version").Scan(&version) == nil && strings.HasSuffix(version, "-Vitess")
+	return &sqldb.DB{DB: db, Dialect: sqldb.MySQL, URL: redact(cfg), Vitess: vitess}, nil
 }
