@@ -90,20 +90,23 @@ func (r *Reader) Reference(ctx context.Context) (*authz.Reference, error) {
 // assignment of role, in pages in key order (the role index holds the
 // assignments of a role in user order).
 func (r *Reader) EachAssignmentOfRole(ctx context.Context, role string, fn func(userID, entityID string) error) error {
-	return r.keyPages(ctx, "SELECT user_id, entity_id FROM authz_assignments WHERE role = ? AND (user_id > ? OR user_id = ? AND entity_id > ?) ORDER BY user_id, entity_id",
+	return r.keyPages(ctx, "SELECT user_id, entity_id FROM authz_assignments WHERE role = ? AND user_id >= ? AND (user_id > ? OR entity_id > ?) ORDER BY user_id, entity_id",
 		role, fn)
 }
 
 // EachAssignmentOn calls fn with the user and role of every assignment on
 // entityID, in pages in key order.
 func (r *Reader) EachAssignmentOn(ctx context.Context, entityID string, fn func(userID, role string) error) error {
-	return r.keyPages(ctx, "SELECT user_id, role FROM authz_assignments WHERE entity_id = ? AND (user_id > ? OR user_id = ? AND role > ?) ORDER BY user_id, role",
+	return r.keyPages(ctx, "SELECT user_id, role FROM authz_assignments WHERE entity_id = ? AND user_id >= ? AND (user_id > ? OR role > ?) ORDER BY user_id, role",
 		entityID, fn)
 }
 
 // keyPages runs query, which selects two key columns of the rows with one
 // value after a two-column key, page by page (Vitess refuses results of
-// more than 10,000 rows), calling fn with each row's columns.
+// more than 10,000 rows), calling fn with each row's columns. The query
+// bounds the first key column alone ("a >= ? AND (a > ? OR b > ?)") so
+// that SQLite and MySQL seek each page in the index rather than scan the
+// value's rows from the start.
 func (r *Reader) keyPages(ctx context.Context, query, value string, fn func(a, b string) error) error {
 	var a, b string
 	for {
