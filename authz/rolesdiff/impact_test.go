@@ -185,7 +185,7 @@ func TestCatalogImpactMatchesTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for seed := range uint64(25) {
+	for seed := range uint64(20) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			org := randomOrg(rng, base)
@@ -224,7 +224,7 @@ func TestWriteImpactMatchesTheEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	total := 0
-	for seed := range uint64(36) {
+	for seed := range uint64(30) {
 		rng := rand.New(rand.NewPCG(seed, 11))
 		org := randomOrg(rng, cat)
 		var w rolesdiff.Write
