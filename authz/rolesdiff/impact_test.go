@@ -268,11 +268,17 @@ func TestWriteImpactMatchesTheEngine(t *testing.T) {
 			}
 			perms := cat.PermissionNames()
 			before := checks(t, sc.Engine, org, perms)
+			// Half the writes are previewed through the SQL reader, half
+			// through the engine's store.
 			r, err := authzsql.OpenReader(ctx, sc.DB())
 			if err != nil {
 				t.Fatal(err)
 			}
-			imp, err := rolesdiff.ForWrite(ctx, r, cat, w)
+			var src rolesdiff.Source = r
+			if seed/6%2 == 1 {
+				src = rolesdiff.FromStore(sc.Engine.Store())
+			}
+			imp, err := rolesdiff.ForWrite(ctx, src, cat, w)
 			r.Close()
 			if err != nil {
 				t.Fatal(err)
