@@ -9,18 +9,19 @@
 //
 //	entities:
 //	  - {id: T1, type: workspace}
-//	  - {id: C1, type: channel, parent: T1, creator: UCARA}
+//	  - {id: C1, type: channel, parent: T1}
 //	accounts:
-//	  T1: {UADA: admin, UMIA: member, UCARA: member, UGUS: restricted}
+//	  T1: {UADA: admin, UMIA: member, UCHAN: member, UGUS: restricted}
 //	assignments:
 //	  - {user: UCHAN, role: CHANNELS_ADMIN, entity: T1}
 //	tests:
 //	  - permission: ARCHIVE_CHANNEL
 //	    entity: C1
+//	    allow: [UCHAN]
 //	    deny: [UMIA, {user: UGUS, rule: deny_if_actor_restricted}]
 //	  - who_can: ARCHIVE_CHANNEL
 //	    entity: C1
-//	    users: []
+//	    users: [UCHAN]
 //
 // Errors in a test file name its line, as the roles file's do.
 package rolestest
