@@ -83,7 +83,7 @@ change or are reordered, and which cases of each policy decide differently, tryi
 account type, value of the preferences its rules read, creator or not, and holding or not
 the permissions its rules look for.
 
-With --db it reads the database (read-only, one snapshot, refusing a schema older or
+With --db (or BASTION_DB) it reads the database (read-only, one snapshot, refusing a schema older or
 newer than this build's) and lists the users who would gain or lose each permission, and
 on which entities, from the real assignments.
 

@@ -123,6 +123,10 @@ func TestRolesDiffOnTheDemoDatabase(t *testing.T) {
 	if strings.Contains(out, "UMCGUEST") {
 		t.Fatalf("a guest is reported to lose a permission:\n%s", out)
 	}
+	// BASTION_DB names the database as --db does.
+	if out, _, err := execute(t, map[string]string{"BASTION_DB": db}, "", "roles", "diff", "builtin", edited); err != nil || !strings.Contains(out, "ARCHIVE_CHANNEL lost by 2 users") {
+		t.Fatalf("with BASTION_DB: %v\n%s", err, out)
+	}
 	out, _, code = runBastion(t, "--db", db, "roles", "diff", "builtin", edited, "--json")
 	var rep struct {
 		Impact struct {
