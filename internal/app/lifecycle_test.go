@@ -37,7 +37,9 @@ func waitPart(j *journal, name string) func(context.Context) error {
 	}
 }
 
-func testGrace() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }
+func testGrace() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}
 
 // Parts stop in the reverse order of their start, each one's stop
 // function (the HTTP server's graceful shutdown) before its context ends.
