@@ -59,7 +59,7 @@ func (e *Engine) lineage(id string) []string {
 // ancestorsLocked is id's ancestors, nearest first; e.refMu is held.
 func (e *Engine) ancestorsLocked(id string) []string {
 	var out []string
-	for d := 0; d < maxDepth; d++ {
+	for d := 0; d < MaxDepth; d++ {
 		id = e.ref.Entities[id].ParentID
 		if id == "" {
 			break

@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Built-in entity types. Others can be declared in the roles file.
@@ -131,3 +132,60 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // EntityTypeNames returns the declared entity type names, sorted.
 func (c *Catalog) EntityTypeNames() []string { return sortedKeys(c.EntityTypes) }
+
+// MaxDepth bounds the entity tree: an entity and its ancestors are at most
+// MaxDepth entities, which is how far a check walks up. A catalog whose
+// entity types chain deeper is refused (Catalog.CheckDepth), so entities
+// written through the engine never lie deeper; an entity that does
+// (imported rows, or a roles file changed under existing data) makes the
+// checks on it fail with an error instead of ignoring its farthest
+// ancestors.
+const MaxDepth = 8
+
+// TypeChain returns the longest chain of entity types an entity of type t
+// can head: t, one of its parent types, one of that type's, and so on up
+// to a type without parents. Parent types must not form a cycle (the
+// roles file refuses them); a cycle ends the chain where it repeats.
+func (c *Catalog) TypeChain(t string) []string {
+	memo := map[string][]string{}
+	var walk func(t string, seen map[string]bool) []string
+	walk = func(t string, seen map[string]bool) []string {
+		if chain, ok := memo[t]; ok {
+			return chain
+		}
+		if seen[t] {
+			return nil
+		}
+		seen[t] = true
+		defer delete(seen, t)
+		var longest []string
+		for _, p := range c.EntityTypes[t].Parents {
+			if chain := walk(p, seen); len(chain) > len(longest) {
+				longest = chain
+			}
+		}
+		chain := append([]string{t}, longest...)
+		memo[t] = chain
+		return chain
+	}
+	return walk(t, map[string]bool{})
+}
+
+// CheckDepth reports the first entity type, by name, that heads a chain of
+// more than MaxDepth types.
+func (c *Catalog) CheckDepth() error {
+	for _, t := range c.EntityTypeNames() {
+		if chain := c.TypeChain(t); len(chain) > MaxDepth {
+			return fmt.Errorf("entity type %s heads a chain of %d entity types (%s), more than the %d levels a check walks up",
+				t, len(chain), strings.Join(chain, " → "), MaxDepth)
+		}
+	}
+	return nil
+}
+
+// errTooDeep is the error of a walk up from entityID that did not reach a
+// root within MaxDepth entities.
+func errTooDeep(entityID string) error {
+	return fmt.Errorf("entity %s has more than %d ancestors (the entity tree is at most %d deep, or its parents form a cycle); checks on it cannot be answered",
+		entityID, MaxDepth-1, MaxDepth)
+}

@@ -86,6 +86,9 @@ func NewEngine(ctx context.Context, store Store, catalog *Catalog, opts Options)
 	case opts.UsersInMemory < 0:
 		opts.UsersInMemory = 0
 	}
+	if err := catalog.CheckDepth(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
 	ref, err := store.LoadReference(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)

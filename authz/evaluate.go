@@ -5,15 +5,12 @@ import (
 	"strings"
 )
 
-// maxDepth bounds entity ancestry walks.
-const maxDepth = 8
-
 // subject is what one check evaluates against; built under e.refMu.
 type subject struct {
 	user   *UserRecord
 	teamID string
 	entity Entity
-	chain  [maxDepth]string // the entity and its ancestors, nearest first
+	chain  [MaxDepth]string // the entity and its ancestors, nearest first
 	depth  int
 	inTeam bool // the entity is the team or lies below it
 	acct   AccountType
@@ -31,7 +28,10 @@ func (e *Engine) newSubject(user *UserRecord, teamID, entityID string) (*subject
 	}
 	s := &subject{user: user, teamID: teamID, entity: ent, acct: user.AccountType(teamID)}
 	id := entityID
-	for id != "" && s.depth < maxDepth {
+	for id != "" {
+		if s.depth == MaxDepth {
+			return nil, errTooDeep(entityID)
+		}
 		s.chain[s.depth] = id
 		s.depth++
 		if id == teamID {

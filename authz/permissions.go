@@ -90,7 +90,7 @@ func (e *Engine) LookupUsers(ctx context.Context, teamID, entityID, permission s
 		return nil, 0, err
 	}
 	candidates := map[string]bool{}
-	for id, d := ent.ID, 0; id != "" && d < maxDepth; d++ {
+	for id, d := ent.ID, 0; id != "" && d < MaxDepth; d++ {
 		list, err := e.store.ListAssignments(ctx, AssignmentFilter{EntityID: id})
 		if err != nil {
 			return nil, 0, fmt.Errorf("lookup holders on %s: %w", id, err)

@@ -72,7 +72,7 @@ func (p Prior) VerifyLineage(entityID string, parentOf func(id string) (parent s
 		return nil
 	}
 	id := entityID
-	for depth := 0; depth <= maxDepth; depth++ {
+	for depth := 0; depth <= MaxDepth; depth++ {
 		parent, exists, err := parentOf(id)
 		if err != nil {
 			return err
@@ -93,7 +93,7 @@ func (p Prior) VerifyLineage(entityID string, parentOf func(id string) (parent s
 		}
 		id = parent
 	}
-	return fmt.Errorf("%w: entity %s has more than %d ancestors", ErrConflict, entityID, maxDepth)
+	return fmt.Errorf("%w: entity %s has more than %d ancestors", ErrConflict, entityID, MaxDepth)
 }
 
 // Prior is what w expects to replace, for the writes that replace a role

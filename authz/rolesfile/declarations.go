@@ -1,6 +1,9 @@
 package rolesfile
 
 import (
+	"slices"
+	"strings"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/bastionhq/bastion/authz"
@@ -59,6 +62,7 @@ func (p *parser) checkEntityParents(section *yaml.Node) {
 			}
 		}
 	}
+	cycle := false
 	for _, name := range sortedTypeNames(p.cat) {
 		for _, parent := range p.cat.EntityTypes[name].Parents {
 			if _, ok := p.cat.EntityTypes[parent]; !ok {
@@ -67,8 +71,42 @@ func (p *parser) checkEntityParents(section *yaml.Node) {
 		}
 		if reachesItself(p.cat, name) {
 			p.errorf(line[name], "entity type %s is its own ancestor; parent types must not form a cycle", name)
+			cycle = true
 		}
 	}
+	if !cycle {
+		p.checkDepth(line)
+	}
+}
+
+// checkDepth reports the entity types that head a chain of more than
+// authz.MaxDepth types, the farthest a check walks up the tree: each type
+// that does and is no other such type's parent, at its line.
+func (p *parser) checkDepth(line map[string]*yaml.Node) {
+	tooDeep := map[string][]string{}
+	for _, name := range sortedTypeNames(p.cat) {
+		if chain := p.cat.TypeChain(name); len(chain) > authz.MaxDepth {
+			tooDeep[name] = chain
+		}
+	}
+	for _, name := range sortedTypeNames(p.cat) {
+		chain, ok := tooDeep[name]
+		if !ok || parentOfAny(p.cat, name, tooDeep) {
+			continue
+		}
+		p.errorf(line[name], "entity type %s heads a chain of %d entity types (%s); a check walks up at most %d levels, so chains may be at most %d types long",
+			name, len(chain), strings.Join(chain, " → "), authz.MaxDepth, authz.MaxDepth)
+	}
+}
+
+// parentOfAny reports whether t is a parent type of a type in set.
+func parentOfAny(c *authz.Catalog, t string, set map[string][]string) bool {
+	for child := range set {
+		if slices.Contains(c.EntityTypes[child].Parents, t) {
+			return true
+		}
+	}
+	return false
 }
 
 func reachesItself(c *authz.Catalog, start string) bool {

@@ -2,6 +2,7 @@ package rolesfile_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -94,12 +95,49 @@ func TestAllErrorsAreReported(t *testing.T) {
 	}
 }
 
+// chainOfTypes declares n entity types, each the parent of the one
+// before: t1 under t2 under ... under tn, t1 on line 2.
+func chainOfTypes(n int) string {
+	var b strings.Builder
+	b.WriteString("entity_types:\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "  - name: t%d\n", i)
+		if i < n {
+			fmt.Fprintf(&b, "    parents: [t%d]\n", i+1)
+		}
+	}
+	return b.String()
+}
+
+// A check walks up 8 entities (authz.MaxDepth); a type chain longer than
+// that would have checks ignore the farthest ancestors, so the file is
+// refused at the type that heads it.
+func TestTypeChainsDeeperThanAChecksWalkAreRefused(t *testing.T) {
+	if _, err := rolesfile.Parse("roles.yaml", []byte(chainOfTypes(8))); err != nil {
+		t.Fatalf("a chain of 8 types: %v", err)
+	}
+	_, err := rolesfile.Parse("roles.yaml", []byte(chainOfTypes(9)))
+	var errs rolesfile.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Line != 2 ||
+		!strings.Contains(errs[0].Msg, "t1 heads a chain of 9 entity types (t1 → t2") || !strings.Contains(errs[0].Msg, "at most 8") {
+		t.Fatalf("a chain of 9 types: %v; want one error at line 2 naming t1's chain and the bound", err)
+	}
+	// The longest of several chains counts: t1 reaches the top through
+	// a short branch and a long one.
+	branchy := chainOfTypes(9) + "  - name: top\n"
+	branchy = strings.Replace(branchy, "parents: [t2]", "parents: [top, t2]", 1)
+	if _, err := rolesfile.Parse("roles.yaml", []byte(branchy)); err == nil {
+		t.Fatal("a long branch beside a short one: accepted")
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add(rolesfile.Builtin())
 	f.Add([]byte(header))
 	f.Add([]byte("policies:\n  - action: x\n    rules: [{allow_if_legacy: {min_account_type: owner}}]\n"))
 	f.Add([]byte("roles: {a: b}\n"))
 	f.Add([]byte("- - - [\x00"))
+	f.Add([]byte(chainOfTypes(9)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := rolesfile.Parse("fuzz.yaml", data)
 		if err != nil {
@@ -108,8 +146,12 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		// A catalog that parsed is consistent: every role's permissions and
-		// every rule's permission are declared.
+		// A catalog that parsed is consistent: the engine accepts its
+		// depth, and every role's permissions and every rule's permission
+		// are declared.
+		if err := c.CheckDepth(); err != nil {
+			t.Fatalf("parsed, but the engine would refuse it: %v", err)
+		}
 		for _, r := range c.Roles {
 			for _, p := range r.Permissions {
 				if _, ok := c.Permissions[p]; !ok {
