@@ -101,8 +101,9 @@ func (e *Engine) DeleteRoleAs(ctx context.Context, actor Actor, name string) (Re
 }
 
 // UpsertEntityAs creates or replaces ent on behalf of actor, who needs
-// ADMINISTER_ROLES on its parent (on ent itself when it has none) and,
-// when an existing entity moves, on the parent it leaves too.
+// ADMINISTER_ROLES on its parent and, when an existing entity moves, on
+// the parent it leaves too; making a root is refused to every actor
+// (WriteUpsertEntity).
 func (e *Engine) UpsertEntityAs(ctx context.Context, actor Actor, ent Entity) (Revision, error) {
 	w, err := UpsertEntityWrite(ctx, e, ent)
 	if err != nil {

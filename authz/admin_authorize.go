@@ -35,9 +35,13 @@ const (
 	// WriteDeleteRole deletes a custom role: ADMINISTER_ROLES on its scope.
 	WriteDeleteRole
 	// WriteUpsertEntity creates or replaces an entity: ADMINISTER_ROLES on
-	// its parent, or on the entity itself when it has none, and, when an
-	// existing entity moves to another parent, on the parent it leaves too
-	// (on the entity itself when it was a root).
+	// its parent and, when an existing entity moves to another parent, on
+	// the parent it leaves too (on the entity itself when it was a root).
+	// A root saved in place needs ADMINISTER_ROLES on itself. Making a
+	// root (creating an entity without a parent, or moving one to none)
+	// needs ADMINISTER_ROLES above every tree, which no role grants: roots
+	// are made only by writes that are not made on behalf of a user (the
+	// command line, imports).
 	WriteUpsertEntity
 	// WriteSetAccountType sets a user's account type in a team:
 	// ADMINISTER_ROLES on the team.
@@ -102,6 +106,11 @@ type Requirement struct {
 	Permission string
 	// EntityID is the entity it must be held on.
 	EntityID string
+	// NewRoot is set when the write makes EntityID a root (creates it
+	// without a parent, or moves it to none): the permission would then
+	// have to be held above every tree, and no assignment grants that, so
+	// the requirement is never met (AuthorizeAdminWrite refuses it).
+	NewRoot bool
 }
 
 // Requirements returns what the actor must hold, every pair of it, for
@@ -134,8 +143,17 @@ func (w AdminWrite) Requirements() ([]Requirement, error) {
 			at, what = w.EntityID, "the entity"
 		}
 		reqs, err := need(PermAdministerRoles, at, what)
-		if err != nil || !w.Replaces || w.OldParentID == w.ParentID {
-			return reqs, err
+		if err != nil {
+			return nil, err
+		}
+		if w.ParentID == "" && (!w.Replaces || w.OldParentID != "") {
+			// Creating a root, or detaching an entity: no subtree holds
+			// it afterwards, so nobody's permission on one can allow it.
+			reqs[0].NewRoot = true
+			return reqs, nil
+		}
+		if !w.Replaces || w.OldParentID == w.ParentID {
+			return reqs, nil
 		}
 		left := w.OldParentID
 		if left == "" {
@@ -250,6 +268,9 @@ func AuthorizeAdminWrite(ctx context.Context, c Checker, actor Actor, w AdminWri
 		return err
 	}
 	for _, r := range reqs {
+		if r.NewRoot {
+			return &DeniedError{Actor: actor, Write: w.Kind, Permission: r.Permission, EntityID: r.EntityID, Reason: newRootReason(r.EntityID)}
+		}
 		res, err := c.Check(ctx, EligibilityRequest{
 			TeamID:      actor.TeamID,
 			UserID:      actor.UserID,
@@ -277,4 +298,11 @@ func AuthorizeAdminWrite(ctx context.Context, c Checker, actor Actor, w AdminWri
 // the function AuthorizeAdminWrite.
 func (e *Engine) AuthorizeAdminWrite(ctx context.Context, actor Actor, w AdminWrite) error {
 	return AuthorizeAdminWrite(ctx, e, actor, w)
+}
+
+// newRootReason explains why making entityID a root is refused to every
+// actor.
+func newRootReason(entityID string) string {
+	return "saving " + entityID + " without a parent makes it a root, outside every tree, where no role grants " + PermAdministerRoles +
+		"; roots are created and detached only with the command line (bastion entity upsert)"
 }

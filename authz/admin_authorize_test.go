@@ -24,6 +24,9 @@ func TestAdminWriteRequirements(t *testing.T) {
 		}
 		return out
 	}
+	newRoot := func(e string) []authz.Requirement {
+		return []authz.Requirement{{Permission: authz.PermAdministerRoles, EntityID: e, NewRoot: true}}
+	}
 	for _, tc := range []struct {
 		name  string
 		write authz.AdminWrite
@@ -36,7 +39,9 @@ func TestAdminWriteRequirements(t *testing.T) {
 		{"role moving scope", authz.AdminWrite{Kind: authz.WritePutRole, Scope: "T1", OldScope: "T2"}, administer("T1", "T2")},
 		{"delete role", authz.AdminWrite{Kind: authz.WriteDeleteRole, Scope: "E1"}, administer("E1")},
 		{"entity with a parent", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "C9", ParentID: "T1"}, administer("T1")},
-		{"root entity", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "E9"}, administer("E9")},
+		{"new root entity", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "E9"}, newRoot("E9")},
+		{"root saved in place", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "E1", Replaces: true}, administer("E1")},
+		{"entity detached", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "C1", Replaces: true, OldParentID: "T1"}, newRoot("C1")},
 		{"entity saved under its parent", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "C1", ParentID: "T1", Replaces: true, OldParentID: "T1"}, administer("T1")},
 		{"entity moving parent", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "C1", ParentID: "T1", Replaces: true, OldParentID: "T2"}, administer("T1", "T2")},
 		{"root moving under a parent", authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "T9", ParentID: "E1", Replaces: true}, administer("E1", "T9")},
@@ -107,10 +112,7 @@ func TestAuthorizeAdminWrite(t *testing.T) {
 		if !errors.Is(err, authz.ErrNotFound) || errors.As(err, &denied) {
 			t.Errorf("unknown entity: %v; want an ErrNotFound error", err)
 		}
-		err = e.AuthorizeAdminWrite(ctx, roles, authz.AdminWrite{Kind: authz.WriteUpsertEntity, EntityID: "E9"})
-		if !errors.Is(err, authz.ErrNotFound) {
-			t.Errorf("new root entity: %v; want an ErrNotFound error", err)
-		}
+
 		if err := e.AuthorizeAdminWrite(ctx, roles, authz.AdminWrite{Kind: authz.WriteAssign}); !errors.Is(err, authz.ErrInvalidRequest) {
 			t.Errorf("no entity: %v; want ErrInvalidRequest", err)
 		}
@@ -216,4 +218,41 @@ func TestAuthorizeAdminWriteFailsClosedOnOddAnswers(t *testing.T) {
 	if err := authz.AuthorizeAdminWrite(ctx, fakeChecker{authz.Result{Decisions: []authz.Decision{allow}, Authoritative: true}}, actor, w); err != nil {
 		t.Errorf("one authoritative allow: %v", err)
 	}
+}
+
+// Saving an entity without a parent makes it a root, outside every tree:
+// no role on any entity allows that, so creating a root and detaching an
+// entity are refused alike, even to whoever administers the enterprise
+// above it; a root saved in place needs ADMINISTER_ROLES on itself.
+func TestMakingARootIsRefusedToEveryActor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		e := newDemoEngine(t, db)
+		ctx := context.Background()
+		if _, err := e.Assign(ctx, "UMEMBER", "ROLES_ADMIN", demo.TeamMain, "test"); err != nil {
+			t.Fatal(err)
+		}
+		workspaceAdmin := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"} // ROLES_ADMIN on T1
+		enterpriseAdmin := authz.Actor{TeamID: demo.TeamMain, UserID: "UROLES"} // ROLES_ADMIN on E1
+		for _, actor := range []authz.Actor{workspaceAdmin, enterpriseAdmin} {
+			_, err := e.UpsertEntityAs(ctx, actor, authz.Entity{ID: demo.ChannelGeneral, Type: authz.TypeChannel, CreatorID: "UMEMBER"})
+			wantDenied(t, actor.String()+" detaching C1", err, actor, authz.WriteUpsertEntity, authz.PermAdministerRoles, demo.ChannelGeneral)
+			if !strings.Contains(err.Error(), "makes it a root") {
+				t.Errorf("detaching: %v; want the reason to say it makes a root", err)
+			}
+			_, err = e.UpsertEntityAs(ctx, actor, authz.Entity{ID: "E9", Type: authz.TypeEnterprise})
+			wantDenied(t, actor.String()+" creating a root", err, actor, authz.WriteUpsertEntity, authz.PermAdministerRoles, "E9")
+		}
+		if ent, err := e.Entity(ctx, demo.ChannelGeneral); err != nil || ent.ParentID != demo.TeamMain {
+			t.Fatalf("C1 after the refused detach: %+v %v; want it in T1", ent, err)
+		}
+		if _, err := e.Entity(ctx, "E9"); !errors.Is(err, authz.ErrNotFound) {
+			t.Fatalf("E9 after the refused creation: %v; want it absent", err)
+		}
+		// A root saved as a root is the root's administrators' to change.
+		if _, err := e.UpsertEntityAs(ctx, enterpriseAdmin, authz.Entity{ID: demo.Enterprise, Type: authz.TypeEnterprise, CreatorID: "UROLES"}); err != nil {
+			t.Fatalf("E1's administrator saving E1 in place: %v", err)
+		}
+		_, err := e.UpsertEntityAs(ctx, workspaceAdmin, authz.Entity{ID: demo.Enterprise, Type: authz.TypeEnterprise, CreatorID: "UMEMBER"})
+		wantDenied(t, "a workspace administrator saving E1", err, workspaceAdmin, authz.WriteUpsertEntity, authz.PermAdministerRoles, demo.Enterprise)
+	})
 }

@@ -223,3 +223,26 @@ func TestMovingAnEntityNeedsAdministerRolesOnBothParents(t *testing.T) {
 		t.Fatalf("roles admin of E1 moving C4: %v", err)
 	}
 }
+
+// A workspace's Roles Admin may not move a channel of the workspace to no
+// parent (out of every administrator's reach above it): making a root is
+// refused over the API as creating one is, whoever asks.
+func TestDetachingAnEntityIsRefusedLikeCreatingARoot(t *testing.T) {
+	_, c, member := t1AdminEnv(t)
+	ctx := context.Background()
+	enterpriseAdmin := &authzv1.Actor{TeamId: "T1", UserId: "UROLES"}
+	for _, actor := range []*authzv1.Actor{member, enterpriseAdmin} {
+		_, err := c.UpsertEntity(ctx, connect.NewRequest(&authzv1.UpsertEntityRequest{Actor: actor, Entity: &authzv1.Entity{Id: "C1", Type: "channel"}}))
+		if servertest.CodeOf(t, err) != connect.CodePermissionDenied || !strings.Contains(err.Error(), "makes it a root") {
+			t.Fatalf("%s detaching C1: %v; want permission_denied saying it makes a root", actor.GetUserId(), err)
+		}
+		_, err = c.UpsertEntity(ctx, connect.NewRequest(&authzv1.UpsertEntityRequest{Actor: actor, Entity: &authzv1.Entity{Id: "E9", Type: "enterprise"}}))
+		if servertest.CodeOf(t, err) != connect.CodePermissionDenied {
+			t.Fatalf("%s creating a root: %v; want permission_denied", actor.GetUserId(), err)
+		}
+	}
+	got, err := c.GetEntity(ctx, connect.NewRequest(&authzv1.GetEntityRequest{Id: "C1"}))
+	if err != nil || got.Msg.GetEntity().GetParentId() != "T1" {
+		t.Fatalf("C1 after the refused detach: %v %v; want it under T1", got, err)
+	}
+}

@@ -72,9 +72,9 @@ func (v *service) RevokeRole(ctx context.Context, req *connect.Request[authzv1.R
 }
 
 // UpsertEntity creates or replaces an entity; the actor needs
-// ADMINISTER_ROLES on its parent, or on the entity itself if it has none,
-// and, when an existing entity moves, on the parent it leaves too
-// (authz.Engine.UpsertEntityAs).
+// ADMINISTER_ROLES on its parent and, when an existing entity moves, on
+// the parent it leaves too; making a root is refused
+// (authz.Engine.UpsertEntityAs, authz.WriteUpsertEntity).
 func (v *service) UpsertEntity(ctx context.Context, req *connect.Request[authzv1.UpsertEntityRequest]) (*connect.Response[authzv1.UpsertEntityResponse], error) {
 	p := req.Spec().Procedure
 	actor, err := actorOf(req.Msg.GetActor())

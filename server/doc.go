@@ -29,10 +29,12 @@
 //     well, so that nobody can take a role away from a scope they do not
 //     administer.
 //   - DeleteRole: ADMINISTER_ROLES on the role's scope.
-//   - UpsertEntity: ADMINISTER_ROLES on the entity's parent, or on the
-//     entity itself when it has no parent (so new root entities come from
-//     the CLI or a bulk import, not from the API), and, when an existing
-//     entity moves, on the parent it leaves too.
+//   - UpsertEntity: ADMINISTER_ROLES on the entity's parent and, when an
+//     existing entity moves, on the parent it leaves too (on the entity
+//     itself when it was a root). A root saved as a root needs it on
+//     itself. Making a root, by creating an entity without a parent or
+//     moving one to none, is refused to every actor: root entities come
+//     from the CLI or a bulk import, not from the API.
 //   - SetAccountType and SetTeamPreferences: ADMINISTER_ROLES on the team.
 //
 // A check that cannot be answered (the store is unreachable, the entity
