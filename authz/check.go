@@ -44,7 +44,7 @@ func (e *Engine) decideEligibility(req EligibilityRequest, user *UserRecord, aut
 			rules := permissionPolicy(p)
 			var decided bool
 			if d.Allowed, d.Reason, decided = e.decide(rules[:], s); !decided {
-				d.Reason = defaultDeny(describePermissionPolicy(p))
+				d.Reason = defaultDeny(describePermissionPolicy(p), s)
 			}
 		}
 	}

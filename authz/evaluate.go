@@ -2,6 +2,7 @@ package authz
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,6 +15,10 @@ type subject struct {
 	depth  int
 	inTeam bool // the entity is the team or lies below it
 	acct   AccountType
+	// outOfScope explains the assignments the last rule evaluated passed
+	// over because their custom role's scope does not enclose their
+	// entity (the role or the entity moved since they were made).
+	outOfScope []string
 }
 
 // newSubject resolves the team and entity of a check; e.refMu is held.
@@ -42,13 +47,15 @@ func (e *Engine) newSubject(user *UserRecord, teamID, entityID string) (*subject
 	return s, nil
 }
 
-func (s *subject) covers(entityID string) bool {
+// coveredAt returns the place of entityID in the chain (0 for the entity
+// itself), or -1 when it is neither the entity nor an ancestor.
+func (s *subject) coveredAt(entityID string) int {
 	for i := 0; i < s.depth; i++ {
 		if s.chain[i] == entityID {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // role finds a system or custom role; e.refMu is held.
@@ -67,12 +74,13 @@ func (e *Engine) evaluate(rules []Rule, s *subject) (bool, Reason) {
 	if allowed, r, decided := e.decide(rules, s); decided {
 		return allowed, r
 	}
-	return false, defaultDeny(describeRules(rules))
+	return false, defaultDeny(describeRules(rules), s)
 }
 
 // decide runs rules in order and returns the decision of the first that
 // does not abstain; decided is false when every rule abstains.
 func (e *Engine) decide(rules []Rule, s *subject) (allowed bool, reason Reason, decided bool) {
+	s.outOfScope = s.outOfScope[:0]
 	for i, r := range rules {
 		allowed, msg, grant, decided := e.evaluateRule(r, s)
 		if decided {
@@ -83,9 +91,14 @@ func (e *Engine) decide(rules []Rule, s *subject) (allowed bool, reason Reason, 
 }
 
 // defaultDeny is the reason of a deny no rule decided; described lists the
-// rules (describeRules).
-func defaultDeny(described string) Reason {
-	return Reason{Kind: ReasonDefault, RuleIndex: -1, Message: "no rule allowed it: " + described}
+// rules (describeRules). It names the assignments passed over for lying
+// outside their role's scope, which would otherwise have allowed.
+func defaultDeny(described string, s *subject) Reason {
+	msg := "no rule allowed it: " + described
+	if len(s.outOfScope) > 0 {
+		msg += "; " + strings.Join(s.outOfScope, "; ")
+	}
+	return Reason{Kind: ReasonDefault, RuleIndex: -1, Message: msg}
 }
 
 func (e *Engine) evaluateRule(r Rule, s *subject) (allowed bool, msg string, grant *Grant, decided bool) {
@@ -122,11 +135,18 @@ func (e *Engine) evaluateRule(r Rule, s *subject) (allowed bool, msg string, gra
 		}
 	case RuleAllowIfHasPermission:
 		for _, a := range s.user.Assignments {
-			if !s.covers(a.EntityID) {
+			at := s.coveredAt(a.EntityID)
+			if at < 0 {
 				continue
 			}
 			role, ok := e.role(a.Role)
 			if !ok || !role.Grants(r.Permission) {
+				continue
+			}
+			// A custom role grants only within its scope, wherever the
+			// role or the entity has moved since the assignment was made.
+			if role.Scope != "" && !slices.Contains(s.chain[at:s.depth], role.Scope) {
+				s.outOfScope = append(s.outOfScope, outOfScope(a, role))
 				continue
 			}
 			return true, "role " + a.Role + " on " + a.EntityID + " grants " + r.Permission,
@@ -142,4 +162,9 @@ func describeRules(rules []Rule) string {
 		parts[i] = r.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// outOfScope explains why assignment a of custom role grants nothing.
+func outOfScope(a Assignment, role *Role) string {
+	return fmt.Sprintf("role %s on %s grants nothing: the role belongs to %s and %s lies outside it", a.Role, a.EntityID, role.Scope, a.EntityID)
 }

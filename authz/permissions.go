@@ -49,7 +49,9 @@ func (e *Engine) ListUserPermissions(ctx context.Context, teamID, userID string)
 	for _, a := range user.Assignments {
 		role, ok := e.role(a.Role)
 		ent, entOK := e.ref.Entities[a.EntityID]
-		if !ok || !entOK {
+		if !ok || !entOK || (role.Scope != "" && !e.isWithin(a.EntityID, role.Scope)) {
+			// Unknown, or outside its custom role's scope: it grants
+			// nothing (see evaluateRule).
 			continue
 		}
 		ep := byEntity[a.EntityID]
