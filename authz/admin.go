@@ -123,6 +123,12 @@ func (e *Engine) requireTeam(ctx context.Context, teamID string) error {
 
 // SetAccountType sets a user's legacy account type in a team.
 func (e *Engine) SetAccountType(ctx context.Context, teamID, userID string, t AccountType, actor string) (Revision, error) {
+	return e.setAccountType(ctx, teamID, userID, t, Prior{}, actor)
+}
+
+// setAccountType is SetAccountType, written only if the store holds what
+// prior expects.
+func (e *Engine) setAccountType(ctx context.Context, teamID, userID string, t AccountType, prior Prior, actor string) (Revision, error) {
 	if err := ValidateID("user", userID); err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
@@ -132,12 +138,18 @@ func (e *Engine) SetAccountType(ctx context.Context, teamID, userID string, t Ac
 	if err := e.requireTeam(ctx, teamID); err != nil {
 		return 0, err
 	}
-	return e.afterWrite(ctx)(e.store.SetAccountType(ctx, teamID, userID, t, actor))
+	return e.afterWrite(ctx)(e.store.SetAccountType(ctx, teamID, userID, t, prior, actor))
 }
 
 // SetTeamPrefs replaces a team's preferences, e.g.
 // {"who_can_archive_channels": "admin"}.
 func (e *Engine) SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, actor string) (Revision, error) {
+	return e.setTeamPrefs(ctx, teamID, prefs, Prior{}, actor)
+}
+
+// setTeamPrefs is SetTeamPrefs, written only if the store holds what prior
+// expects.
+func (e *Engine) setTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, prior Prior, actor string) (Revision, error) {
 	if err := e.requireTeam(ctx, teamID); err != nil {
 		return 0, err
 	}
@@ -146,7 +158,7 @@ func (e *Engine) SetTeamPrefs(ctx context.Context, teamID string, prefs map[stri
 			return 0, fmt.Errorf("%w: preference %.40q: keys are 1-128 bytes, values at most 1024", ErrInvalidRequest, k)
 		}
 	}
-	return e.afterWrite(ctx)(e.store.SetTeamPrefs(ctx, teamID, prefs, actor))
+	return e.afterWrite(ctx)(e.store.SetTeamPrefs(ctx, teamID, prefs, prior, actor))
 }
 
 // TeamPrefs returns a team's preferences.

@@ -161,29 +161,40 @@ func TestAdminWritesAsRefuseWhatChangedSinceAuthorized(t *testing.T) {
 }
 
 func TestPriorVerify(t *testing.T) {
+	stored := map[authz.RowKind]map[string]authz.SeenRow{
+		authz.RowEntity: {"C9": {Revision: 40, Parent: "T2"}, "T1": {Revision: 3, Parent: "E1"}},
+		authz.RowRole:   {"DESK": {Revision: 7, Parent: "T1"}},
+		authz.RowUser:   {"U1": {Revision: 9}},
+	}
+	read := func(kind authz.RowKind, id string) (authz.Revision, string, error) {
+		r := stored[kind][id]
+		return r.Revision, r.Parent, nil
+	}
+	checked := func(rows ...authz.SeenRow) authz.Prior { return authz.Prior{Checked: true, Rows: rows} }
+	entity := func(id string, rev authz.Revision, parent string) authz.SeenRow {
+		return authz.SeenRow{Kind: authz.RowEntity, ID: id, Revision: rev, Parent: parent}
+	}
 	for _, tc := range []struct {
-		name          string
-		prior         authz.Prior
-		exists        bool
-		parent        string
-		wantConflict  bool
-		wantInMessage string
+		name    string
+		prior   authz.Prior
+		wantErr string
 	}{
-		{"unchecked", authz.Prior{}, true, "T2", false, ""},
-		{"as expected", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, true, "T1", false, ""},
-		{"still new", authz.Prior{Checked: true}, false, "", false, ""},
-		{"moved", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, true, "T2", true, "moved from parent T1 to T2"},
-		{"became a root", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, true, "", true, "to (none)"},
-		{"deleted", authz.Prior{Checked: true, Exists: true, Parent: "T1"}, false, "", true, "was deleted"},
-		{"created", authz.Prior{Checked: true}, true, "T1", true, "was created"},
+		{"unchecked", authz.Prior{Rows: []authz.SeenRow{entity("C9", 1, "T1")}}, ""},
+		{"as seen", checked(entity("C9", 40, "T2"), entity("T1", 3, "E1"), authz.SeenRow{Kind: authz.RowUser, ID: "U1", Revision: 9}), ""},
+		{"still absent", checked(entity("C404", 0, ""), authz.SeenRow{Kind: authz.RowUser, ID: "U404"}), ""},
+		{"moved", checked(entity("C9", 12, "T1")), "entity C9 moved from parent T1 to T2"},
+		{"moved away and back", checked(entity("T1", 2, "E1")), "entity T1 was written again (moved away and back, or edited) after this write was authorized (at revision 2 then, 3 now)"},
+		{"created", checked(entity("C9", 0, "")), "entity C9 was created"},
+		{"deleted", checked(entity("C404", 5, "T1")), "entity C404 was deleted"},
+		{"role re-scoped", checked(authz.SeenRow{Kind: authz.RowRole, ID: "DESK", Revision: 6, Parent: "T2"}), "role DESK moved from scope T2 to T1"},
+		{"actor changed", checked(authz.SeenRow{Kind: authz.RowUser, ID: "U1", Revision: 8}), "user U1 changed (their roles or account types)"},
 	} {
-		err := tc.prior.Verify("entity", "C9", "parent", tc.exists, tc.parent)
-		if got := errors.Is(err, authz.ErrConflict); got != tc.wantConflict || (err != nil && !tc.wantConflict) {
-			t.Errorf("%s: %v; want conflict %v", tc.name, err, tc.wantConflict)
-			continue
-		}
-		if tc.wantConflict && (!strings.Contains(err.Error(), "C9") || !strings.Contains(err.Error(), tc.wantInMessage)) {
-			t.Errorf("%s: %q does not say %q about C9", tc.name, err, tc.wantInMessage)
+		err := tc.prior.Verify(read)
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.wantErr != "" && (!errors.Is(err, authz.ErrConflict) || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%s: %v; want a conflict saying %q", tc.name, err, tc.wantErr)
 		}
 	}
 }
@@ -259,32 +270,59 @@ func TestAssignAsRefusesARoleThatLeftItsScope(t *testing.T) {
 	})
 }
 
-func TestPriorVerifyLineage(t *testing.T) {
-	parents := map[string]string{"C1": "T1", "T1": "E1", "E1": ""}
-	parentOf := func(id string) (string, bool, error) {
-		p, ok := parents[id]
-		return p, ok, nil
-	}
-	for _, tc := range []struct {
-		name    string
-		prior   authz.Prior
-		entity  string
-		wantErr string
-	}{
-		{"unchecked", authz.Prior{}, "C404", ""},
-		{"as authorized", authz.Prior{Checked: true, Lineage: []string{"T1", "E1"}}, "C1", ""},
-		{"a root", authz.Prior{Checked: true}, "E1", ""},
-		{"moved", authz.Prior{Checked: true, Lineage: []string{"T2", "E1"}}, "C1", "C1 moved from parent T2 to T1"},
-		{"an ancestor moved", authz.Prior{Checked: true, Lineage: []string{"T1", "E2"}}, "C1", "T1 moved from parent E2 to E1"},
-		{"became a root", authz.Prior{Checked: true, Lineage: []string{"T1", "E1", "X"}}, "C1", "E1 moved from parent X to (none)"},
-		{"deleted", authz.Prior{Checked: true, Lineage: []string{"T1"}}, "C404", "C404 was deleted"},
-	} {
-		err := tc.prior.VerifyLineage(tc.entity, parentOf)
-		switch {
-		case tc.wantErr == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.wantErr != "" && (!errors.Is(err, authz.ErrConflict) || !strings.Contains(err.Error(), tc.wantErr)):
-			t.Errorf("%s: %v; want a conflict saying %q", tc.name, err, tc.wantErr)
+// What an admin write was authorized on is compared by row revisions,
+// which never repeat: a channel or a role moved to T2 and back to T1
+// between the authorization and the write is not taken for unchanged.
+func TestAdminWritesAsRefuseWhatMovedAwayAndBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		mine, race, other := raceSetup(t, db)
+		member := authz.Actor{TeamID: demo.TeamMain, UserID: "UMEMBER"}
+		awayAndBack := func(move func(string) func()) func() {
+			return func() { move(demo.TeamOther)(); move(demo.TeamMain)() }
 		}
-	}
+		moveChannel := func(team string) func() { return moveEntity(t, other, raceChannel, team) }
+		moveRole := func(team string) func() {
+			return func() {
+				moved := raceRole
+				moved.Scope = team
+				if _, err := other.PutRole(ctx, moved, "mover"); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+
+		race.beforeAssignment = awayAndBack(moveChannel)
+		if _, err := mine.AssignAs(ctx, member, "UB", "CHANNELS_ADMIN", raceChannel.ID); !errors.Is(err, authz.ErrConflict) ||
+			!strings.Contains(err.Error(), "entity C9 was written again") {
+			t.Fatalf("assigning on C9 while it moved to T2 and back: %v; want ErrConflict", err)
+		}
+		if _, err := mine.AssignAs(ctx, member, "UB", "CHANNELS_ADMIN", raceChannel.ID); err != nil {
+			t.Fatalf("assigning again, unraced: %v", err)
+		}
+		race.beforeAssignment = awayAndBack(moveChannel)
+		if _, err := mine.RevokeAs(ctx, member, "UB", "CHANNELS_ADMIN", raceChannel.ID); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("revoking on C9 while it moved to T2 and back: %v; want ErrConflict", err)
+		}
+		race.beforeAssignment = awayAndBack(moveRole)
+		if _, err := mine.AssignAs(ctx, member, "UC", raceRole.Name, raceChannel.ID); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("assigning DESK while it moved to T2 and back: %v; want ErrConflict", err)
+		}
+
+		edited := raceRole
+		edited.Permissions = []string{"EXTEND_TRIAL", "ARCHIVE_CHANNEL"}
+		race.duringCheck = awayAndBack(moveRole)
+		if _, err := mine.PutRoleAs(ctx, member, edited); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("editing DESK while it moved to T2 and back: %v; want ErrConflict", err)
+		}
+		claimed := raceChannel
+		claimed.CreatorID = "UMEMBER"
+		race.duringCheck = awayAndBack(moveChannel)
+		if _, err := mine.UpsertEntityAs(ctx, member, claimed); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("saving C9 while it moved to T2 and back: %v; want ErrConflict", err)
+		}
+		if ent, err := other.Entity(ctx, raceChannel.ID); err != nil || ent.CreatorID != "" {
+			t.Fatalf("C9 after the refused save: %+v %v; want it as the mover left it", ent, err)
+		}
+	})
 }

@@ -295,10 +295,33 @@ func AuthorizeAdminWrite(ctx context.Context, c Checker, actor Actor, w AdminWri
 }
 
 // AuthorizeAdminWrite checks, authoritatively, that actor may make w; see
-// the function AuthorizeAdminWrite.
+// the function AuthorizeAdminWrite. To write what was authorized, use the
+// engine's methods named for the write with "As" (AssignAs, PutRoleAs,
+// SetAccountTypeAs, ...): they authorize and then write only if what the
+// authorization saw still holds.
 func (e *Engine) AuthorizeAdminWrite(ctx context.Context, actor Actor, w AdminWrite) error {
-	return AuthorizeAdminWrite(ctx, e, actor, w)
+	_, err := e.authorize(ctx, actor, w)
+	return err
 }
+
+// authorize checks that actor may make w, as AuthorizeAdminWrite does,
+// and returns the Prior of the write: the rows every decision rested on,
+// as the decision saw them.
+func (e *Engine) authorize(ctx context.Context, actor Actor, w AdminWrite) (Prior, error) {
+	var seen []SeenRow
+	err := AuthorizeAdminWrite(ctx, checkerFunc(func(ctx context.Context, req EligibilityRequest) (Result, error) {
+		return e.check(ctx, req, &seen)
+	}), actor, w)
+	if err != nil {
+		return Prior{}, err
+	}
+	return Prior{Checked: true}.With(seen...), nil
+}
+
+// checkerFunc is a function that is a Checker.
+type checkerFunc func(ctx context.Context, req EligibilityRequest) (Result, error)
+
+func (f checkerFunc) Check(ctx context.Context, req EligibilityRequest) (Result, error) { return f(ctx, req) }
 
 // newRootReason explains why making entityID a root is refused to every
 // actor.

@@ -58,15 +58,15 @@ func (e *Engine) Assign(ctx context.Context, userID, roleName, entityID, actor s
 	return e.assign(ctx, userID, roleName, entityID, Prior{}, actor)
 }
 
-// assign is Assign, written only if the entity has the ancestors prior
-// expects.
+// assign is Assign, written only if the store holds what prior expects;
+// a checked prior then expects the custom role assigned as validated too.
 func (e *Engine) assign(ctx context.Context, userID, roleName, entityID string, prior Prior, actor string) (Revision, error) {
-	a, role, err := e.validateAssignment(ctx, userID, roleName, entityID)
+	a, roleRow, err := e.validateAssignment(ctx, userID, roleName, entityID)
 	if err != nil {
 		return 0, err
 	}
-	if prior.Checked {
-		prior.RoleScope = role.Scope
+	if prior.Checked && roleRow != nil {
+		prior = prior.With(*roleRow)
 	}
 	a.GrantedBy = actor
 	a.GrantedAt = e.now().UTC()
@@ -78,8 +78,7 @@ func (e *Engine) Revoke(ctx context.Context, userID, roleName, entityID, actor s
 	return e.revoke(ctx, userID, roleName, entityID, Prior{}, actor)
 }
 
-// revoke is Revoke, written only if the entity has the ancestors prior
-// expects.
+// revoke is Revoke, written only if the store holds what prior expects.
 func (e *Engine) revoke(ctx context.Context, userID, roleName, entityID string, prior Prior, actor string) (Revision, error) {
 	for _, f := range [...]struct{ kind, id string }{{"user", userID}, {"entity", entityID}} {
 		if err := ValidateID(f.kind, f.id); err != nil {
@@ -91,32 +90,42 @@ func (e *Engine) revoke(ctx context.Context, userID, roleName, entityID string, 
 
 // validateAssignment checks an assignment before it is written: a valid
 // user, an existing role and entity, and a custom role's scope enclosing
-// the entity. It returns the assignment and its role.
-func (e *Engine) validateAssignment(ctx context.Context, userID, roleName, entityID string) (Assignment, Role, error) {
+// the entity. It returns the assignment and, for a custom role, the
+// role's row as validated.
+func (e *Engine) validateAssignment(ctx context.Context, userID, roleName, entityID string) (Assignment, *SeenRow, error) {
 	if err := ValidateID("user", userID); err != nil {
-		return Assignment{}, Role{}, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+		return Assignment{}, nil, fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
-	role, err := e.Role(ctx, roleName)
-	if err != nil {
-		return Assignment{}, Role{}, err
+	if err := e.fresh(ctx); err != nil {
+		return Assignment{}, nil, err
 	}
-	if _, err := e.Entity(ctx, entityID); err != nil {
-		return Assignment{}, Role{}, err
+	e.refMu.RLock()
+	defer e.refMu.RUnlock()
+	role, ok := e.role(roleName)
+	if !ok {
+		return Assignment{}, nil, fmt.Errorf("%w: role %s does not exist", ErrNotFound, roleName)
 	}
-	if role.Scope != "" {
-		e.refMu.RLock()
-		within := e.isWithin(entityID, role.Scope)
-		e.refMu.RUnlock()
-		if !within {
-			return Assignment{}, Role{}, fmt.Errorf("%w: role %s belongs to %s and cannot be assigned on %s, which is outside it", ErrInvalidRequest, role.Name, role.Scope, entityID)
-		}
+	if _, ok := e.ref.Entities[entityID]; !ok {
+		return Assignment{}, nil, fmt.Errorf("%w: entity %s does not exist", ErrNotFound, entityID)
 	}
-	return Assignment{UserID: userID, Role: roleName, EntityID: entityID}, role, nil
+	a := Assignment{UserID: userID, Role: roleName, EntityID: entityID}
+	if role.Scope == "" {
+		return a, nil, nil
+	}
+	if !e.isWithin(entityID, role.Scope) {
+		return Assignment{}, nil, fmt.Errorf("%w: role %s belongs to %s and cannot be assigned on %s, which is outside it", ErrInvalidRequest, role.Name, role.Scope, entityID)
+	}
+	return a, &SeenRow{Kind: RowRole, ID: roleName, Revision: e.ref.RoleRevisions[roleName], Parent: role.Scope}, nil
 }
 
-// isWithin reports whether id is ancestor or lies below it; e.refMu is held.
+// isWithin reports whether id is ancestor or lies below it, within
+// MaxDepth entities; e.refMu is held.
 func (e *Engine) isWithin(id, ancestor string) bool {
-	return id == ancestor || slices.Contains(e.ancestorsLocked(id), ancestor)
+	if id == ancestor {
+		return true
+	}
+	up, _ := e.ancestorsLocked(id)
+	return slices.Contains(up, ancestor)
 }
 
 // Assignments lists assignments by user, entity or role.

@@ -11,6 +11,12 @@ import (
 // an error (the caller must deny); an unknown or inapplicable permission is
 // a deny with a ReasonError reason.
 func (e *Engine) Check(ctx context.Context, req EligibilityRequest) (Result, error) {
+	return e.check(ctx, req, nil)
+}
+
+// check is Check; when seen is not nil, it also appends the rows the
+// decisions rested on (decisionRows).
+func (e *Engine) check(ctx context.Context, req EligibilityRequest, seen *[]SeenRow) (Result, error) {
 	if err := req.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -18,18 +24,22 @@ func (e *Engine) Check(ctx context.Context, req EligibilityRequest) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	return e.decideEligibility(req, user, authoritative)
+	return e.decideEligibility(req, user, authoritative, seen)
 }
 
-// decideEligibility answers a validated request for a loaded user.
-func (e *Engine) decideEligibility(req EligibilityRequest, user *UserRecord, authoritative bool) (Result, error) {
+// decideEligibility answers a validated request for a loaded user, and
+// appends to seen (unless nil) the rows the decisions rested on.
+func (e *Engine) decideEligibility(req EligibilityRequest, user *UserRecord, authoritative bool, seen *[]SeenRow) (res Result, err error) {
 	e.refMu.RLock()
 	defer e.refMu.RUnlock()
 	s, err := e.newSubject(user, req.TeamID, req.EntityID)
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Decisions: make([]Decision, len(req.Permissions)), Revision: user.Revision, Authoritative: authoritative}
+	if seen != nil {
+		defer func() { *seen = append(*seen, e.decisionRows(s, res.Decisions)...) }()
+	}
+	res = Result{Decisions: make([]Decision, len(req.Permissions)), Revision: user.Revision, Authoritative: authoritative}
 	for i, p := range req.Permissions {
 		d := &res.Decisions[i]
 		d.Permission = p
@@ -79,4 +89,25 @@ func (e *Engine) CheckPolicy(ctx context.Context, req PolicyRequest) (Result, er
 		d.Allowed, d.Reason = e.evaluate(pol.Rules, s)
 	}
 	return Result{Decisions: []Decision{d}, Revision: user.Revision, Authoritative: authoritative}, nil
+}
+
+// decisionRows returns the rows decisions on s rested on: the acting
+// user's version (their assignments and account types), every entity from
+// the one checked up to its root (their places in the tree decide which
+// assignments cover it), and the custom roles whose assignments allowed
+// (what they grant, and their scope). e.refMu is held.
+func (e *Engine) decisionRows(s *subject, decisions []Decision) []SeenRow {
+	rows := make([]SeenRow, 0, 1+s.depth)
+	rows = append(rows, SeenRow{Kind: RowUser, ID: s.user.UserID, Revision: s.user.Version})
+	for _, id := range s.chain[:s.depth] {
+		rows = append(rows, SeenRow{Kind: RowEntity, ID: id, Revision: e.ref.EntityRevisions[id], Parent: e.ref.Entities[id].ParentID})
+	}
+	for _, d := range decisions {
+		if g := d.Reason.Grant; g != nil {
+			if r, ok := e.ref.Roles[g.Role]; ok {
+				rows = append(rows, SeenRow{Kind: RowRole, ID: r.Name, Revision: e.ref.RoleRevisions[r.Name], Parent: r.Scope})
+			}
+		}
+	}
+	return rows
 }

@@ -57,7 +57,7 @@ func (e *Engine) CheckBatch(ctx context.Context, reqs []EligibilityRequest) []Ba
 	}
 	for i := range reqs {
 		if out[i].Err == nil {
-			out[i].Result, out[i].Err = e.decideEligibility(reqs[i], users[i], authoritative[i])
+			out[i].Result, out[i].Err = e.decideEligibility(reqs[i], users[i], authoritative[i], nil)
 		}
 	}
 	return out

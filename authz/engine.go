@@ -93,6 +93,7 @@ func NewEngine(ctx context.Context, store Store, catalog *Catalog, opts Options)
 	if err != nil {
 		return nil, fmt.Errorf("load reference data: %w", err)
 	}
+	ref.init()
 	return &Engine{store: store, catalog: catalog, now: opts.Now, maxStaleness: opts.MaxStaleness, ref: ref,
 		maxUsers: int64(opts.UsersInMemory), logger: defaultLogger(opts.Logger)}, nil
 }

@@ -56,6 +56,30 @@ type Reference struct {
 	Entities  map[string]Entity
 	TeamPrefs map[string]map[string]string
 	Roles     map[string]Role
+	// EntityRevisions and RoleRevisions are the revisions of the writes
+	// that last changed each entity and custom role: what an admin write
+	// authorized on them expects to find (Prior).
+	EntityRevisions map[string]Revision
+	RoleRevisions   map[string]Revision
+}
+
+// init makes the maps a store left nil empty.
+func (r *Reference) init() {
+	if r.Entities == nil {
+		r.Entities = map[string]Entity{}
+	}
+	if r.TeamPrefs == nil {
+		r.TeamPrefs = map[string]map[string]string{}
+	}
+	if r.Roles == nil {
+		r.Roles = map[string]Role{}
+	}
+	if r.EntityRevisions == nil {
+		r.EntityRevisions = map[string]Revision{}
+	}
+	if r.RoleRevisions == nil {
+		r.RoleRevisions = map[string]Revision{}
+	}
 }
 
 // ChangeKind names what a change-log entry changed.

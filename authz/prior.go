@@ -5,112 +5,122 @@ import (
 	"fmt"
 )
 
-// ErrConflict marks a write refused because what it replaces changed after
-// the write was authorized; reading again and retrying decides anew.
+// ErrConflict marks a write refused because what its authorization was
+// decided on changed after it was authorized; reading again and retrying
+// decides anew.
 var ErrConflict = errors.New("conflict")
 
-// Prior is what an admin write expects to find in the store. The write is
-// authorized on the state it changes (the scope a role leaves, the parent
-// an entity leaves, the ancestors of the entity an assignment is on); the
-// store compares Prior in the write's own transaction, so another write
-// landing between the authorization and this one makes it fail with
-// ErrConflict instead of changing something nobody authorized. The zero
-// Prior expects nothing.
+// RowKind names a kind of stored row an admin write's authorization rests
+// on.
+type RowKind string
+
+// Row kinds.
+const (
+	// RowEntity is an entity: who may write on it or below it depends on
+	// its place in the tree.
+	RowEntity RowKind = "entity"
+	// RowRole is a custom role: its scope says who administers it and
+	// where it may be assigned, its permissions what it grants.
+	RowRole RowKind = "role"
+	// RowUser is a user's version (UserVersionReader): the revision of the
+	// last write to the user's assignments or account types, which decide
+	// what the acting user may do.
+	RowUser RowKind = "user"
+)
+
+// SeenRow is one stored row as an admin write's authorization saw it.
+type SeenRow struct {
+	Kind RowKind
+	// ID is the entity id, role name or user id.
+	ID string
+	// Revision is the revision of the write that last changed the row (for
+	// a user, the user's version); 0 when the row did not exist.
+	Revision Revision
+	// Parent is the entity's parent or the role's scope as seen; it only
+	// explains a conflict.
+	Parent string
+}
+
+// Prior is what an admin write expects to find in the store: the rows its
+// authorization was decided on (the entities on the path from each entity
+// checked up to its root, the acting user's version, the custom role that
+// granted the permission) and the row it replaces (the role or entity
+// saved or deleted, absent for a new one), each at the revision it had.
+// The store compares them in the write's own transaction, holding them
+// until it commits, so another write landing between the authorization
+// and this one makes it fail with ErrConflict instead of changing
+// something nobody authorized. Revisions only grow, so a row moved away
+// and back (A→B→A) does not compare equal to what was seen. The zero
+// Prior expects nothing: writes not made on behalf of an actor (the
+// command line, imports) are not authorized.
 type Prior struct {
 	// Checked makes the store compare; when false, anything is replaced.
 	Checked bool
-	// Exists is whether the entity or role must exist.
-	Exists bool
-	// Parent is, when Exists, the parent the entity must have (empty for a
-	// root) or the scope the role must have.
-	Parent string
-	// Lineage is, for an assignment, the ancestors its entity must have,
-	// nearest first (empty for a root): who may assign on an entity
-	// depends on them (VerifyLineage).
-	Lineage []string
-	// RoleScope is, for an assignment of a custom role, the scope the role
-	// must still have: it was assigned only because the entity lies in it.
-	// Empty for a system role.
-	RoleScope string
+	// Rows are the rows compared, as seen.
+	Rows []SeenRow
 }
 
-// VerifyRoleScope compares the scope of the custom role name that the store
-// holds (exists, scope) with p.RoleScope, for an assignment; it does
-// nothing for an unchecked Prior or a system role.
-func (p Prior) VerifyRoleScope(name string, exists bool, scope string) error {
-	if !p.Checked || p.RoleScope == "" {
+// With returns p expecting rows too; rows already expected as seen are
+// not repeated.
+func (p Prior) With(rows ...SeenRow) Prior {
+	out := Prior{Checked: p.Checked, Rows: make([]SeenRow, 0, len(p.Rows)+len(rows))}
+	seen := map[SeenRow]bool{}
+	for _, r := range append(append([]SeenRow(nil), p.Rows...), rows...) {
+		if !seen[r] {
+			seen[r] = true
+			out.Rows = append(out.Rows, r)
+		}
+	}
+	return out
+}
+
+// StoredRow reads a row as the store holds it in the write's transaction:
+// its revision (0 when absent), and an entity's parent or a role's scope.
+type StoredRow func(kind RowKind, id string) (rev Revision, parent string, err error)
+
+// Verify compares each row of p with what read returns and fails with an
+// ErrConflict naming the first difference. It does nothing for an
+// unchecked Prior.
+func (p Prior) Verify(read StoredRow) error {
+	if !p.Checked {
 		return nil
 	}
-	return Prior{Checked: true, Exists: true, Parent: p.RoleScope}.Verify("role", name, "scope", exists, scope)
-}
-
-// Verify compares what the store holds (whether the thing exists, and its
-// parent or scope) with p, and returns an ErrConflict naming the
-// difference. kind and id name the thing ("entity", "C1"); parentWord is
-// what its parent is called ("parent", "scope").
-func (p Prior) Verify(kind, id, parentWord string, exists bool, parent string) error {
-	switch {
-	case !p.Checked:
-		return nil
-	case p.Exists && !exists:
-		return fmt.Errorf("%w: %s %s was deleted after this write was authorized", ErrConflict, kind, id)
-	case !p.Exists && exists:
-		return fmt.Errorf("%w: %s %s was created after this write was authorized", ErrConflict, kind, id)
-	case exists && parent != p.Parent:
-		return fmt.Errorf("%w: %s %s moved from %s %s to %s after this write was authorized",
-			ErrConflict, kind, id, parentWord, orNone(p.Parent), orNone(parent))
+	for _, want := range p.Rows {
+		rev, parent, err := read(want.Kind, want.ID)
+		if err != nil {
+			return fmt.Errorf("read %s %s to compare with what this write was authorized on: %w", want.Kind, want.ID, err)
+		}
+		if rev != want.Revision {
+			return conflict(want, rev, parent)
+		}
 	}
 	return nil
 }
 
-// VerifyLineage compares the ancestors of entityID that the store holds,
-// read one by one through parentOf, with p.Lineage, and returns an
-// ErrConflict naming the first difference: the entity was deleted, or it
-// or one of its ancestors moved. It does nothing for an unchecked Prior.
-func (p Prior) VerifyLineage(entityID string, parentOf func(id string) (parent string, exists bool, err error)) error {
-	if !p.Checked {
-		return nil
+// conflict describes how row changed from seen to (rev, parent).
+func conflict(seen SeenRow, rev Revision, parent string) error {
+	parentWord := "parent"
+	if seen.Kind == RowRole {
+		parentWord = "scope"
 	}
-	id := entityID
-	for depth := 0; depth <= MaxDepth; depth++ {
-		parent, exists, err := parentOf(id)
-		if err != nil {
-			return err
+	var what string
+	switch {
+	case seen.Kind == RowUser:
+		what = "changed (their roles or account types)"
+	case seen.Revision == 0:
+		what = "was created"
+	case rev == 0:
+		what = "was deleted"
+	case parent != seen.Parent:
+		what = fmt.Sprintf("moved from %s %s to %s", parentWord, orNone(seen.Parent), orNone(parent))
+	default:
+		what = "was written again"
+		if seen.Kind == RowEntity {
+			what += " (moved away and back, or edited)"
 		}
-		if !exists {
-			return fmt.Errorf("%w: entity %s was deleted after this write was authorized", ErrConflict, id)
-		}
-		want := ""
-		if depth < len(p.Lineage) {
-			want = p.Lineage[depth]
-		}
-		if parent != want {
-			return fmt.Errorf("%w: entity %s moved from parent %s to %s after this write was authorized",
-				ErrConflict, id, orNone(want), orNone(parent))
-		}
-		if parent == "" {
-			return nil
-		}
-		id = parent
 	}
-	return fmt.Errorf("%w: entity %s has more than %d ancestors", ErrConflict, entityID, MaxDepth)
-}
-
-// Prior is what w expects to replace, for the writes that replace a role
-// or an entity (WritePutRole, WriteDeleteRole, WriteUpsertEntity); other
-// writes expect nothing. Pass it with the write so that what was
-// authorized is what is replaced.
-func (w AdminWrite) Prior() Prior {
-	switch w.Kind {
-	case WritePutRole:
-		// A custom role always has a scope: an empty OldScope is a new role.
-		return Prior{Checked: true, Exists: w.OldScope != "", Parent: w.OldScope}
-	case WriteDeleteRole:
-		return Prior{Checked: true, Exists: true, Parent: w.Scope}
-	case WriteUpsertEntity:
-		return Prior{Checked: true, Exists: w.Replaces, Parent: w.OldParentID}
-	}
-	return Prior{}
+	return fmt.Errorf("%w: %s %s %s after this write was authorized (at revision %d then, %d now)",
+		ErrConflict, seen.Kind, seen.ID, what, seen.Revision, rev)
 }
 
 func orNone(id string) string {

@@ -18,25 +18,26 @@ type Store interface {
 	// ListAssignments lists assignments by user, entity or role.
 	ListAssignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error)
 
-	// UpsertEntity creates or replaces an entity, if the store holds what
-	// prior expects (else ErrConflict).
+	// The writes below take a Prior: each writes only if the rows prior
+	// names are at the revisions it saw, compared in the write's
+	// transaction (Prior.Verify) and held until it commits; else they
+	// fail with ErrConflict and change nothing.
+
+	// UpsertEntity creates or replaces an entity.
 	UpsertEntity(ctx context.Context, e Entity, prior Prior, actor string) (Revision, error)
 	// SetAccountType sets a user's account type in a team.
-	SetAccountType(ctx context.Context, teamID, userID string, t AccountType, actor string) (Revision, error)
+	SetAccountType(ctx context.Context, teamID, userID string, t AccountType, prior Prior, actor string) (Revision, error)
 	// SetTeamPrefs replaces a team's preferences.
-	SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, actor string) (Revision, error)
-	// PutRole creates or replaces a custom role, if the store holds what
-	// prior expects (else ErrConflict).
+	SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, prior Prior, actor string) (Revision, error)
+	// PutRole creates or replaces a custom role.
 	PutRole(ctx context.Context, r Role, prior Prior, actor string) (Revision, error)
-	// DeleteRole deletes a custom role that has no assignments, if the
-	// store holds what prior expects (else ErrConflict).
+	// DeleteRole deletes a custom role that has no assignments, or fails
+	// with ErrNotFound.
 	DeleteRole(ctx context.Context, name string, prior Prior, actor string) (Revision, error)
 	// Assign adds an assignment; assigning an existing one changes nothing
-	// and returns the current revision. Its entity must have the ancestors
-	// prior expects (Prior.VerifyLineage; else ErrConflict).
+	// and returns the current revision.
 	Assign(ctx context.Context, a Assignment, prior Prior, actor string) (Revision, error)
-	// Revoke removes an assignment, or fails with ErrNotFound. Its entity
-	// must have the ancestors prior expects (else ErrConflict).
+	// Revoke removes an assignment, or fails with ErrNotFound.
 	Revoke(ctx context.Context, a Assignment, prior Prior, actor string) (Revision, error)
 	// Import writes a batch of rows in one transaction, logged as one
 	// ChangeImport entry.

@@ -88,6 +88,7 @@ func (e *Engine) reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload reference data: %w", err)
 	}
+	ref.init()
 	e.refMu.Lock()
 	e.ref = ref
 	e.refMu.Unlock()
@@ -112,6 +113,7 @@ func (e *Engine) applyChange(c Change) error {
 			return fmt.Errorf("change %d: decode entity: %w", c.Revision, err)
 		}
 		e.ref.Entities[ent.ID] = ent
+		e.ref.EntityRevisions[ent.ID] = c.Revision
 	case ChangeTeamPrefs:
 		prefs := map[string]string{}
 		if err := json.Unmarshal([]byte(c.After), &prefs); err != nil {
@@ -124,8 +126,10 @@ func (e *Engine) applyChange(c Change) error {
 			return fmt.Errorf("change %d: decode role: %w", c.Revision, err)
 		}
 		e.ref.Roles[r.Name] = r
+		e.ref.RoleRevisions[r.Name] = c.Revision
 	case ChangeRoleDelete:
 		delete(e.ref.Roles, c.Key)
+		delete(e.ref.RoleRevisions, c.Key)
 	}
 	return nil
 }

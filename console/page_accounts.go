@@ -92,11 +92,7 @@ func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *user
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": "+err.Error())
 		return
 	}
-	if err := c.authorize(r.Context(), s, authz.AdminWrite{Kind: authz.WriteSetAccountType, TeamID: team}); err != nil {
-		c.writeFailed(w, r, s, what, err)
-		return
-	}
-	if _, err := c.engine.SetAccountType(r.Context(), team, user, t, s.Actor().String()); err != nil {
+	if _, err := c.engine.SetAccountTypeAs(r.Context(), s.Actor(), team, user, t); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
@@ -114,11 +110,7 @@ func (c *Console) setTeamPrefs(w http.ResponseWriter, r *http.Request, s *userSe
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": "+err.Error())
 		return
 	}
-	if err := c.authorize(r.Context(), s, authz.AdminWrite{Kind: authz.WriteSetTeamPrefs, TeamID: team}); err != nil {
-		c.writeFailed(w, r, s, what, err)
-		return
-	}
-	if _, err := c.engine.SetTeamPrefs(r.Context(), team, prefs, s.Actor().String()); err != nil {
+	if _, err := c.engine.SetTeamPrefsAs(r.Context(), s.Actor(), team, prefs); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}

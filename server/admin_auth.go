@@ -1,9 +1,7 @@
 package server
 
 import (
-	"context"
 	"errors"
-	"fmt"
 
 	"connectrpc.com/connect"
 
@@ -20,23 +18,6 @@ func actorOf(m *authzv1.Actor) (authz.Actor, error) {
 		return authz.Actor{}, connect.NewError(connect.CodeInvalidArgument, errNoActor)
 	}
 	return authz.Actor{TeamID: m.GetTeamId(), UserID: m.GetUserId()}, nil
-}
-
-// authorize checks, authoritatively, that the actor may make the admin
-// write w, by the one rule of authz.AuthorizeAdminWrite, and returns the
-// actor as recorded in the audit log ("TEAM/USER"). A denial is
-// PermissionDenied naming the missing permission and the decision's
-// reason; a check that could not be answered is mapped as engine errors
-// are, and refuses the write too.
-func (s *Server) authorize(ctx context.Context, procedure string, actor *authzv1.Actor, w authz.AdminWrite) (string, error) {
-	who, err := actorOf(actor)
-	if err != nil {
-		return "", err
-	}
-	if err := s.engine.AuthorizeAdminWrite(ctx, who, w); err != nil {
-		return "", s.adminError(procedure, who.String(), fmt.Errorf("authorize %s: %w", w.Kind, err))
-	}
-	return who.String(), nil
 }
 
 // written returns a function that logs an admin write's result and maps

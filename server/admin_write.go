@@ -5,7 +5,6 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/bastionhq/bastion/authz"
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 	"github.com/bastionhq/bastion/server/convert"
 )
@@ -89,14 +88,14 @@ func (v *service) UpsertEntity(ctx context.Context, req *connect.Request[authzv1
 }
 
 // SetAccountType sets a user's account type; the actor needs
-// ADMINISTER_ROLES on the team.
+// ADMINISTER_ROLES on the team (authz.Engine.SetAccountTypeAs).
 func (v *service) SetAccountType(ctx context.Context, req *connect.Request[authzv1.SetAccountTypeRequest]) (*connect.Response[authzv1.SetAccountTypeResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteSetAccountType, TeamID: m.GetTeamId()})
+	actor, err := actorOf(m.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor)(v.s.engine.SetAccountType(ctx, m.GetTeamId(), m.GetUserId(), convert.AccountType(m.GetAccountType()), actor))
+	rev, err := v.s.written(p, actor.String())(v.s.engine.SetAccountTypeAs(ctx, actor, m.GetTeamId(), m.GetUserId(), convert.AccountType(m.GetAccountType())))
 	if err != nil {
 		return nil, err
 	}
@@ -104,14 +103,14 @@ func (v *service) SetAccountType(ctx context.Context, req *connect.Request[authz
 }
 
 // SetTeamPreferences replaces a team's preferences; the actor needs
-// ADMINISTER_ROLES on the team.
+// ADMINISTER_ROLES on the team (authz.Engine.SetTeamPrefsAs).
 func (v *service) SetTeamPreferences(ctx context.Context, req *connect.Request[authzv1.SetTeamPreferencesRequest]) (*connect.Response[authzv1.SetTeamPreferencesResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
-	actor, err := v.s.authorize(ctx, p, m.GetActor(), authz.AdminWrite{Kind: authz.WriteSetTeamPrefs, TeamID: m.GetTeamId()})
+	actor, err := actorOf(m.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor)(v.s.engine.SetTeamPrefs(ctx, m.GetTeamId(), m.GetPreferences(), actor))
+	rev, err := v.s.written(p, actor.String())(v.s.engine.SetTeamPrefsAs(ctx, actor, m.GetTeamId(), m.GetPreferences()))
 	if err != nil {
 		return nil, err
 	}

@@ -38,13 +38,14 @@
 //   - SetAccountType and SetTeamPreferences: ADMINISTER_ROLES on the team.
 //
 // A check that cannot be answered (the store is unreachable, the entity
-// does not exist) refuses the write. Each write lands only if what its
-// authorization was decided on still holds, compared in the write's
-// transaction (authz.Prior): the role's scope for PutRole and DeleteRole,
-// the entity's parent for UpsertEntity, and the ancestors of the
-// assignment's entity (and a custom role's scope) for AssignRole and
-// RevokeRole. If another write
-// moved, created or deleted them in between, the write fails with Aborted.
+// does not exist) refuses the write. Each write lands only if every row
+// its authorization was decided on is still at the revision the decision
+// saw, compared in the write's transaction (authz.Prior): each entity
+// from the one checked up to its root, the acting user's version, the
+// custom role that granted the permission, and the role or entity the
+// write replaces (and, for an assignment of a custom role, that role). If
+// another write changed any of them in between, even moving something
+// away and back, the write fails with Aborted.
 // The actor's team is the team the check runs in. Writes are recorded in
 // the audit log with the actor "TEAM/USER" (for example "T1/UROLES").
 package server

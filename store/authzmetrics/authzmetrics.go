@@ -117,15 +117,15 @@ func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, prior authz.Pr
 }
 
 // SetAccountType implements authz.Store.
-func (s *Store) SetAccountType(ctx context.Context, teamID, userID string, at authz.AccountType, actor string) (r authz.Revision, err error) {
+func (s *Store) SetAccountType(ctx context.Context, teamID, userID string, at authz.AccountType, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("set_account_type", t, err) }(time.Now())
-	return s.next.SetAccountType(ctx, teamID, userID, at, actor)
+	return s.next.SetAccountType(ctx, teamID, userID, at, prior, actor)
 }
 
 // SetTeamPrefs implements authz.Store.
-func (s *Store) SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, actor string) (r authz.Revision, err error) {
+func (s *Store) SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("set_team_prefs", t, err) }(time.Now())
-	return s.next.SetTeamPrefs(ctx, teamID, prefs, actor)
+	return s.next.SetTeamPrefs(ctx, teamID, prefs, prior, actor)
 }
 
 // PutRole implements authz.Store.

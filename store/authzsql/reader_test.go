@@ -39,7 +39,7 @@ func seedReader(t *testing.T, st *authzsql.Store) authz.Revision {
 	if _, err := st.PutRole(ctx, authz.Role{Name: "ARCHIVER", Scope: "T1", Permissions: []string{"ARCHIVE_CHANNEL"}}, authz.Prior{}, "test"); err != nil {
 		t.Fatal(err)
 	}
-	rev, err := st.SetTeamPrefs(ctx, "T1", map[string]string{"who_can_archive_channels": "member"}, "test")
+	rev, err := st.SetTeamPrefs(ctx, "T1", map[string]string{"who_can_archive_channels": "member"}, authz.Prior{}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,18 +28,21 @@ func (s *Store) LoadReference(ctx context.Context) (*authz.Reference, error) {
 
 // readReference reads the reference data in tx.
 func readReference(ctx context.Context, tx *sql.Tx) (*authz.Reference, error) {
-	ref := &authz.Reference{Entities: map[string]authz.Entity{}, TeamPrefs: map[string]map[string]string{}, Roles: map[string]authz.Role{}}
+	ref := &authz.Reference{Entities: map[string]authz.Entity{}, TeamPrefs: map[string]map[string]string{}, Roles: map[string]authz.Role{},
+		EntityRevisions: map[string]authz.Revision{}, RoleRevisions: map[string]authz.Revision{}}
 	var rev int64
 	if err := tx.QueryRowContext(ctx, "SELECT rev FROM authz_revision WHERE id = 1").Scan(&rev); err != nil {
 		return nil, fmt.Errorf("load reference data: revision: %w", err)
 	}
 	ref.Revision = authz.Revision(rev)
-	err := readPages(ctx, tx, "SELECT id, type, parent_id, creator_id FROM authz_entities WHERE id > ? ORDER BY id", func(rows *sql.Rows) (string, error) {
+	err := readPages(ctx, tx, "SELECT id, type, parent_id, creator_id, revision FROM authz_entities WHERE id > ? ORDER BY id", func(rows *sql.Rows) (string, error) {
 		var e authz.Entity
-		if err := rows.Scan(&e.ID, &e.Type, &e.ParentID, &e.CreatorID); err != nil {
+		var rev int64
+		if err := rows.Scan(&e.ID, &e.Type, &e.ParentID, &e.CreatorID, &rev); err != nil {
 			return "", err
 		}
 		ref.Entities[e.ID] = e
+		ref.EntityRevisions[e.ID] = authz.Revision(rev)
 		return e.ID, nil
 	})
 	if err != nil {
@@ -60,12 +63,14 @@ func readReference(ctx context.Context, tx *sql.Tx) (*authz.Reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load team preferences: %w", err)
 	}
-	err = readPages(ctx, tx, "SELECT name, description, permissions, scope_id FROM authz_roles WHERE name > ? ORDER BY name", func(rows *sql.Rows) (string, error) {
+	err = readPages(ctx, tx, "SELECT name, description, permissions, scope_id, revision FROM authz_roles WHERE name > ? ORDER BY name", func(rows *sql.Rows) (string, error) {
 		var r authz.Role
 		var perms string
-		if err := rows.Scan(&r.Name, &r.Description, &perms, &r.Scope); err != nil {
+		var rev int64
+		if err := rows.Scan(&r.Name, &r.Description, &perms, &r.Scope, &rev); err != nil {
 			return "", err
 		}
+		ref.RoleRevisions[r.Name] = authz.Revision(rev)
 		if err := json.Unmarshal([]byte(perms), &r.Permissions); err != nil {
 			return "", fmt.Errorf("role %s: %w", r.Name, err)
 		}

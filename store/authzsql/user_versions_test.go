@@ -69,7 +69,7 @@ func TestUserVersionsFollowEveryWriteToTheUser(t *testing.T) {
 				return st.Revoke(ctx, authz.Assignment{UserID: "U1", Role: "USERS_ADMIN", EntityID: "T1"}, authz.Prior{}, "test")
 			}},
 			{"account type", func() (authz.Revision, error) {
-				return st.SetAccountType(ctx, "T1", "U1", authz.AccountAdmin, "test")
+				return st.SetAccountType(ctx, "T1", "U1", authz.AccountAdmin, authz.Prior{}, "test")
 			}},
 		}
 		for _, s := range steps {
@@ -90,7 +90,7 @@ func TestUserVersionsFollowEveryWriteToTheUser(t *testing.T) {
 		if _, err := st.UpsertEntity(ctx, authz.Entity{ID: "C1", Type: authz.TypeChannel, ParentID: "T1"}, authz.Prior{}, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.SetAccountType(ctx, "T1", "U1", authz.AccountAdmin, "test"); err != nil {
+		if _, err := st.SetAccountType(ctx, "T1", "U1", authz.AccountAdmin, authz.Prior{}, "test"); err != nil {
 			t.Fatal(err)
 		}
 		if v := versionOf(t, st, "U1"); v != before {

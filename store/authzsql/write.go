@@ -112,7 +112,7 @@ func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, prior authz.Pr
 			return c, false, fmt.Errorf("read entity %s: %w", e.ID, err)
 		}
 		exists := err == nil
-		if err := prior.Verify("entity", e.ID, "parent", exists, before.ParentID); err != nil {
+		if err := s.verify(ctx, tx, prior); err != nil {
 			return c, false, err
 		}
 		switch {
@@ -131,9 +131,12 @@ func (s *Store) UpsertEntity(ctx context.Context, e authz.Entity, prior authz.Pr
 }
 
 // SetAccountType implements authz.Store.
-func (s *Store) SetAccountType(ctx context.Context, teamID, userID string, t authz.AccountType, actor string) (authz.Revision, error) {
+func (s *Store) SetAccountType(ctx context.Context, teamID, userID string, t authz.AccountType, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.writeUser(ctx, userID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeAccountType, Key: teamID + "/" + userID, UserID: userID, TeamID: teamID, EntityID: teamID, After: t.String()}
+		if err := s.verify(ctx, tx, prior); err != nil {
+			return c, false, err
+		}
 		var before string
 		err := tx.QueryRowContext(ctx, "SELECT account_type FROM authz_account_types WHERE user_id = ? AND team_id = ?", userID, teamID).Scan(&before)
 		if err != nil && err != sql.ErrNoRows {
@@ -152,13 +155,16 @@ func (s *Store) SetAccountType(ctx context.Context, teamID, userID string, t aut
 }
 
 // SetTeamPrefs implements authz.Store.
-func (s *Store) SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, actor string) (authz.Revision, error) {
+func (s *Store) SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, prior authz.Prior, actor string) (authz.Revision, error) {
 	if prefs == nil {
 		prefs = map[string]string{}
 	}
 	after := toJSON(prefs)
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeTeamPrefs, Key: teamID, TeamID: teamID, EntityID: teamID, After: after}
+		if err := s.verify(ctx, tx, prior); err != nil {
+			return c, false, err
+		}
 		err := tx.QueryRowContext(ctx, "SELECT prefs FROM authz_team_prefs WHERE team_id = ?", teamID).Scan(&c.Before)
 		if err != nil && err != sql.ErrNoRows {
 			return c, false, fmt.Errorf("read preferences of %s: %w", teamID, err)

@@ -14,17 +14,8 @@ func assignmentKey(a authz.Assignment) string { return a.UserID + "/" + a.Role +
 func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.writeUser(ctx, a.UserID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeAssign, Key: assignmentKey(a), UserID: a.UserID, EntityID: a.EntityID, After: toJSON(a)}
-		if err := prior.VerifyLineage(a.EntityID, entityParents(ctx, tx)); err != nil {
+		if err := s.verify(ctx, tx, prior); err != nil {
 			return c, false, err
-		}
-		if prior.RoleScope != "" {
-			role, exists, err := readRole(ctx, tx, a.Role)
-			if err != nil {
-				return c, false, err
-			}
-			if err := prior.VerifyRoleScope(a.Role, exists, role.Scope); err != nil {
-				return c, false, err
-			}
 		}
 		res, err := tx.ExecContext(ctx, s.db.InsertIgnore()+" INTO authz_assignments (user_id, role, entity_id, granted_by, granted_at, revision) VALUES (?, ?, ?, ?, ?, ?)",
 			a.UserID, a.Role, a.EntityID, a.GrantedBy, a.GrantedAt.UnixMilli(), rev)
@@ -39,26 +30,11 @@ func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prio
 	})
 }
 
-// entityParents reads an entity's parent in tx, for Prior.VerifyLineage.
-func entityParents(ctx context.Context, tx *sql.Tx) func(id string) (string, bool, error) {
-	return func(id string) (string, bool, error) {
-		var parent string
-		err := tx.QueryRowContext(ctx, "SELECT parent_id FROM authz_entities WHERE id = ?", id).Scan(&parent)
-		switch {
-		case err == sql.ErrNoRows:
-			return "", false, nil
-		case err != nil:
-			return "", false, fmt.Errorf("read entity %s: %w", id, err)
-		}
-		return parent, true, nil
-	}
-}
-
 // Revoke implements authz.Store.
 func (s *Store) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.writeUser(ctx, a.UserID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeRevoke, Key: assignmentKey(a), UserID: a.UserID, EntityID: a.EntityID}
-		if err := prior.VerifyLineage(a.EntityID, entityParents(ctx, tx)); err != nil {
+		if err := s.verify(ctx, tx, prior); err != nil {
 			return c, false, err
 		}
 		var before authz.Assignment

@@ -29,11 +29,11 @@ func readRole(ctx context.Context, tx *sql.Tx, name string) (authz.Role, bool, e
 func (s *Store) PutRole(ctx context.Context, r authz.Role, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeRolePut, Key: r.Name, EntityID: r.Scope, After: toJSON(r)}
-		before, exists, err := readRole(ctx, tx, r.Name)
-		if err != nil {
+		if err := s.verify(ctx, tx, prior); err != nil {
 			return c, false, err
 		}
-		if err := prior.Verify("role", r.Name, "scope", exists, before.Scope); err != nil {
+		before, exists, err := readRole(ctx, tx, r.Name)
+		if err != nil {
 			return c, false, err
 		}
 		if exists {
@@ -54,15 +54,15 @@ func (s *Store) PutRole(ctx context.Context, r authz.Role, prior authz.Prior, ac
 func (s *Store) DeleteRole(ctx context.Context, name string, prior authz.Prior, actor string) (authz.Revision, error) {
 	return s.write(ctx, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeRoleDelete, Key: name}
+		if err := s.verify(ctx, tx, prior); err != nil {
+			return c, false, err
+		}
 		before, exists, err := readRole(ctx, tx, name)
 		if err != nil {
 			return c, false, err
 		}
 		if !exists {
 			return c, false, fmt.Errorf("%w: role %s does not exist", authz.ErrNotFound, name)
-		}
-		if err := prior.Verify("role", name, "scope", exists, before.Scope); err != nil {
-			return c, false, err
 		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM authz_assignments WHERE role = ?", name).Scan(&n); err != nil {
