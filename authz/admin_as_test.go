@@ -21,6 +21,7 @@ type racingStore struct {
 	authz.Store
 	duringCheck      func()
 	beforeAssignment func()
+	beforeTeamWrite  func()
 }
 
 // runOnce runs and clears *f, if set.
@@ -44,6 +45,16 @@ func (s *racingStore) Assign(ctx context.Context, a authz.Assignment, prior auth
 func (s *racingStore) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (authz.Revision, error) {
 	runOnce(&s.beforeAssignment)
 	return s.Store.Revoke(ctx, a, prior, actor)
+}
+
+func (s *racingStore) SetAccountType(ctx context.Context, teamID, userID string, t authz.AccountType, prior authz.Prior, actor string) (authz.Revision, error) {
+	runOnce(&s.beforeTeamWrite)
+	return s.Store.SetAccountType(ctx, teamID, userID, t, prior, actor)
+}
+
+func (s *racingStore) SetTeamPrefs(ctx context.Context, teamID string, prefs map[string]string, prior authz.Prior, actor string) (authz.Revision, error) {
+	runOnce(&s.beforeTeamWrite)
+	return s.Store.SetTeamPrefs(ctx, teamID, prefs, prior, actor)
 }
 
 // raceSetup is the demo organisation with UMEMBER administering T1's roles
@@ -323,6 +334,47 @@ func TestAdminWritesAsRefuseWhatMovedAwayAndBack(t *testing.T) {
 		}
 		if ent, err := other.Entity(ctx, raceChannel.ID); err != nil || ent.CreatorID != "" {
 			t.Fatalf("C9 after the refused save: %+v %v; want it as the mover left it", ent, err)
+		}
+	})
+}
+
+// A team's account types and preferences are administered from above the
+// team: moving the team to another enterprise between the authorization
+// and the write, even and back, refuses the write.
+func TestTeamWritesAsRefuseATeamThatMovedSinceAuthorized(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		mine, race, other := raceSetup(t, db)
+		if _, err := other.UpsertEntity(ctx, authz.Entity{ID: "E2", Type: authz.TypeEnterprise}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		roles := authz.Actor{TeamID: demo.TeamMain, UserID: "UROLES"} // ROLES_ADMIN on E1
+		team := authz.Entity{ID: demo.TeamMain, Type: authz.TypeWorkspace, ParentID: demo.Enterprise}
+		moveTeam := func(parents ...string) func() {
+			return func() {
+				for _, p := range parents {
+					moved := team
+					moved.ParentID = p
+					if _, err := other.UpsertEntity(ctx, moved, "mover"); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}
+		if _, err := mine.SetAccountTypeAs(ctx, roles, demo.TeamMain, "UNEW", authz.AccountAdmin); err != nil {
+			t.Fatalf("unraced: %v", err)
+		}
+		race.beforeTeamWrite = moveTeam("E2")
+		if _, err := mine.SetAccountTypeAs(ctx, roles, demo.TeamMain, "UNEW", authz.AccountOwner); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("setting an account type of T1 while T1 moved to E2: %v; want ErrConflict", err)
+		}
+		moveTeam("E1")()
+		race.beforeTeamWrite = moveTeam("E2", "E1")
+		if _, err := mine.SetTeamPrefsAs(ctx, roles, demo.TeamMain, map[string]string{"who_can_archive_channels": "member"}); !errors.Is(err, authz.ErrConflict) {
+			t.Fatalf("setting T1's preferences while T1 moved to E2 and back: %v; want ErrConflict", err)
+		}
+		if p, err := other.TeamPrefs(ctx, demo.TeamMain); err != nil || p["who_can_archive_channels"] != "admin" {
+			t.Fatalf("T1's preferences after the refused write: %v %v", p, err)
 		}
 	})
 }
