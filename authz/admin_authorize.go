@@ -321,7 +321,9 @@ func (e *Engine) authorize(ctx context.Context, actor Actor, w AdminWrite) (Prio
 // checkerFunc is a function that is a Checker.
 type checkerFunc func(ctx context.Context, req EligibilityRequest) (Result, error)
 
-func (f checkerFunc) Check(ctx context.Context, req EligibilityRequest) (Result, error) { return f(ctx, req) }
+func (f checkerFunc) Check(ctx context.Context, req EligibilityRequest) (Result, error) {
+	return f(ctx, req)
+}
 
 // newRootReason explains why making entityID a root is refused to every
 // actor.

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -20,18 +21,29 @@ func (e *Engine) check(ctx context.Context, req EligibilityRequest, seen *[]Seen
 	if err := req.Validate(); err != nil {
 		return Result{}, err
 	}
-	user, authoritative, err := e.loadUser(ctx, req.UserID, req.Consistency)
-	if err != nil {
-		return Result{}, err
+	for attempt := 1; ; attempt++ {
+		user, authoritative, epoch, err := e.loadUser(ctx, req.UserID, req.Consistency)
+		if err == nil {
+			var res Result
+			res, err = e.decideEligibility(req, user, authoritative, epoch, seen)
+			if err == nil {
+				return res, nil
+			}
+		}
+		if !errors.Is(err, errHistoryChanged) || attempt == historyAttempts {
+			return Result{}, err
+		}
 	}
-	return e.decideEligibility(req, user, authoritative, seen)
 }
 
 // decideEligibility answers a validated request for a loaded user, and
 // appends to seen (unless nil) the rows the decisions rested on.
-func (e *Engine) decideEligibility(req EligibilityRequest, user *UserRecord, authoritative bool, seen *[]SeenRow) (res Result, err error) {
+func (e *Engine) decideEligibility(req EligibilityRequest, user *UserRecord, authoritative bool, epoch uint64, seen *[]SeenRow) (res Result, err error) {
 	e.refMu.RLock()
 	defer e.refMu.RUnlock()
+	if err := e.sameHistory(position{epoch: epoch}); err != nil {
+		return Result{}, err
+	}
 	s, err := e.newSubject(user, req.TeamID, req.EntityID)
 	if err != nil {
 		return Result{}, err
@@ -71,12 +83,28 @@ func (e *Engine) CheckPolicy(ctx context.Context, req PolicyRequest) (Result, er
 	if !ok {
 		return Result{}, fmt.Errorf("%w: unknown action %q", ErrNotFound, req.Action)
 	}
-	user, authoritative, err := e.loadUser(ctx, req.UserID, req.Consistency)
-	if err != nil {
-		return Result{}, err
+	for attempt := 1; ; attempt++ {
+		user, authoritative, epoch, err := e.loadUser(ctx, req.UserID, req.Consistency)
+		if err == nil {
+			var res Result
+			res, err = e.decidePolicy(req, pol, user, authoritative, epoch)
+			if err == nil {
+				return res, nil
+			}
+		}
+		if !errors.Is(err, errHistoryChanged) || attempt == historyAttempts {
+			return Result{}, err
+		}
 	}
+}
+
+// decidePolicy answers a validated policy request for a loaded user.
+func (e *Engine) decidePolicy(req PolicyRequest, pol Policy, user *UserRecord, authoritative bool, epoch uint64) (Result, error) {
 	e.refMu.RLock()
 	defer e.refMu.RUnlock()
+	if err := e.sameHistory(position{epoch: epoch}); err != nil {
+		return Result{}, err
+	}
 	s, err := e.newSubject(user, req.TeamID, req.EntityID)
 	if err != nil {
 		return Result{}, err

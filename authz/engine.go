@@ -45,9 +45,23 @@ type Engine struct {
 	now          func() time.Time
 	maxStaleness time.Duration
 
-	// refMu guards ref, which sync mutates in place.
-	refMu     sync.RWMutex
-	ref       *Reference
+	// refMu guards ref, which sync mutates in place, and the history the
+	// engine follows: last, epoch, broken, brokenWhy.
+	refMu sync.RWMutex
+	ref   *Reference
+	// last is the newest change-log entry ref reflects (nil for none),
+	// compared with the store's to notice a history that is not the one
+	// followed (checkHead).
+	last *Change
+	// epoch counts the times everything held was replaced because the
+	// store's history was not the one followed; a check that began in an
+	// earlier epoch starts again.
+	epoch uint64
+	// broken is set (to an ErrUnavailable) while the engine holds data of
+	// a history the store no longer has and could not read it again;
+	// brokenWhy says what was found.
+	broken    error
+	brokenWhy string
 	refreshMu sync.Mutex // one change-log reader at a time
 
 	users     sync.Map // user id -> *cachedUser
@@ -94,7 +108,7 @@ func NewEngine(ctx context.Context, store Store, catalog *Catalog, opts Options)
 		return nil, fmt.Errorf("load reference data: %w", err)
 	}
 	ref.init()
-	return &Engine{store: store, catalog: catalog, now: opts.Now, maxStaleness: opts.MaxStaleness, ref: ref,
+	return &Engine{store: store, catalog: catalog, now: opts.Now, maxStaleness: opts.MaxStaleness, ref: ref, last: ref.Last,
 		maxUsers: int64(opts.UsersInMemory), logger: defaultLogger(opts.Logger)}, nil
 }
 
@@ -106,23 +120,49 @@ func (e *Engine) Store() Store { return e.store }
 
 // loadUser returns the user's record: from the cache when the consistency
 // allows it, otherwise a current record (readUsers), after which the
-// reference data is brought up to the same revision.
-func (e *Engine) loadUser(ctx context.Context, userID string, c Consistency) (*UserRecord, bool, error) {
-	if rec := e.cachedUser(userID, c); rec != nil {
-		return rec, false, nil
+// reference data is brought up to the same revision. It also returns the
+// engine's epoch the record belongs to: the answer must be decided in it
+// (sameHistory).
+func (e *Engine) loadUser(ctx context.Context, userID string, c Consistency) (*UserRecord, bool, uint64, error) {
+	p := e.position()
+	if err := e.repair(ctx, p); err != nil {
+		return nil, false, 0, err
 	}
-	recs, err := e.readUsers(ctx, []string{userID})
+	if p.broken != nil {
+		p = e.position()
+	}
+	if rec := e.cachedUser(userID, c); rec != nil {
+		return rec, false, p.epoch, nil
+	}
+	recs, err := e.readUsers(ctx, []string{userID}, p.epoch)
 	if err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	rec := &recs[0]
+	if err := e.checkNotBehind(ctx, p, rec.Revision); err != nil {
+		return nil, false, 0, err
+	}
 	if err := checkRevision(*rec, c); err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
 	if err := e.syncReference(ctx, rec.Revision); err != nil {
-		return nil, false, err
+		return nil, false, 0, err
 	}
-	return rec, true, nil
+	return rec, true, p.epoch, nil
+}
+
+// checkNotBehind compares the revision of a read that began after the
+// engine stood at p with p: a store behind what the engine had followed
+// went back in time, so the engine reads it again in full and the check
+// starts over (errHistoryChanged).
+func (e *Engine) checkNotBehind(ctx context.Context, p position, rev Revision) error {
+	if rev >= p.revision {
+		return nil
+	}
+	if _, err := e.reread(ctx, p.epoch, wentBack(rev, p.revision)); err != nil {
+		return err
+	}
+	return errHistoryChanged
 }
 
 // cachedUser returns the user's cached record when c allows a cached
@@ -151,10 +191,16 @@ func checkRevision(rec UserRecord, c Consistency) error {
 	return nil
 }
 
-// cacheUser keeps rec in memory, first making room when the bound is
-// reached (evictLeastRecent).
-func (e *Engine) cacheUser(rec UserRecord) {
+// cacheUser keeps rec, read in epoch, in memory, first making room when
+// the bound is reached (evictLeastRecent). A record of an earlier epoch
+// (read before the engine replaced what it held) is not kept.
+func (e *Engine) cacheUser(rec UserRecord, epoch uint64) {
 	if e.maxUsers == 0 {
+		return
+	}
+	e.refMu.RLock()
+	defer e.refMu.RUnlock()
+	if e.epoch != epoch || e.broken != nil {
 		return
 	}
 	if n := e.userCount.Load(); n >= e.maxUsers && e.evicting.CompareAndSwap(false, true) {
@@ -179,13 +225,24 @@ func (e *Engine) cacheUser(rec UserRecord) {
 
 // Sync brings the reference data and the user cache up to the store's
 // current revision. Servers call it periodically so that cached answers
-// follow writes made by other processes.
+// follow writes made by other processes. It first compares the store's
+// head with the history the engine follows (its store id, its revision,
+// the change last applied) and, when the store was restored or created
+// anew, reads it again in full; it fails with ErrUnavailable while that
+// read fails.
 func (e *Engine) Sync(ctx context.Context) (Revision, error) {
-	rev, err := e.store.CurrentRevision(ctx)
+	rev, err := e.checkHead(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("read current revision: %w", err)
+		return 0, err
 	}
 	return rev, e.syncReference(ctx, rev)
+}
+
+// Ready reports whether the engine can answer: the store answers, and its
+// history is the one the engine holds (Sync). The error says why not.
+func (e *Engine) Ready(ctx context.Context) error {
+	_, err := e.Sync(ctx)
+	return err
 }
 
 // Revision returns the revision the engine's reference data reflects.

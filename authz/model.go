@@ -52,6 +52,11 @@ func (u *UserRecord) AccountType(team string) AccountType {
 // Reference is the data shared by all users' checks: entities, team
 // preferences and custom roles, as of Revision.
 type Reference struct {
+	// StoreID is the store's id (Head.StoreID).
+	StoreID string
+	// Last is the newest change-log entry at or before Revision; nil when
+	// the log is empty.
+	Last      *Change
 	Revision  Revision
 	Entities  map[string]Entity
 	TeamPrefs map[string]map[string]string
@@ -80,6 +85,19 @@ func (r *Reference) init() {
 	if r.RoleRevisions == nil {
 		r.RoleRevisions = map[string]Revision{}
 	}
+}
+
+// Head is where a store's history stands, as one read shows it.
+type Head struct {
+	// StoreID is the id the store recorded when it was created. A store
+	// created anew (its database dropped and created again) has another;
+	// one restored from a backup has the backup's.
+	StoreID string
+	// Revision is the revision of the last write.
+	Revision Revision
+	// At is the change-log entry at the revision asked for, or nil when
+	// there is none.
+	At *Change
 }
 
 // ChangeKind names what a change-log entry changed.

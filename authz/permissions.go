@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -32,12 +33,28 @@ func (e *Engine) ListUserPermissions(ctx context.Context, teamID, userID string)
 	if err := validateSubject(teamID, userID, teamID); err != nil {
 		return UserPermissions{}, err
 	}
-	user, _, err := e.loadUser(ctx, userID, Consistency{})
-	if err != nil {
-		return UserPermissions{}, err
+	for attempt := 1; ; attempt++ {
+		user, _, epoch, err := e.loadUser(ctx, userID, Consistency{})
+		if err == nil {
+			var out UserPermissions
+			out, err = e.userPermissions(teamID, userID, user, epoch)
+			if err == nil {
+				return out, nil
+			}
+		}
+		if !errors.Is(err, errHistoryChanged) || attempt == historyAttempts {
+			return UserPermissions{}, err
+		}
 	}
+}
+
+// userPermissions lists the permissions of a loaded user.
+func (e *Engine) userPermissions(teamID, userID string, user *UserRecord, epoch uint64) (UserPermissions, error) {
 	e.refMu.RLock()
 	defer e.refMu.RUnlock()
+	if err := e.sameHistory(position{epoch: epoch}); err != nil {
+		return UserPermissions{}, err
+	}
 	if t, ok := e.ref.Entities[teamID]; !ok || t.Type != TypeWorkspace {
 		return UserPermissions{}, fmt.Errorf("%w: team %s is not a known workspace", ErrNotFound, teamID)
 	}

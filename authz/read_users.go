@@ -11,11 +11,11 @@ import (
 // only the versions, answers the users held in memory at their current
 // version from memory, and reads the others in full; otherwise it reads
 // every user in full. Records read in full are kept in memory (and serve
-// bounded-staleness checks too).
-func (e *Engine) readUsers(ctx context.Context, ids []string) ([]UserRecord, error) {
+// bounded-staleness checks too) if the engine is still in epoch.
+func (e *Engine) readUsers(ctx context.Context, ids []string, epoch uint64) ([]UserRecord, error) {
 	vr, ok := e.store.(UserVersionReader)
 	if !ok || e.noVersions.Load() || e.maxUsers == 0 {
-		return e.loadAndKeep(ctx, ids)
+		return e.loadAndKeep(ctx, ids, epoch)
 	}
 	var versions []Revision
 	var current Revision
@@ -29,7 +29,7 @@ func (e *Engine) readUsers(ctx context.Context, ids []string) ([]UserRecord, err
 	}
 	if errors.Is(err, errors.ErrUnsupported) {
 		e.noVersions.Store(true)
-		return e.loadAndKeep(ctx, ids)
+		return e.loadAndKeep(ctx, ids, epoch)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read versions of %s: %w", describeIDs(ids), err)
@@ -64,19 +64,19 @@ func (e *Engine) readUsers(ctx context.Context, ids []string) ([]UserRecord, err
 	}
 	for k, i := range stale {
 		recs[i] = loaded[k]
-		e.cacheUser(loaded[k])
+		e.cacheUser(loaded[k], epoch)
 	}
 	return recs, nil
 }
 
 // loadAndKeep reads users in full and keeps them in memory.
-func (e *Engine) loadAndKeep(ctx context.Context, ids []string) ([]UserRecord, error) {
+func (e *Engine) loadAndKeep(ctx context.Context, ids []string, epoch uint64) ([]UserRecord, error) {
 	recs, err := e.loadUsers(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range recs {
-		e.cacheUser(r)
+		e.cacheUser(r, epoch)
 	}
 	return recs, nil
 }

@@ -15,6 +15,11 @@ type Store interface {
 	Changes(ctx context.Context, f ChangeFilter) ([]Change, error)
 	// CurrentRevision returns the revision of the last write.
 	CurrentRevision(ctx context.Context) (Revision, error)
+	// Head reads the store's id, its current revision and the change-log
+	// entry at revision at (none for 0), in one read: what an engine
+	// compares with the history it followed, to notice a store restored
+	// from a backup or created anew.
+	Head(ctx context.Context, at Revision) (Head, error)
 	// ListAssignments lists assignments by user, entity or role.
 	ListAssignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error)
 

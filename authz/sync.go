@@ -11,7 +11,11 @@ const syncBatch = 1000
 
 // syncReference applies the change log to the in-memory reference data until
 // it reflects at least revision target, and drops cached users whose rows
-// changed on the way.
+// changed on the way. Each read of the log starts at the change last
+// applied, which must still be there as applied: when it is not, or the
+// store has no change up to target and is behind it, the store's history
+// is not the one followed, and the engine reads it again in full instead
+// (after which the caller's epoch has passed).
 func (e *Engine) syncReference(ctx context.Context, target Revision) error {
 	if e.Revision() >= target {
 		return nil
@@ -19,17 +23,43 @@ func (e *Engine) syncReference(ctx context.Context, target Revision) error {
 	e.refreshMu.Lock()
 	defer e.refreshMu.Unlock()
 	for {
-		from := e.Revision()
-		if from >= target {
-			return nil
+		e.refMu.RLock()
+		from, last, epoch, broken := e.ref.Revision, e.last, e.epoch, e.broken
+		e.refMu.RUnlock()
+		if from >= target || broken != nil {
+			return broken
 		}
-		changes, err := e.store.Changes(ctx, ChangeFilter{After: from, Limit: syncBatch})
+		after := from
+		if last != nil {
+			after = last.Revision - 1
+		}
+		changes, err := e.store.Changes(ctx, ChangeFilter{After: after, Limit: syncBatch})
 		if err != nil {
 			return fmt.Errorf("follow change log after revision %d: %w", from, err)
 		}
+		if last != nil {
+			if len(changes) == 0 || !sameChange(changes[0], *last) {
+				_, err := e.rereadLocked(ctx, epoch, fmt.Sprintf("the change at revision %d is not the one this process applied: the store's history was replaced", last.Revision))
+				return err
+			}
+			changes = changes[1:]
+			if len(changes) > 0 && changes[0].Revision <= from {
+				_, err := e.rereadLocked(ctx, epoch, fmt.Sprintf("a change appeared at revision %d, which this process had passed", changes[0].Revision))
+				return err
+			}
+		}
 		if len(changes) == 0 {
-			// Revisions with no visible entry (a write that changed
-			// nothing): nothing to apply up to target.
+			// No entry up to target. A store at target or beyond has
+			// revisions without entries (nothing to apply); one behind it
+			// went back in time, and target came from the history it left.
+			current, err := e.store.CurrentRevision(ctx)
+			if err != nil {
+				return fmt.Errorf("read current revision: %w", err)
+			}
+			if current < target {
+				_, err := e.rereadLocked(ctx, epoch, wentBack(current, target))
+				return err
+			}
 			e.refMu.Lock()
 			e.ref.Revision = target
 			e.refMu.Unlock()
@@ -37,20 +67,22 @@ func (e *Engine) syncReference(ctx context.Context, target Revision) error {
 		}
 		for _, c := range changes {
 			if c.Kind == ChangeImport {
-				if err := e.reload(ctx); err != nil {
-					return err
+				ref, err := e.store.LoadReference(ctx)
+				if err != nil {
+					return fmt.Errorf("reload reference data after an import: %w", err)
 				}
-				e.hub.notifyAll(changes[len(changes)-1].Revision)
+				e.replaceReference(ref)
 				return nil
 			}
 		}
 		e.refMu.Lock()
-		for _, c := range changes {
+		for i, c := range changes {
 			if err := e.applyChange(c); err != nil {
 				e.refMu.Unlock()
 				return err
 			}
 			e.ref.Revision = c.Revision
+			e.last = &changes[i]
 		}
 		e.refMu.Unlock()
 		e.notify(ctx, changes)
@@ -79,22 +111,6 @@ func (e *Engine) notify(ctx context.Context, changes []Change) {
 			}
 		}
 	}
-}
-
-// reload replaces the reference data with a fresh read and empties the
-// user cache; used after bulk imports. e.refreshMu is held.
-func (e *Engine) reload(ctx context.Context) error {
-	ref, err := e.store.LoadReference(ctx)
-	if err != nil {
-		return fmt.Errorf("reload reference data: %w", err)
-	}
-	ref.init()
-	e.refMu.Lock()
-	e.ref = ref
-	e.refMu.Unlock()
-	e.users.Clear()
-	e.userCount.Store(0)
-	return nil
 }
 
 // applyChange updates the reference data for one change; e.refMu is held.

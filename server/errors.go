@@ -28,6 +28,11 @@ func (s *Server) connectError(procedure string, err error) error {
 		code = connect.CodeFailedPrecondition
 	case errors.Is(err, authz.ErrConflict):
 		code = connect.CodeAborted
+	case errors.Is(err, authz.ErrUnavailable):
+		// The engine refuses to answer from data it cannot vouch for
+		// (the store was restored or created anew): deny, ask again.
+		code = connect.CodeUnavailable
+		s.log.Warn("permission store unavailable", "procedure", procedure, "error", err)
 	default:
 		code = connect.CodeUnavailable
 		s.log.Error("permission store failure", "procedure", procedure, "error", err)

@@ -104,6 +104,12 @@ func (s *Store) CurrentRevision(ctx context.Context) (r authz.Revision, err erro
 	return s.next.CurrentRevision(ctx)
 }
 
+// Head implements authz.Store.
+func (s *Store) Head(ctx context.Context, at authz.Revision) (h authz.Head, err error) {
+	defer func(t time.Time) { s.observe("head", t, err) }(time.Now())
+	return s.next.Head(ctx, at)
+}
+
 // ListAssignments implements authz.Store.
 func (s *Store) ListAssignments(ctx context.Context, f authz.AssignmentFilter) (a []authz.Assignment, err error) {
 	defer func(t time.Time) { s.observe("list_assignments", t, err) }(time.Now())

@@ -38,8 +38,11 @@ func (s *Store) Changes(ctx context.Context, f authz.ChangeFilter) ([]authz.Chan
 		if err := rows.Scan(&c.Revision, &at, &c.Actor, &kind, &c.Key, &c.UserID, &c.TeamID, &c.EntityID, &c.Before, &c.After); err != nil {
 			return nil, fmt.Errorf("read change log: %w", err)
 		}
-		c.At, c.Kind = time.UnixMilli(at).UTC(), authz.ChangeKind(kind)
+		c.At, c.Kind = fromLogMillis(at), authz.ChangeKind(kind)
 		out = append(out, c)
 	}
 	return out, rows.Err()
 }
+
+// fromLogMillis is the time of a change-log entry.
+func fromLogMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }

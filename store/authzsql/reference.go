@@ -16,7 +16,8 @@ import (
 const referencePage = 5000
 
 // LoadReference implements authz.Store. It reads in one transaction so the
-// revision matches the rows, each table in pages in key order.
+// revision, the store id and the last change match the rows, each table
+// in pages in key order.
 func (s *Store) LoadReference(ctx context.Context) (*authz.Reference, error) {
 	tx, err := s.db.BeginTx(ctx, &sqlReadOnly)
 	if err != nil {
@@ -35,7 +36,12 @@ func readReference(ctx context.Context, tx *sql.Tx) (*authz.Reference, error) {
 		return nil, fmt.Errorf("load reference data: revision: %w", err)
 	}
 	ref.Revision = authz.Revision(rev)
-	err := readPages(ctx, tx, "SELECT id, type, parent_id, creator_id, revision FROM authz_entities WHERE id > ? ORDER BY id", func(rows *sql.Rows) (string, error) {
+	head, err := readHead(ctx, tx, ref.Revision)
+	if err != nil {
+		return nil, fmt.Errorf("load reference data: %w", err)
+	}
+	ref.StoreID, ref.Last = head.StoreID, head.At
+	err = readPages(ctx, tx, "SELECT id, type, parent_id, creator_id, revision FROM authz_entities WHERE id > ? ORDER BY id", func(rows *sql.Rows) (string, error) {
 		var e authz.Entity
 		var rev int64
 		if err := rows.Scan(&e.ID, &e.Type, &e.ParentID, &e.CreatorID, &rev); err != nil {

@@ -135,6 +135,24 @@ CREATE TABLE authz_user_revisions (
 	rev BIGINT NOT NULL
 );
 ` + backfillUserRevisions,
+}, {
+	Version: 4,
+	Name:    "a store id",
+	// The store's id, recorded once when the store is opened first
+	// (Store.Open fills the row): an engine compares it with the one it
+	// read, and a store created anew has another.
+	SQL: `
+CREATE TABLE authz_store (
+	id INTEGER NOT NULL PRIMARY KEY,
+	store_id VARCHAR(64) NOT NULL
+);
+`,
+	MySQL: `
+CREATE TABLE authz_store (
+	id INTEGER NOT NULL PRIMARY KEY,
+	store_id VARBINARY(64) NOT NULL
+);
+`,
 }}
 
 // backfillUserRevisions gives every existing user a version.

@@ -47,6 +47,9 @@ func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, err
 	}
+	if err := recordStoreID(ctx, db); err != nil {
+		return nil, err
+	}
 	s := &Store{db: db}
 	s.users = userStatements{db: db, query: loadUsersQuery, what: "records"}
 	s.versions = userStatements{db: db, query: userVersionsQuery, what: "versions"}
