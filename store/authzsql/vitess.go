@@ -24,7 +24,7 @@ func UserKeyedTables() []string {
 }
 
 // UnshardedTables lists every other table the store uses (the revision
-// counter, change log and reference data, and the migration record): on
+// counter, change log and reference data, and the migration records): on
 // Vitess, the ones in the unsharded keyspace. It follows the migrations,
 // so a table added there must be placed before the store starts on Vitess.
 func UnshardedTables() []string {
@@ -34,7 +34,7 @@ func UnshardedTables() []string {
 			out = append(out, t)
 		}
 	}
-	return append(out, "schema_migrations")
+	return append(out, "schema_migrations", "schema_migration_steps")
 }
 
 // vtgatePlan is the part of a VEXPLAIN PLAN answer that says where a

@@ -5,6 +5,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -41,7 +42,16 @@ func Open(ctx context.Context, rawURL string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open mysql %s: %w", redact(cfg), err)
 	}
-	return &sqldb.DB{DB: db, Dialect: sqldb.MySQL, URL: redact(cfg), Vitess: vitess}, nil
+	return &sqldb.DB{DB: db, Dialect: sqldb.MySQL, URL: redact(cfg), Vitess: vitess, ServerError: serverError}, nil
+}
+
+// serverError returns the number of a MySQL server error.
+func serverError(err error) (int, bool) {
+	var me *driver.MySQLError
+	if errors.As(err, &me) {
+		return int(me.Number), true
+	}
+	return 0, false
 }
 
 // ParseURL turns a mysql:// URL into a driver configuration.

@@ -29,6 +29,10 @@ type DB struct {
 	// Vitess is set when the MySQL server is a Vitess vtgate: a transaction
 	// may then span several databases (shards), committed one after another.
 	Vitess bool
+	// ServerError returns the number of an error the database server
+	// answered with (MySQL's error numbers), and false for other failures
+	// such as a lost connection. Nil when the dialect has none.
+	ServerError func(err error) (number int, ok bool)
 }
 
 // Upsert returns the dialect's clause that turns an INSERT into an update of

@@ -50,7 +50,29 @@ func newestVersion(applied map[int]bool) int {
 // once: on MySQL a named lock serialises them, on SQLite an immediate
 // transaction does. It fails with ErrSchemaTooNew when the database holds
 // a version of component that migrations does not.
+//
+// On SQLite a migration applies in one transaction, or not at all. MySQL
+// commits each DDL statement on its own, so there each statement's
+// progress is recorded (schema_migration_steps): a migration that failed
+// halfway, or whose process died, resumes at the statement it stopped at
+// when run again. A statement whose outcome was unknown (the connection
+// was lost while it ran) runs again, and an error saying that what it
+// creates exists already (a table, column, index or row) counts as its
+// success.
 func Migrate(ctx context.Context, db *DB, component string, migrations []Migration) error {
+	return migrator{}.migrate(ctx, db, component, migrations)
+}
+
+// migrator applies migrations; its hook lets tests stop a migration
+// between a statement and the record of its success, as a process dying
+// there would.
+type migrator struct {
+	// afterStatement, when set, runs after each statement succeeds and
+	// before it is recorded; an error stops the migration there.
+	afterStatement func(version, step int) error
+}
+
+func (mg migrator) migrate(ctx context.Context, db *DB, component string, migrations []Migration) error {
 	for i, m := range migrations {
 		if m.Version != i+1 {
 			return fmt.Errorf("migrate %s: migration %q has version %d, want %d", component, m.Name, m.Version, i+1)
@@ -70,6 +92,11 @@ func Migrate(ctx context.Context, db *DB, component string, migrations []Migrati
 	}
 	if _, err := conn.ExecContext(ctx, createMigrationsTable); err != nil {
 		return fmt.Errorf("migrate %s: create schema_migrations: %w", component, err)
+	}
+	if db.Dialect == MySQL {
+		if _, err := conn.ExecContext(ctx, createStepsTable); err != nil {
+			return fmt.Errorf("migrate %s: create schema_migration_steps: %w", component, err)
+		}
 	}
 	applied := map[int]bool{}
 	rows, err := conn.QueryContext(ctx, "SELECT version FROM schema_migrations WHERE component = ?", component)
@@ -93,6 +120,10 @@ func Migrate(ctx context.Context, db *DB, component string, migrations []Migrati
 		if applied[m.Version] {
 			continue
 		}
+		apply := mg.applyInTx
+		if db.Dialect == MySQL {
+			apply = mg.applyByStep
+		}
 		if err := apply(ctx, db, conn, component, m); err != nil {
 			return err
 		}
@@ -100,11 +131,10 @@ func Migrate(ctx context.Context, db *DB, component string, migrations []Migrati
 	return nil
 }
 
-func apply(ctx context.Context, db *DB, conn *sql.Conn, component string, m Migration) error {
+// applyInTx applies m in one transaction (SQLite, whose DDL is
+// transactional).
+func (mg migrator) applyInTx(ctx context.Context, db *DB, conn *sql.Conn, component string, m Migration) error {
 	text := m.SQL
-	if db.Dialect == MySQL && m.MySQL != "" {
-		text = m.MySQL
-	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate %s %d (%s): begin: %w", component, m.Version, m.Name, err)
@@ -118,9 +148,14 @@ func apply(ctx context.Context, db *DB, conn *sql.Conn, component string, m Migr
 	if n > 0 {
 		return nil
 	}
-	for _, stmt := range SplitStatements(text) {
+	for i, stmt := range SplitStatements(text) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("migrate %s %d (%s): %w\n%s", component, m.Version, m.Name, err, stmt)
+		}
+		if mg.afterStatement != nil {
+			if err := mg.afterStatement(m.Version, i+1); err != nil {
+				return fmt.Errorf("migrate %s %d (%s): %w", component, m.Version, m.Name, err)
+			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)",

@@ -79,3 +79,93 @@ func TestMigrateRefusesANewerSchema(t *testing.T) {
 		}
 	})
 }
+
+// count returns the rows of a table, or -1 when it does not exist.
+func count(t *testing.T, db *sqldb.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+		return -1
+	}
+	return n
+}
+
+// A migration that fails halfway runs again once its cause is gone: on
+// MySQL, which has committed the statements before the failing one, it
+// resumes at that statement instead of failing on what they created.
+func TestMigrateResumesAfterAStatementFailedHalfway(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		// The second statement needs a table nobody has created yet.
+		v1 := []sqldb.Migration{{Version: 1, Name: "copy", SQL: `CREATE TABLE copied (id INTEGER NOT NULL PRIMARY KEY);
+CREATE INDEX copied_id ON copied (id);
+INSERT INTO copied (id) SELECT id FROM source;
+CREATE TABLE after_copy (id INTEGER NOT NULL PRIMARY KEY);
+ALTER TABLE after_copy ADD COLUMN label VARCHAR(16) NOT NULL DEFAULT '';`}}
+		err := sqldb.Migrate(ctx, db, "halfway", v1)
+		if err == nil || !strings.Contains(err.Error(), "source") {
+			t.Fatalf("first run: %v; want the third statement's failure", err)
+		}
+		if _, err := db.ExecContext(ctx, "CREATE TABLE source (id INTEGER NOT NULL PRIMARY KEY)"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO source (id) VALUES (1), (2)"); err != nil {
+			t.Fatal(err)
+		}
+		if err := sqldb.Migrate(ctx, db, "halfway", v1); err != nil {
+			t.Fatalf("second run, the cause gone: %v", err)
+		}
+		if n := count(t, db, "copied"); n != 2 {
+			t.Fatalf("copied rows = %d; want 2", n)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO after_copy (id, label) VALUES (1, 'x')"); err != nil {
+			t.Fatalf("the last statement's column: %v", err)
+		}
+		if err := sqldb.Migrate(ctx, db, "halfway", v1); err != nil {
+			t.Fatalf("third run: %v", err)
+		}
+	})
+}
+
+// A process that dies after a statement took effect and before its
+// success was recorded leaves that statement's outcome unknown: the next
+// run runs it again and takes "exists already" for its success on MySQL,
+// where it was committed; on SQLite nothing of the migration was.
+func TestMigrateRunsAgainAStatementWhoseSuccessWasNotRecorded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		v1 := []sqldb.Migration{{Version: 1, Name: "three tables", SQL: `CREATE TABLE one (id INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE two (id INTEGER NOT NULL PRIMARY KEY);
+INSERT INTO two (id) VALUES (1);
+CREATE INDEX two_id ON two (id);
+ALTER TABLE two ADD COLUMN label VARCHAR(16) NOT NULL DEFAULT '';
+CREATE TABLE three (id INTEGER NOT NULL PRIMARY KEY);`}}
+		died := errors.New("the process died here")
+		// Die after each of statements 2 to 5 in turn: each rerun runs
+		// that statement again, then dies after the next.
+		for stopAt := 2; stopAt <= 5; stopAt++ {
+			err := sqldb.MigrateStopping(ctx, db, "dies", v1, func(_, step int) error {
+				if step == stopAt {
+					return died
+				}
+				return nil
+			})
+			if !errors.Is(err, died) {
+				t.Fatalf("run stopped after statement %d: %v", stopAt, err)
+			}
+		}
+		if err := sqldb.Migrate(ctx, db, "dies", v1); err != nil {
+			t.Fatalf("run after the last death: %v", err)
+		}
+		if n := count(t, db, "two"); n != 1 {
+			t.Fatalf("rows of two = %d; want 1", n)
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO three (id) VALUES (1)"); err != nil {
+			t.Fatalf("table three: %v", err)
+		}
+		var n int
+		if err := db.QueryRow("SELECT COUNT(*) FROM schema_migrations WHERE component = 'dies' AND version = 1").Scan(&n); err != nil || n != 1 {
+			t.Fatalf("version rows = %d, %v; want 1", n, err)
+		}
+	})
+}
