@@ -89,6 +89,9 @@ func Open(ctx context.Context, db *sqldb.DB, opts Options) (*Queue, error) {
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, fmt.Errorf("open sql queue: %w", err)
 	}
+	if err := sqldb.CheckByteComparison(ctx, db, sqldb.CreatedTables(migrations, db.Dialect)); err != nil {
+		return nil, fmt.Errorf("open sql queue: %w", err)
+	}
 	q := &Queue{db: db, opts: opts.withDefaults(), enqueued: newSignal(), done: make(chan struct{})}
 	q.pruner.Go(q.pruneEvery)
 	return q, nil

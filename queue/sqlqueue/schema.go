@@ -9,7 +9,8 @@ const component = "queue"
 // lease and visible_at) and the table of ids seen, which outlives the
 // messages so a redelivered Slack event is recognised after it was handled.
 // Ids are compared byte for byte: VARBINARY on MySQL, whose VARCHAR
-// collations ignore case and trailing spaces.
+// collations ignore case and trailing spaces (and so are leases, since
+// version 2; Open refuses tables that would not, sqldb.CheckByteComparison).
 var migrations = []sqldb.Migration{{
 	Version: 1,
 	Name:    "messages and dedupe",
@@ -39,4 +40,9 @@ CREATE TABLE queue_dedupe (
 	enqueued_at BIGINT NOT NULL
 );
 CREATE INDEX queue_dedupe_enqueued ON queue_dedupe (enqueued_at);`,
+}, {
+	Version: 2,
+	Name:    "leases compare byte for byte",
+	SQL:     `-- SQLite compares text byte for byte already`,
+	MySQL:   `ALTER TABLE queue_messages MODIFY lease VARBINARY(32) NOT NULL DEFAULT '';`,
 }}

@@ -2,6 +2,8 @@ package authzsql
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/bastionhq/bastion/store/sqldb"
@@ -36,6 +38,28 @@ func TestUserVersionsAreBackfilled(t *testing.T) {
 		}
 		if v[0] != 7 || v[1] != 4 || v[2] != 9 || v[3] != 0 || current != 9 {
 			t.Fatalf("versions %v at %d; want [7 4 9 0] at 9", v, current)
+		}
+	})
+}
+
+// A table altered to compare ids without regard to case is refused at
+// open, naming the table and column.
+func TestOpenRefusesAColumnThatIgnoresCase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		if _, err := Open(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		alter := "CREATE INDEX authz_assignments_nocase ON authz_assignments (user_id COLLATE NOCASE)"
+		if db.Dialect == sqldb.MySQL {
+			alter = "ALTER TABLE authz_assignments MODIFY user_id VARCHAR(64) COLLATE utf8mb4_general_ci NOT NULL"
+		}
+		if _, err := db.ExecContext(ctx, alter); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Open(ctx, db)
+		if !errors.Is(err, sqldb.ErrCollation) || !strings.Contains(err.Error(), "authz_assignments") {
+			t.Fatalf("open on a case-insensitive column: %v; want ErrCollation naming the table", err)
 		}
 	})
 }

@@ -1,10 +1,6 @@
 package authzsql
 
-import (
-	"strings"
-
-	"github.com/bastionhq/bastion/store/sqldb"
-)
+import "github.com/bastionhq/bastion/store/sqldb"
 
 // component names this package's migrations in schema_migrations.
 const component = "authz"
@@ -153,6 +149,31 @@ CREATE TABLE authz_store (
 	store_id VARBINARY(64) NOT NULL
 );
 `,
+}, {
+	Version: 5,
+	Name:    "ids compare byte for byte",
+	// On MySQL a VARCHAR column compares by its collation, which is the
+	// database's default unless the table says otherwise: in a database
+	// created beforehand with the server's default (utf8mb4_general_ci,
+	// say), "uch" and "UCH" were one user to the store and two to the
+	// engine. VARBINARY compares bytes, as Go and SQLite do. Free-text
+	// columns (actors, grantors) get four bytes per character they held.
+	// Each statement can run again.
+	SQL: `-- SQLite compares text byte for byte already`,
+	MySQL: `
+ALTER TABLE authz_entities MODIFY id VARBINARY(64) NOT NULL, MODIFY type VARBINARY(64) NOT NULL,
+	MODIFY parent_id VARBINARY(64) NOT NULL DEFAULT '', MODIFY creator_id VARBINARY(64) NOT NULL DEFAULT '';
+ALTER TABLE authz_team_prefs MODIFY team_id VARBINARY(64) NOT NULL;
+ALTER TABLE authz_roles MODIFY name VARBINARY(64) NOT NULL, MODIFY scope_id VARBINARY(64) NOT NULL;
+ALTER TABLE authz_assignments MODIFY user_id VARBINARY(64) NOT NULL, MODIFY role VARBINARY(64) NOT NULL,
+	MODIFY entity_id VARBINARY(64) NOT NULL, MODIFY granted_by VARBINARY(512) NOT NULL;
+ALTER TABLE authz_account_types MODIFY user_id VARBINARY(64) NOT NULL, MODIFY team_id VARBINARY(64) NOT NULL,
+	MODIFY account_type VARBINARY(32) NOT NULL;
+ALTER TABLE authz_changes MODIFY actor VARBINARY(512) NOT NULL, MODIFY kind VARBINARY(32) NOT NULL,
+	MODIFY change_key VARBINARY(255) NOT NULL, MODIFY user_id VARBINARY(64) NOT NULL DEFAULT '',
+	MODIFY team_id VARBINARY(64) NOT NULL DEFAULT '', MODIFY entity_id VARBINARY(64) NOT NULL DEFAULT '';
+ALTER TABLE authz_user_revisions MODIFY user_id VARBINARY(64) NOT NULL;
+`,
 }}
 
 // backfillUserRevisions gives every existing user a version.
@@ -166,19 +187,4 @@ const backfillUserRevisions = `INSERT INTO authz_user_revisions (user_id, rev)
 
 // Tables lists the tables the migrations create on MySQL and Vitess, for
 // deployment checks.
-func Tables() []string {
-	var out []string
-	for _, m := range migrations {
-		text := m.SQL
-		if m.MySQL != "" {
-			text = m.MySQL
-		}
-		for _, stmt := range sqldb.SplitStatements(text) {
-			f := strings.Fields(stmt)
-			if len(f) > 2 && strings.EqualFold(f[0], "CREATE") && strings.EqualFold(f[1], "TABLE") {
-				out = append(out, f[2])
-			}
-		}
-	}
-	return out
-}
+func Tables() []string { return sqldb.CreatedTables(migrations, sqldb.MySQL) }

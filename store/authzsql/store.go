@@ -47,6 +47,9 @@ func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, err
 	}
+	if err := sqldb.CheckByteComparison(ctx, db, sqldb.CreatedTables(migrations, db.Dialect)); err != nil {
+		return nil, fmt.Errorf("open permission store: %w", err)
+	}
 	if err := recordStoreID(ctx, db); err != nil {
 		return nil, err
 	}

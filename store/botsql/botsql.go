@@ -79,6 +79,36 @@ CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
 	approvalsMigration,
 	approvalsStartedMigration,
 	approvalsAliveMigration,
+	binaryIDsMigration,
+}
+
+// binaryIDsMigration makes every VARCHAR column VARBINARY on MySQL, where
+// a VARCHAR compares by its collation (the database's default unless
+// the table says otherwise, which ignores case): ids and keys then
+// compare byte for byte on every database, as on SQLite. Free-text
+// columns (commands) get four bytes per character they held.
+var binaryIDsMigration = sqldb.Migration{
+	Version: 5,
+	Name:    "ids compare byte for byte",
+	SQL:     `-- SQLite compares text byte for byte already`,
+	MySQL: `
+ALTER TABLE bot_claims MODIFY team_id VARBINARY(32) NOT NULL, MODIFY channel_id VARBINARY(32) NOT NULL,
+	MODIFY ts VARBINARY(32) NOT NULL, MODIFY state VARBINARY(16) NOT NULL, MODIFY worker VARBINARY(64) NOT NULL,
+	MODIFY delivery_id VARBINARY(255) NOT NULL;
+ALTER TABLE bot_invocations MODIFY team_id VARBINARY(32) NOT NULL, MODIFY channel_id VARBINARY(32) NOT NULL,
+	MODIFY user_id VARBINARY(32) NOT NULL, MODIFY message_ts VARBINARY(32) NOT NULL,
+	MODIFY command VARBINARY(4000) NOT NULL, MODIFY verdict VARBINARY(16) NOT NULL;
+ALTER TABLE bot_approvals MODIFY id VARBINARY(32) NOT NULL, MODIFY team_id VARBINARY(32) NOT NULL,
+	MODIFY channel_id VARBINARY(32) NOT NULL, MODIFY message_ts VARBINARY(32) NOT NULL,
+	MODIFY thread_ts VARBINARY(32) NOT NULL, MODIFY caller_id VARBINARY(32) NOT NULL,
+	MODIFY command VARBINARY(4000) NOT NULL, MODIFY permission VARBINARY(128) NOT NULL,
+	MODIFY mode VARBINARY(16) NOT NULL, MODIFY post_ts VARBINARY(32) NOT NULL DEFAULT '',
+	MODIFY state VARBINARY(16) NOT NULL;
+ALTER TABLE bot_approval_votes MODIFY request_id VARBINARY(32) NOT NULL, MODIFY user_id VARBINARY(32) NOT NULL,
+	MODIFY vote VARBINARY(16) NOT NULL, MODIFY via VARBINARY(16) NOT NULL;
+ALTER TABLE bot_approval_events MODIFY request_id VARBINARY(32) NOT NULL, MODIFY kind VARBINARY(16) NOT NULL,
+	MODIFY user_id VARBINARY(32) NOT NULL;
+`,
 }
 
 // Store implements slackbot.ClaimStore, router.AuditLog and approval.Store over SQL.
@@ -96,6 +126,9 @@ var (
 // the caller's to close.
 func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
+		return nil, fmt.Errorf("open bot store: %w", err)
+	}
+	if err := sqldb.CheckByteComparison(ctx, db, sqldb.CreatedTables(migrations, db.Dialect)); err != nil {
 		return nil, fmt.Errorf("open bot store: %w", err)
 	}
 	return &Store{db: db}, nil

@@ -37,5 +37,18 @@ CREATE TABLE slack_install_cursors (
 	name VARCHAR(64) NOT NULL PRIMARY KEY,
 	value VARCHAR(191) NOT NULL
 );`,
+	}, {
+		Version: 2,
+		Name:    "ids compare byte for byte",
+		// On MySQL a VARCHAR compares by its collation, the database's
+		// default unless the table says otherwise, which ignores case:
+		// VARBINARY compares bytes, as SQLite does.
+		SQL: `-- SQLite compares text byte for byte already`,
+		MySQL: `
+ALTER TABLE slack_installations MODIFY id VARBINARY(191) NOT NULL, MODIFY team_id VARBINARY(64) NOT NULL,
+	MODIFY enterprise_id VARBINARY(64) NOT NULL, MODIFY app_id VARBINARY(64) NOT NULL,
+	MODIFY bot_user_id VARBINARY(64) NOT NULL, MODIFY installer_user_id VARBINARY(64) NOT NULL;
+ALTER TABLE slack_install_cursors MODIFY name VARBINARY(64) NOT NULL, MODIFY value VARBINARY(191) NOT NULL;
+`,
 	}}
 }

@@ -33,6 +33,9 @@ func Open(ctx context.Context, db *sqldb.DB, sealer Sealer) (*Store, error) {
 	if err := sqldb.Migrate(ctx, db, component, migrations()); err != nil {
 		return nil, fmt.Errorf("open installation store: %w", err)
 	}
+	if err := sqldb.CheckByteComparison(ctx, db, sqldb.CreatedTables(migrations(), db.Dialect)); err != nil {
+		return nil, fmt.Errorf("open installation store: %w", err)
+	}
 	return &Store{db: db, sealer: sealer}, nil
 }
 

@@ -169,3 +169,58 @@ CREATE TABLE three (id INTEGER NOT NULL PRIMARY KEY);`}}
 		}
 	})
 }
+
+// A text column that compares by a collation ignoring case (or trailing
+// spaces) is refused, naming it; byte-wise ones are accepted.
+func TestCheckByteComparisonRefusesColumnsThatIgnoreCase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		good, bad := []string{"CREATE TABLE good (id VARCHAR(10) NOT NULL PRIMARY KEY, note TEXT)"},
+			[]string{"CREATE TABLE bad (id VARCHAR(10) COLLATE NOCASE NOT NULL PRIMARY KEY)"}
+		if db.Dialect == sqldb.MySQL {
+			// A binary collation that pads nothing: MariaDB's, or MySQL 8's.
+			nopad := "utf8mb4_nopad_bin"
+			var n int
+			if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.collations WHERE collation_name = ?", nopad).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				nopad = "utf8mb4_0900_bin"
+			}
+			good = []string{"CREATE TABLE good (id VARBINARY(10) NOT NULL PRIMARY KEY, nopad VARCHAR(10) COLLATE " + nopad + ", note TEXT)"}
+			bad = []string{"CREATE TABLE bad (id VARCHAR(10) COLLATE utf8mb4_general_ci NOT NULL PRIMARY KEY)",
+				"CREATE TABLE padded (id VARCHAR(10) COLLATE utf8mb4_bin NOT NULL PRIMARY KEY)"}
+		} else {
+			bad = append(bad, "CREATE TABLE indexed (id VARCHAR(10) NOT NULL)", "CREATE INDEX indexed_id ON indexed (id COLLATE NOCASE)")
+		}
+		for _, q := range append(good, bad...) {
+			if _, err := db.ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		if err := sqldb.CheckByteComparison(ctx, db, []string{"good", "missing"}); err != nil {
+			t.Fatalf("byte-wise columns: %v", err)
+		}
+		for _, table := range []string{"bad", "padded", "indexed"} {
+			if strings.Contains(strings.Join(bad, ";"), "TABLE "+table) {
+				err := sqldb.CheckByteComparison(ctx, db, []string{"good", table})
+				if !errors.Is(err, sqldb.ErrCollation) || !strings.Contains(err.Error(), table) {
+					t.Errorf("table %s: %v; want ErrCollation naming it", table, err)
+				}
+			}
+		}
+	})
+}
+
+func TestCreatedTables(t *testing.T) {
+	ms := []sqldb.Migration{
+		{Version: 1, SQL: "CREATE TABLE a (x INT);\nCREATE INDEX a_x ON a (x);\ncreate table if not exists `b` (y INT);", MySQL: "CREATE TABLE a (x INT);"},
+		{Version: 2, SQL: "-- nothing"},
+	}
+	if got := sqldb.CreatedTables(ms, sqldb.SQLite); !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Errorf("sqlite: %v", got)
+	}
+	if got := sqldb.CreatedTables(ms, sqldb.MySQL); !reflect.DeepEqual(got, []string{"a"}) {
+		t.Errorf("mysql: %v", got)
+	}
+}

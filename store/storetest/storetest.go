@@ -118,3 +118,41 @@ func databases(t *testing.T) []string {
 	}
 	return out
 }
+
+// MySQLCreatedBeforehand opens a fresh database on the test server that
+// was created, before Bastion opened it, with a plain CREATE DATABASE:
+// with the server's default character set and collation (on MariaDB and
+// MySQL 5.7 one that ignores case), as an operator's database is.
+func MySQLCreatedBeforehand(t testing.TB) *sqldb.DB {
+	t.Helper()
+	u := MySQLURL(t)
+	cfg, err := mysql.ParseURL(u)
+	if err != nil {
+		t.Fatalf("test mysql url: %v", err)
+	}
+	admin := cfg.Clone()
+	admin.DBName = ""
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	server, err := sql.Open("mysql", admin.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if _, err := server.ExecContext(ctx, "CREATE DATABASE `"+cfg.DBName+"`"); err != nil {
+		t.Fatalf("create database (is MariaDB running on %s? .ci/run starts it): %v", MySQLServer(), err)
+	}
+	db, err := mysql.Open(ctx, u)
+	if err != nil {
+		t.Fatalf("open mysql: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// EachCreatedBeforehand is Each with the MySQL database created before
+// Bastion opened it (MySQLCreatedBeforehand).
+func EachCreatedBeforehand(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("mysql", func(t *testing.T) { fn(t, MySQLCreatedBeforehand(t)) })
+}
