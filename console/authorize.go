@@ -1,23 +1,12 @@
 package console
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/bastionhq/bastion/authz"
 )
-
-// authorize checks, authoritatively, that the session's user may make the
-// admin write w. The rule is authz.AuthorizeAdminWrite, the one the
-// permission server applies, so the console and the server cannot
-// disagree on who may write what. A refusal is an *authz.DeniedError;
-// other errors (already naming the actor, permission and entity) mean the
-// check could not be answered, and refuse the write too.
-func (c *Console) authorize(ctx context.Context, s *userSession, w authz.AdminWrite) error {
-	return authz.AuthorizeAdminWrite(ctx, c.engine, s.Actor(), w)
-}
 
 // doing names an admin write in the refusal message: "You no longer have
 // permission to DOING on …".
