@@ -12,5 +12,13 @@
 // in one query keyed by user id; reference data (entities, team preferences,
 // custom roles) is held in memory and brought up to date from the store's
 // change log whenever the store's revision moves, so an authoritative check
-// reflects every write acknowledged before it began.
+// reflects every write acknowledged before it began. The engine follows
+// one history: a store found behind it, with another id, or without the
+// change it applied last (restored from a backup, created anew) is read
+// again in full, and until that succeeds the engine answers
+// ErrUnavailable (Engine.Sync, Engine.Ready).
+//
+// Admin writes made on behalf of a user (the methods ending in As) are
+// authorized (AuthorizeAdminWrite) and then written only if every row the
+// decision rested on is still at the revision it saw (Prior).
 package authz

@@ -48,4 +48,8 @@
 // away and back, the write fails with Aborted.
 // The actor's team is the team the check runs in. Writes are recorded in
 // the audit log with the actor "TEAM/USER" (for example "T1/UROLES").
+//
+// A store restored from a backup or created anew under a running server
+// is read again in full; until that succeeds every call that needs it
+// answers Unavailable and /readyz answers 503 (authz.ErrUnavailable).
 package server
