@@ -2,6 +2,7 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"regexp"
@@ -59,23 +60,45 @@ func CheckByteComparison(ctx context.Context, db *DB, tables []string) error {
 	return checkSQLiteCollations(ctx, db, tables)
 }
 
+// checkMySQLCollations reads each table's columns with SHOW FULL COLUMNS,
+// which vtgate sends wherever the table lives (through its routing rules),
+// so on Vitess every keyspace holding one of the tables is checked.
 func checkMySQLCollations(ctx context.Context, db *DB, tables []string) error {
-	args := make([]any, len(tables))
-	for i, t := range tables {
-		args[i] = t
+	for _, table := range tables {
+		if err := checkMySQLTable(ctx, db, table); err != nil {
+			return err
+		}
 	}
-	rows, err := db.QueryContext(ctx, `SELECT table_name, column_name, column_type, COALESCE(collation_name, '')
-		FROM information_schema.columns
-		WHERE table_schema = DATABASE() AND data_type IN ('char', 'varchar') AND table_name IN (?`+strings.Repeat(", ?", len(tables)-1)+`)
-		ORDER BY table_name, ordinal_position`, args...)
+	return nil
+}
+
+func checkMySQLTable(ctx context.Context, db *DB, table string) error {
+	rows, err := db.QueryContext(ctx, "SHOW FULL COLUMNS FROM `"+strings.ReplaceAll(table, "`", "")+"`")
 	if err != nil {
-		return fmt.Errorf("check column collations: %w", err)
+		if n, ok := serverError(db, err); ok && n == 1146 { // no such table
+			return nil
+		}
+		return fmt.Errorf("check the columns of %s: %w", table, err)
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return fmt.Errorf("check the columns of %s: %w", table, err)
+	}
 	for rows.Next() {
-		var table, column, typ, collation string
-		if err := rows.Scan(&table, &column, &typ, &collation); err != nil {
-			return fmt.Errorf("check column collations: %w", err)
+		// Field, Type, Collation, Null, Key, Default, Extra, Privileges,
+		// Comment (and more on some servers).
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("check the columns of %s: %w", table, err)
+		}
+		column, typ, collation := vals[0].String, strings.ToLower(vals[1].String), vals[2].String
+		if !strings.HasPrefix(typ, "char") && !strings.HasPrefix(typ, "varchar") {
+			continue
 		}
 		if comparesBytes(collation) {
 			continue
