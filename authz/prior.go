@@ -46,8 +46,9 @@ type SeenRow struct {
 // checked up to its root, the acting user's version, the custom role that
 // granted the permission) and the row it replaces (the role or entity
 // saved or deleted, absent for a new one), each at the revision it had.
-// The store compares them in the write's own transaction, holding them
-// until it commits, so another write landing between the authorization
+// The store compares them within the write, such that none can change
+// between the comparison and the write's commit, so another write landing
+// between the authorization
 // and this one makes it fail with ErrConflict instead of changing
 // something nobody authorized. Revisions only grow, so a row moved away
 // and back (A→B→A) does not compare equal to what was seen. The zero

@@ -24,9 +24,9 @@ type Store interface {
 	ListAssignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error)
 
 	// The writes below take a Prior: each writes only if the rows prior
-	// names are at the revisions it saw, compared in the write's
-	// transaction (Prior.Verify) and held until it commits; else they
-	// fail with ErrConflict and change nothing.
+	// names are at the revisions it saw, compared within the write
+	// (Prior.Verify) such that none can change before it commits; else
+	// they fail with ErrConflict and change nothing.
 
 	// UpsertEntity creates or replaces an entity.
 	UpsertEntity(ctx context.Context, e Entity, prior Prior, actor string) (Revision, error)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bastionhq/bastion/store/sqldb"
@@ -18,6 +19,9 @@ import (
 func Backup(t testing.TB, db *sqldb.DB) (restore func()) {
 	t.Helper()
 	ctx := context.Background()
+	if db.Vitess {
+		return backupVitess(t, ctx, db)
+	}
 	if db.Dialect == sqldb.MySQL {
 		return backupMySQL(t, ctx, db)
 	}
@@ -108,6 +112,12 @@ func Recreate(t testing.TB, db *sqldb.DB) {
 		t.Fatalf("recreate: %v", err)
 	}
 	defer conn.Close()
+	if db.Vitess {
+		if err := dropVitessTables(ctx, db.DB); err != nil {
+			t.Fatalf("recreate: %v", err)
+		}
+		return
+	}
 	if db.Dialect == sqldb.MySQL {
 		var name string
 		if err := conn.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name); err != nil {
@@ -149,5 +159,74 @@ func exec(t testing.TB, ctx context.Context, conn *sql.Conn, q string) {
 	t.Helper()
 	if _, err := conn.ExecContext(ctx, q); err != nil {
 		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// backupVitess keeps the rows of every table of every keyspace the vtgate
+// serves in memory (a Vitess cluster cannot copy a keyspace per test), and
+// returns a function that puts them back in one transaction.
+func backupVitess(t testing.TB, ctx context.Context, db *sqldb.DB) func() {
+	t.Helper()
+	type table struct {
+		name    string // keyspace.table
+		columns []string
+		rows    [][]any
+	}
+	var tables []table
+	keyspaces, err := column(ctx, db.DB, "SHOW VITESS_KEYSPACES")
+	if err != nil {
+		t.Fatalf("back up vitess: %v", err)
+	}
+	for _, ks := range keyspaces {
+		names, err := column(ctx, db.DB, "SHOW TABLES FROM `"+ks+"`")
+		if err != nil {
+			t.Fatalf("back up vitess: %v", err)
+		}
+		for _, n := range names {
+			tb := table{name: "`" + ks + "`.`" + n + "`"}
+			rows, err := db.QueryContext(ctx, "SELECT * FROM "+tb.name)
+			if err != nil {
+				t.Fatalf("back up vitess %s: %v", tb.name, err)
+			}
+			if tb.columns, err = rows.Columns(); err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				row := make([]any, len(tb.columns))
+				ptrs := make([]any, len(row))
+				for i := range row {
+					ptrs[i] = &row[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				tb.rows = append(tb.rows, row)
+			}
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
+			tables = append(tables, tb)
+		}
+	}
+	return func() {
+		t.Helper()
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			for _, tb := range tables {
+				if _, err := tx.ExecContext(ctx, "DELETE FROM "+tb.name); err != nil {
+					return fmt.Errorf("empty %s: %w", tb.name, err)
+				}
+				q := "INSERT INTO " + tb.name + " (`" + strings.Join(tb.columns, "`, `") + "`) VALUES (?" + strings.Repeat(", ?", len(tb.columns)-1) + ")"
+				for _, row := range tb.rows {
+					if _, err := tx.ExecContext(ctx, q, row...); err != nil {
+						return fmt.Errorf("restore %s: %w", tb.name, err)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("restore vitess: %v", err)
+		}
 	}
 }

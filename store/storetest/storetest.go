@@ -151,8 +151,19 @@ func MySQLCreatedBeforehand(t testing.TB) *sqldb.DB {
 }
 
 // EachCreatedBeforehand is Each with the MySQL database created before
-// Bastion opened it (MySQLCreatedBeforehand).
+// Bastion opened it (MySQLCreatedBeforehand). Vitess's keyspaces are
+// always created beforehand, by whoever runs the cluster.
 func EachCreatedBeforehand(t *testing.T, fn func(t *testing.T, db *sqldb.DB)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
-	t.Run("mysql", func(t *testing.T) { fn(t, MySQLCreatedBeforehand(t)) })
+	for _, name := range databases(t) {
+		t.Run(name, func(t *testing.T) {
+			switch name {
+			case "sqlite":
+				fn(t, SQLite(t))
+			case "mysql":
+				fn(t, MySQLCreatedBeforehand(t))
+			case "vitess":
+				fn(t, Vitess(t))
+			}
+		})
+	}
 }
