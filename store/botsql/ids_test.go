@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/internal/slackbot"
 	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
 )
@@ -22,7 +22,7 @@ func TestClaimsCompareIDsByteForByte(t *testing.T) {
 		}
 		t0 := time.Unix(1700000000, 0)
 		for _, channel := range []string{"C1", "c1"} {
-			c, err := s.Claim(ctx, bot.MessageKey{TeamID: "T1", ChannelID: channel, TS: "1700000000.000100"}, "ev:"+channel, "w", t0)
+			c, err := s.Claim(ctx, slackbot.MessageKey{TeamID: "T1", ChannelID: channel, TS: "1700000000.000100"}, "ev:"+channel, "w", t0)
 			if err != nil || !c.Won || c.DeliveryID != "ev:"+channel {
 				t.Fatalf("claim in %s: %+v %v; want a claim of its own", channel, c, err)
 			}
