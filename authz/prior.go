@@ -36,8 +36,8 @@ type SeenRow struct {
 	// Revision is the revision of the write that last changed the row (for
 	// a user, the user's version); 0 when the row did not exist.
 	Revision Revision
-	// Parent is the entity's parent or the role's scope as seen; it only
-	// explains a conflict.
+	// Parent is the entity's parent or the role's scope as seen (empty for
+	// a user), compared too.
 	Parent string
 }
 
@@ -79,9 +79,9 @@ func (p Prior) With(rows ...SeenRow) Prior {
 // its revision (0 when absent), and an entity's parent or a role's scope.
 type StoredRow func(kind RowKind, id string) (rev Revision, parent string, err error)
 
-// Verify compares each row of p with what read returns and fails with an
-// ErrConflict naming the first difference. It does nothing for an
-// unchecked Prior.
+// Verify compares each row of p with what read returns (its revision, and
+// an entity's parent or a role's scope) and fails with an ErrConflict
+// naming the first difference. It does nothing for an unchecked Prior.
 func (p Prior) Verify(read StoredRow) error {
 	if !p.Checked {
 		return nil
@@ -91,7 +91,7 @@ func (p Prior) Verify(read StoredRow) error {
 		if err != nil {
 			return fmt.Errorf("read %s %s to compare with what this write was authorized on: %w", want.Kind, want.ID, err)
 		}
-		if rev != want.Revision {
+		if rev != want.Revision || parent != want.Parent {
 			return conflict(want, rev, parent)
 		}
 	}

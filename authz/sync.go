@@ -76,13 +76,14 @@ func (e *Engine) syncReference(ctx context.Context, target Revision) error {
 			}
 		}
 		e.refMu.Lock()
-		for i, c := range changes {
+		for _, c := range changes {
 			if err := e.applyChange(c); err != nil {
 				e.refMu.Unlock()
 				return err
 			}
 			e.ref.Revision = c.Revision
-			e.last = &changes[i]
+			applied := c
+			e.last = &applied
 		}
 		e.refMu.Unlock()
 		e.notify(ctx, changes)
