@@ -29,7 +29,7 @@ func (b BotApprovals) Pending(ctx context.Context, teamID string) ([]PendingAppr
 	out := make([]PendingApproval, 0, len(list))
 	for _, a := range list {
 		out = append(out, PendingApproval{ID: a.ID, TeamID: a.TeamID, ChannelID: a.ChannelID, RequesterID: a.CallerID,
-			Command: a.Text, Approvals: a.Approvals, Required: a.Needed, RequestedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt})
+			Command: a.Text, Permission: a.Permission, Approvals: a.Approvals, Required: a.Needed, RequestedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt})
 	}
 	return out, nil
 }

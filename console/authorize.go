@@ -26,7 +26,8 @@ func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *userSes
 	switch {
 	case errors.As(err, &denied):
 		c.log.Info("console: write denied", "actor", s.Actor().String(), "write", denied.Write.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
-		c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You no longer have permission to %s on %s.", doing(denied.Write), denied.EntityID)+
+		l := c.label(r.Context(), s, nil, []string{denied.EntityID})
+		c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You no longer have permission to %s on %s.", doing(denied.Write), l.entityText(denied.EntityID))+
 			" The page you acted from was out of date; go back to see what you can do now.")
 	case errors.Is(err, authz.ErrInvalidRequest):
 		c.fail(w, r, s, http.StatusBadRequest, fmt.Sprintf("Could not %s: %v", what, err))

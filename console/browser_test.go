@@ -40,6 +40,14 @@ func clickAndWaitForNotice(tab *browsertest.Tab, sel string) {
 	tab.WaitVisible(`[data-testid="flash"]`)
 }
 
+// previewAndConfirm clicks a button that leads to a write's preview,
+// waits for the confirm page and confirms, then waits for the notice.
+func previewAndConfirm(tab *browsertest.Tab, sel string) {
+	tab.Click(sel)
+	tab.WaitVisible(`[data-testid="confirm-submit"]`)
+	clickAndWaitForNotice(tab, `[data-testid="confirm-submit"]`)
+}
+
 func isHidden(t *testing.T, tab *browsertest.Tab, sel string) bool {
 	t.Helper()
 	var hidden bool
@@ -78,7 +86,7 @@ func TestBrowserAssignmentsChangeTheAssigneesPageLive(t *testing.T) {
 	admin.SetValue("#assign-user", "UMEMBER")
 	admin.SetValue("#assign-role", "ROLES_ADMIN")
 	admin.SetValue("#assign-entity", "T1")
-	clickAndWaitForNotice(admin, "#assign-submit")
+	previewAndConfirm(admin, "#assign-submit")
 	admin.WaitText(`[data-testid="flash"]`, "Assigned ROLES_ADMIN to UMEMBER on T1.")
 	admin.Screenshot("2-admin-assigned")
 
@@ -101,7 +109,7 @@ func TestBrowserAssignmentsChangeTheAssigneesPageLive(t *testing.T) {
 	member.SetValue("#assign-entity", "C1")
 
 	// ...while the admin revokes the role.
-	clickAndWaitForNotice(admin, `[data-testid="revoke-UMEMBER-ROLES_ADMIN-T1"] button`)
+	previewAndConfirm(admin, `[data-testid="revoke-UMEMBER-ROLES_ADMIN-T1"] button`)
 	admin.WaitText(`[data-testid="flash"]`, "Revoked ROLES_ADMIN from UMEMBER on T1.")
 	admin.Screenshot("4-admin-revoked")
 

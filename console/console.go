@@ -10,6 +10,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/console/preview"
 )
 
 //go:embed templates/*.html
@@ -29,6 +32,9 @@ type Console struct {
 	// auditBatch and auditScan bound the audit page's reads of the log
 	// (defaultAuditBatch, defaultAuditScan).
 	auditBatch, auditScan int
+	// previewer says what a write would change; nil when none is
+	// available.
+	previewer Previewer
 }
 
 // New checks opts and builds the console.
@@ -66,7 +72,10 @@ func New(opts Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{opts: opts, engine: opts.Engine, log: opts.Logger, signer: signer{key: key}, pages: pages,
-		auditBatch: defaultAuditBatch, auditScan: defaultAuditScan}
+		auditBatch: defaultAuditBatch, auditScan: defaultAuditScan, previewer: opts.Previewer}
+	if e, ok := opts.Engine.(interface{ Store() authz.Store }); ok && c.previewer == nil {
+		c.previewer = preview.New(opts.Engine, e.Store())
+	}
 	c.mux = c.routes()
 	return c, nil
 }
@@ -115,16 +124,22 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET /roles", c.page(c.rolesPage))
 	mux.HandleFunc("GET /roles/{name}", c.page(c.roleEditPage))
 	mux.HandleFunc("POST /roles", c.action(c.putRole))
+	mux.HandleFunc("POST /roles/preview", c.action(c.previewRole))
 	mux.HandleFunc("POST /roles/{name}/delete", c.action(c.deleteRole))
 	mux.HandleFunc("GET /assignments", c.page(c.assignmentsPage))
 	mux.HandleFunc("POST /assignments/assign", c.action(c.assign))
 	mux.HandleFunc("POST /assignments/revoke", c.action(c.revoke))
+	mux.HandleFunc("POST /assignments/preview", c.action(c.previewAssignment))
 	mux.HandleFunc("GET /entities", c.page(c.entitiesPage))
+	mux.HandleFunc("POST /entities", c.action(c.upsertEntity))
+	mux.HandleFunc("POST /entities/preview", c.action(c.previewEntity))
+	mux.HandleFunc("GET /access", c.page(c.accessPage))
 	mux.HandleFunc("GET /accounts", c.page(c.accountsPage))
 	mux.HandleFunc("POST /accounts/type", c.action(c.setAccountType))
 	mux.HandleFunc("POST /accounts/prefs", c.action(c.setTeamPrefs))
 	mux.HandleFunc("GET /installations", c.page(c.installationsPage))
 	mux.HandleFunc("GET /approvals", c.page(c.approvalsPage))
+	mux.HandleFunc("POST /approvals/{id}/vote", c.action(c.vote))
 	mux.HandleFunc("GET /audit", c.page(c.auditPage))
 	return mux
 }

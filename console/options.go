@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/bastionhq/bastion/names"
 )
 
 // Defaults of Options.
@@ -26,6 +28,17 @@ type Options struct {
 	Installations Installations
 	// Approvals lists pending approvals; nil means not configured.
 	Approvals Approvals
+	// Votes casts votes on pending approvals from the approvals page
+	// through the approval workflow; nil offers no buttons there.
+	Votes ApprovalVoter
+	// Names is the directory of display names pages show ids by; nil
+	// shows ids.
+	Names names.Directory
+	// Previewer says, before an assignment, a role edit or an entity
+	// write is confirmed, who gains and loses what. When nil, the engine
+	// is asked directly if it can read users (as *authz.Engine can);
+	// otherwise writes are confirmed without a preview.
+	Previewer Previewer
 	// InstallURL is the link that (re)installs the Slack app, shown next
 	// to every upgrade notice (default /slack/install).
 	InstallURL string

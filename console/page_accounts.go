@@ -18,6 +18,9 @@ type teamAccounts struct {
 	Prefs    []pref
 	PrefText string
 	Accounts []account
+	// Users are what the account form's picker offers: the team's
+	// members, when the user may change account types there.
+	Users []pickOption
 }
 
 type pref struct{ Key, Value string }
@@ -49,6 +52,8 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *userSe
 		return
 	}
 	b := accountsBody{Types: authz.AccountTypeNames()}
+	var users, teams []string
+	pickers := map[string][]string{}
 	for _, e := range ents {
 		if e.Type != authz.TypeWorkspace {
 			continue
@@ -75,9 +80,24 @@ func (c *Console) accountsPage(w http.ResponseWriter, r *http.Request, s *userSe
 		for _, a := range accts {
 			if a.TeamID == e.ID {
 				ta.Accounts = append(ta.Accounts, a)
+				users = append(users, a.UserID)
 			}
 		}
+		teams = append(teams, e.ID)
+		if pv.can(authz.PermAdministerRoles, e.ID) {
+			members, err := c.teamMembers(ctx, map[string]bool{e.ID: true})
+			if err != nil {
+				c.readFailed(w, r, s, err)
+				return
+			}
+			pickers[e.ID] = members
+			users = append(users, members...)
+		}
 		b.Teams = append(b.Teams, ta)
+	}
+	l := c.label(ctx, s, users, teams)
+	for i := range b.Teams {
+		b.Teams[i].Users = userOptions(l, pickers[b.Teams[i].TeamID])
 	}
 	c.renderNeeding(w, r, s, PermViewTeamSettings, "accounts", "Accounts and preferences", b)
 }
@@ -96,7 +116,8 @@ func (c *Console) setAccountType(w http.ResponseWriter, r *http.Request, s *user
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	c.done(w, r, s, fmt.Sprintf("%s is now %s in %s.", user, t, team), "/accounts")
+	l := c.label(r.Context(), s, []string{user}, []string{team})
+	c.done(w, r, s, fmt.Sprintf("%s is now %s in %s.", l.userText(user), t, l.entityText(team)), "/accounts")
 }
 
 // setTeamPrefs serves POST /accounts/prefs: replace a team's preferences
@@ -114,7 +135,8 @@ func (c *Console) setTeamPrefs(w http.ResponseWriter, r *http.Request, s *userSe
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	c.done(w, r, s, "Saved the preferences of "+team+".", "/accounts")
+	l := c.label(r.Context(), s, nil, []string{team})
+	c.done(w, r, s, "Saved the preferences of "+l.entityText(team)+".", "/accounts")
 }
 
 // parsePrefs reads "key=value" lines; blank lines are skipped.

@@ -6,9 +6,12 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/console/preview"
+	"github.com/bastionhq/bastion/names"
 )
 
 // assignmentsBody is the assignments page's data.
@@ -20,10 +23,16 @@ type assignmentsBody struct {
 	// Roles, Entities and Users are what the assign form offers: the
 	// roles the user may see or assign, the entities where they may
 	// assign, and the members of the workspaces there.
+	// Previews says whether the form leads to a preview first.
 	Roles    []authz.Role
 	Entities []authz.Entity
-	Users    []string
+	Users    []pickOption
+	Previews bool
 }
+
+// pickOption is one choice of a picker: an id, the name it is shown by,
+// and more text it is found by.
+type pickOption struct{ ID, Label, Search string }
 
 // assignmentRow is one assignment the user may see, with the attributes
 // that hide it when the user no longer may.
@@ -43,7 +52,7 @@ func (c *Console) assignmentsPage(w http.ResponseWriter, r *http.Request, s *use
 		c.readFailed(w, r, s, err)
 		return
 	}
-	var b assignmentsBody
+	b := assignmentsBody{Previews: c.previewer != nil}
 	q := r.URL.Query()
 	for _, by := range []string{"user", "entity", "role"} {
 		if v := strings.TrimSpace(q.Get(by)); v != "" {
@@ -73,21 +82,68 @@ func (c *Console) assignmentsPage(w http.ResponseWriter, r *http.Request, s *use
 			b.Assignments = append(b.Assignments, assignmentRow{Assignment: a, Attrs: sh.attrs()})
 		}
 	}
+	var users []string
 	if pv.anywhere(authz.PermAssignRoles) {
-		if err := c.assignFormOptions(ctx, pv, &b); err != nil {
+		var err error
+		if users, err = c.assignFormOptions(ctx, pv, &b); err != nil {
 			c.readFailed(w, r, s, err)
 			return
 		}
 	}
+	lu, le := []string{}, []string{}
+	if b.By == "user" {
+		lu = append(lu, b.Value)
+	} else if b.By == "entity" {
+		le = append(le, b.Value)
+	}
+	for _, a := range b.Assignments {
+		lu = append(lu, a.UserID, actorUser(a.GrantedBy))
+		le = append(le, a.EntityID, actorTeam(a.GrantedBy))
+	}
+	for _, e := range b.Entities {
+		le = append(le, e.ID)
+	}
+	l := c.label(ctx, s, append(lu, users...), le)
+	b.Users = userOptions(l, users)
 	c.renderNeeding(w, r, s, PermViewAssignments, "assignments", "Assignments", b)
 }
 
+// userOptions makes picker choices of users, labelled by name.
+func userOptions(l *labels, ids []string) []pickOption {
+	out := make([]pickOption, 0, len(ids))
+	for _, id := range ids {
+		o := pickOption{ID: id, Label: l.userText(id)}
+		if e, ok := l.book.Entry(names.User, id); ok {
+			o.Search = e.Handle
+		}
+		out = append(out, o)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return strings.ToLower(out[i].Label) < strings.ToLower(out[j].Label) })
+	return out
+}
+
+// actorUser and actorTeam split an audit actor "TEAM/USER"; other actors
+// give "".
+func actorUser(actor string) string {
+	if _, u, ok := strings.Cut(actor, "/"); ok {
+		return u
+	}
+	return ""
+}
+
+func actorTeam(actor string) string {
+	if t, _, ok := strings.Cut(actor, "/"); ok {
+		return t
+	}
+	return ""
+}
+
 // assignFormOptions fills what the assign form offers a user who holds
-// ASSIGN_ROLES somewhere.
-func (c *Console) assignFormOptions(ctx context.Context, pv *permView, b *assignmentsBody) error {
+// ASSIGN_ROLES somewhere, and returns the users it offers.
+func (c *Console) assignFormOptions(ctx context.Context, pv *permView, b *assignmentsBody) ([]string, error) {
 	roles, err := c.engine.Roles(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, role := range roles {
 		if _, seen := pv.roleShown(role); seen || role.Scope == "" || pv.inLine(authz.PermAssignRoles, role.Scope) {
@@ -96,7 +152,7 @@ func (c *Console) assignFormOptions(ctx context.Context, pv *permView, b *assign
 	}
 	ents, err := c.engine.Entities(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	teams := map[string]bool{}
 	for _, e := range ents {
@@ -107,19 +163,45 @@ func (c *Console) assignFormOptions(ctx context.Context, pv *permView, b *assign
 			teams[e.ID] = true
 		}
 	}
+	return c.teamMembers(ctx, teams)
+}
+
+// teamMembers lists the users of teams: those with an account type
+// recorded there, and those the name directory learned there.
+func (c *Console) teamMembers(ctx context.Context, teams map[string]bool) ([]string, error) {
 	accts, err := c.accounts(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var out []string
 	seen := map[string]bool{}
 	for _, a := range accts {
 		if teams[a.TeamID] && !seen[a.UserID] {
 			seen[a.UserID] = true
-			b.Users = append(b.Users, a.UserID)
+			out = append(out, a.UserID)
 		}
 	}
-	return nil
+	if c.opts.Names != nil && len(teams) > 0 {
+		var ids []string
+		for t := range teams {
+			ids = append(ids, t)
+		}
+		found, err := c.opts.Names.Search(ctx, names.Query{Kind: names.User, TeamIDs: ids, Limit: maxPickerUsers})
+		if err != nil {
+			c.log.Warn("console: list users from the name directory", "error", err)
+		}
+		for _, e := range found {
+			if !seen[e.ID] {
+				seen[e.ID] = true
+				out = append(out, e.ID)
+			}
+		}
+	}
+	return out, nil
 }
+
+// maxPickerUsers bounds the users a picker offers from the directory.
+const maxPickerUsers = 1000
 
 // assignmentForm reads the user, role and entity of an assign or revoke.
 func assignmentForm(r *http.Request) (user, role, entity string) {
@@ -135,7 +217,8 @@ func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *userSession)
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	c.done(w, r, s, fmt.Sprintf("Assigned %s to %s on %s.", role, user, entity), "/assignments?user="+url.QueryEscape(user))
+	l := c.label(r.Context(), s, []string{user}, []string{entity})
+	c.done(w, r, s, fmt.Sprintf("Assigned %s to %s on %s.", role, l.userText(user), l.entityText(entity)), "/assignments?user="+url.QueryEscape(user))
 }
 
 // revoke serves POST /assignments/revoke; it needs ASSIGN_ROLES on the
@@ -147,5 +230,24 @@ func (c *Console) revoke(w http.ResponseWriter, r *http.Request, s *userSession)
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
-	c.done(w, r, s, fmt.Sprintf("Revoked %s from %s on %s.", role, user, entity), "/assignments?user="+url.QueryEscape(user))
+	l := c.label(r.Context(), s, []string{user}, []string{entity})
+	c.done(w, r, s, fmt.Sprintf("Revoked %s from %s on %s.", role, l.userText(user), l.entityText(entity)), "/assignments?user="+url.QueryEscape(user))
+}
+
+// previewAssignment serves POST /assignments/preview: what assigning
+// (op=assign) or revoking (op=revoke) a role would change, and the form
+// that confirms it. It needs what the write needs, ASSIGN_ROLES on the
+// entity.
+func (c *Console) previewAssignment(w http.ResponseWriter, r *http.Request, s *userSession) {
+	user, role, entity := assignmentForm(r)
+	kind, wk, verb, path := preview.Assign, authz.WriteAssign, "Assign", "/assignments/assign"
+	if r.PostFormValue("op") == "revoke" {
+		kind, wk, verb, path = preview.Revoke, authz.WriteRevoke, "Revoke", "/assignments/revoke"
+	}
+	back := c.assignBack(r, user)
+	b := confirmBody{Heading: verb + " a role", Action: c.opts.Prefix + path, Button: verb, Back: back,
+		Fields: []formField{{"user", user}, {"role", role}, {"entity", entity}, {"back", back}}}
+	what := fmt.Sprintf("%s %s for %s on %s", strings.ToLower(verb), role, user, entity)
+	c.confirmWrite(w, r, s, what, authz.AdminWrite{Kind: wk, EntityID: entity},
+		preview.Write{Kind: kind, UserID: user, Role: role, EntityID: entity}, b)
 }

@@ -24,10 +24,38 @@ type auditBody struct {
 }
 
 // changeRow is one audit-log entry the user may see, with the attributes
-// that hide it when the user no longer may.
+// that hide it when the user no longer may, and what it changed in
+// names.
 type changeRow struct {
 	authz.Change
 	Attrs template.HTMLAttr
+	// Record names the changed record.
+	Record template.HTML
+}
+
+// record names the record a change changed: an assignment's user, role
+// and entity, an account's user and team, an entity, a role or a team.
+func record(l *labels, ch authz.Change) template.HTML {
+	sep := template.HTML(` <span class="muted">·</span> `)
+	role := func(n string) template.HTML {
+		return template.HTML(`<code class="role">` + template.HTMLEscapeString(n) + `</code>`)
+	}
+	switch ch.Kind {
+	case authz.ChangeAssign, authz.ChangeRevoke:
+		parts := strings.SplitN(ch.Key, "/", 3)
+		if len(parts) == 3 {
+			return l.userHTML(parts[0]) + sep + role(parts[1]) + sep + l.entityHTML(parts[2])
+		}
+	case authz.ChangeAccountType:
+		if team, user, ok := strings.Cut(ch.Key, "/"); ok {
+			return l.userHTML(user) + " in " + l.entityHTML(team)
+		}
+	case authz.ChangeEntity, authz.ChangeTeamPrefs:
+		return l.entityHTML(ch.Key)
+	case authz.ChangeRolePut, authz.ChangeRoleDelete:
+		return role(ch.Key)
+	}
+	return template.HTML(template.HTMLEscapeString(ch.Key))
 }
 
 type auditFilter struct {
@@ -73,6 +101,20 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSessi
 			c.readFailed(w, r, s, err)
 			return
 		}
+	}
+	var users, ents []string
+	for _, ch := range b.Changes {
+		users = append(users, ch.UserID, actorUser(ch.Actor))
+		ents = append(ents, changeEntities(ch.Change)...)
+		ents = append(ents, ch.TeamID, actorTeam(ch.Actor))
+		if ch.Kind == authz.ChangeAccountType {
+			_, u, _ := strings.Cut(ch.Key, "/")
+			users = append(users, u)
+		}
+	}
+	l := c.label(r.Context(), s, users, ents)
+	for i := range b.Changes {
+		b.Changes[i].Record = record(l, b.Changes[i].Change)
 	}
 	c.renderNeeding(w, r, s, PermViewAuditLog, "audit", "Audit log", b)
 }

@@ -1,12 +1,28 @@
 package console
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/console/preview"
 )
+
+// entitiesBody is the entities page's data.
+type entitiesBody struct {
+	Rows []entityRow
+	// Types are the entity types of the roles file, Parents the entities
+	// below which the user may add or move entities (ADMINISTER_ROLES),
+	// and Movable the entities the user may move (ADMINISTER_ROLES on
+	// their parent).
+	Types    []string
+	Parents  []authz.Entity
+	Movable  []authz.Entity
+	Previews bool
+}
 
 // entityRow is one line of the entity tree, indented by Depth, with the
 // attributes that hide it when the user may no longer see it.
@@ -66,14 +82,87 @@ func (c *Console) entitiesPage(w http.ResponseWriter, r *http.Request, s *userSe
 		return
 	}
 	var visible []authz.Entity
+	var ids, creators []string
+	b := entitiesBody{Types: c.engine.Catalog().EntityTypeNames(), Previews: c.previewer != nil}
 	for _, e := range ents {
 		if pv.can(PermViewAssignments, e.ID) {
 			visible = append(visible, e)
+			creators = append(creators, e.CreatorID)
 		}
+		if pv.can(authz.PermAdministerRoles, e.ID) {
+			b.Parents = append(b.Parents, e)
+		}
+		if e.ParentID != "" && pv.can(authz.PermAdministerRoles, e.ParentID) || e.ParentID == "" && pv.can(authz.PermAdministerRoles, e.ID) {
+			b.Movable = append(b.Movable, e)
+		}
+		ids = append(ids, e.ID)
 	}
-	rows := entityTree(visible)
-	for i := range rows {
-		rows[i].Attrs = shown{Permission: PermViewAssignments, Entities: []string{rows[i].ID}}.attrs()
+	b.Rows = entityTree(visible)
+	for i := range b.Rows {
+		b.Rows[i].Attrs = shown{Permission: PermViewAssignments, Entities: []string{b.Rows[i].ID}}.attrs()
 	}
-	c.renderNeeding(w, r, s, PermViewAssignments, "entities", "Entities", rows)
+	c.label(r.Context(), s, creators, ids)
+	c.renderNeeding(w, r, s, PermViewAssignments, "entities", "Entities", b)
+}
+
+// entityForm reads the entity an add or move form saves: a move keeps
+// the entity's type and creator.
+func (c *Console) entityForm(r *http.Request) (authz.Entity, error) {
+	e := authz.Entity{ID: strings.TrimSpace(r.PostFormValue("id")), Type: strings.TrimSpace(r.PostFormValue("type")),
+		ParentID: strings.TrimSpace(r.PostFormValue("parent"))}
+	if r.PostFormValue("op") == "move" || e.Type == "" {
+		old, err := c.engine.Entity(r.Context(), e.ID)
+		if err != nil {
+			return e, err
+		}
+		e.Type = old.Type
+	}
+	return e, nil
+}
+
+// previewEntity serves POST /entities/preview: what adding an entity, or
+// moving one below another parent, would change, and the form that
+// confirms it. It needs what the write needs: ADMINISTER_ROLES on the
+// new parent and, for a move, on the parent it leaves.
+func (c *Console) previewEntity(w http.ResponseWriter, r *http.Request, s *userSession) {
+	e, err := c.entityForm(r)
+	what := "save entity " + e.ID
+	if err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	aw, err := authz.UpsertEntityWrite(r.Context(), c.engine, e)
+	if err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	heading := "Add an entity"
+	if aw.Replaces {
+		heading = "Move an entity"
+	}
+	back := c.backTo(r, "/entities")
+	b := confirmBody{Heading: heading, Action: c.opts.Prefix + "/entities", Button: "Save", Back: back,
+		Fields: []formField{{"id", e.ID}, {"type", e.Type}, {"parent", e.ParentID}, {"back", back}}}
+	c.confirmWrite(w, r, s, what, aw, preview.Write{Kind: preview.UpsertEntity, Entity: e}, b)
+}
+
+// upsertEntity serves POST /entities: add an entity or move one, with
+// the permission server's authorization (Engine.UpsertEntityAs).
+func (c *Console) upsertEntity(w http.ResponseWriter, r *http.Request, s *userSession) {
+	e, err := c.entityForm(r)
+	what := "save entity " + e.ID
+	if err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	if _, err := c.engine.UpsertEntityAs(r.Context(), s.Actor(), e); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	l := c.label(r.Context(), s, nil, []string{e.ID, e.ParentID})
+	where := "at the top of the tree"
+	if e.ParentID != "" {
+		where = "below " + l.entityText(e.ParentID)
+	}
+	c.done(w, r, s, fmt.Sprintf("Saved the %s %s %s.", e.Type, l.entityText(e.ID), where), "/entities")
 }

@@ -60,6 +60,11 @@ func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *u
 			}
 		}
 	}
+	var ents []string
+	for _, in := range b.Installations {
+		ents = append(ents, in.TeamID, in.EnterpriseID)
+	}
+	c.label(r.Context(), s, nil, ents)
 	c.renderNeeding(w, r, s, PermViewInstallations, "installations", "Slack installations", b)
 }
 

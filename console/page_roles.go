@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/console/preview"
 )
 
 // rolesBody is the roles pages' data.
@@ -26,6 +27,20 @@ type rolesBody struct {
 	// EditAttrs tie the edited role to what lets the user see it.
 	EditAttrs template.HTMLAttr
 	IsNew     bool
+	// Previews says whether the role form leads to a preview first.
+	Previews bool
+}
+
+// labelRoles reads the names of the scopes the roles pages show.
+func (c *Console) labelRoles(r *http.Request, s *userSession, b rolesBody) {
+	var ids []string
+	for _, role := range b.Roles {
+		ids = append(ids, role.Scope)
+	}
+	for _, e := range b.Scopes {
+		ids = append(ids, e.ID)
+	}
+	c.label(r.Context(), s, nil, append(ids, b.Edit.Scope))
 }
 
 // roleRow is one role the user may see, with the attributes that hide it
@@ -40,7 +55,7 @@ func (b rolesBody) Has(p string) bool { return b.Edit.Grants(p) }
 
 // rolesBody reads the roles pv may see, and what the role form offers.
 func (c *Console) rolesBody(r *http.Request, pv *permView) (rolesBody, error) {
-	var b rolesBody
+	b := rolesBody{Previews: c.previewer != nil}
 	roles, err := c.engine.Roles(r.Context())
 	if err != nil {
 		return b, fmt.Errorf("list roles: %w", err)
@@ -84,6 +99,7 @@ func (c *Console) rolesPage(w http.ResponseWriter, r *http.Request, s *userSessi
 		return
 	}
 	b.IsNew = true
+	c.labelRoles(r, s, b)
 	c.renderNeeding(w, r, s, PermViewRoles, "roles", "Roles", b)
 }
 
@@ -113,19 +129,50 @@ func (c *Console) roleEditPage(w http.ResponseWriter, r *http.Request, s *userSe
 		return
 	}
 	b.Edit, b.EditAttrs = role, sh.attrs()
+	c.labelRoles(r, s, b)
 	c.render(w, r, s, http.StatusOK, "role_edit", "Role "+role.Name, b)
+}
+
+// roleForm reads the custom role a role form saves.
+func roleForm(r *http.Request) authz.Role {
+	return authz.Role{
+		Name:        strings.ToUpper(strings.TrimSpace(r.PostFormValue("name"))),
+		Description: strings.TrimSpace(r.PostFormValue("description")),
+		Scope:       r.PostFormValue("scope"),
+		Permissions: r.PostForm["permissions"],
+	}
+}
+
+// previewRole serves POST /roles/preview: who would gain and lose what if
+// the custom role were saved as the form says, and the form that
+// confirms it. It needs what saving needs: ADMINISTER_ROLES on the
+// role's scope, and on its former scope when it moves.
+func (c *Console) previewRole(w http.ResponseWriter, r *http.Request, s *userSession) {
+	role := roleForm(r)
+	what := "save role " + role.Name
+	if role.Scope == "" {
+		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": choose the enterprise or workspace the role belongs to.")
+		return
+	}
+	aw, err := authz.PutRoleWrite(r.Context(), c.engine, role)
+	if err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	back := c.backTo(r, "/roles/"+url.PathEscape(role.Name))
+	fields := []formField{{"name", role.Name}, {"description", role.Description}, {"scope", role.Scope}, {"back", back}}
+	for _, p := range role.Permissions {
+		fields = append(fields, formField{"permissions", p})
+	}
+	b := confirmBody{Heading: "Save role " + role.Name, Action: c.opts.Prefix + "/roles", Button: "Save role", Back: back, Fields: fields}
+	c.confirmWrite(w, r, s, what, aw, preview.Write{Kind: preview.PutRole, NewRole: role}, b)
 }
 
 // putRole serves POST /roles: create or replace a custom role. It needs
 // ADMINISTER_ROLES on the role's scope, and on its former scope when an
 // existing role moves.
 func (c *Console) putRole(w http.ResponseWriter, r *http.Request, s *userSession) {
-	role := authz.Role{
-		Name:        strings.ToUpper(strings.TrimSpace(r.PostFormValue("name"))),
-		Description: strings.TrimSpace(r.PostFormValue("description")),
-		Scope:       r.PostFormValue("scope"),
-		Permissions: r.PostForm["permissions"],
-	}
+	role := roleForm(r)
 	what := "save role " + role.Name
 	if role.Scope == "" {
 		c.fail(w, r, s, http.StatusBadRequest, "Could not "+what+": choose the enterprise or workspace the role belongs to.")

@@ -32,6 +32,8 @@ type permView struct {
 
 	// tree is every entity's parent ("" for a root).
 	tree map[string]string
+	// types is every entity's type.
+	types map[string]string
 	// roots are the entities without a parent, sorted.
 	roots []string
 }
@@ -139,13 +141,14 @@ func (c *Console) permissions(ctx context.Context, s *userSession) (*permView, e
 // newPermView builds the view of up over the entity tree ents.
 func newPermView(up authz.UserPermissions, ents []authz.Entity) *permView {
 	pv := &permView{TeamID: up.TeamID, UserID: up.UserID, AccountType: up.AccountType.String(),
-		Entities: up.Entities, Parents: map[string]string{}, tree: map[string]string{}}
+		Entities: up.Entities, Parents: map[string]string{}, tree: map[string]string{}, types: map[string]string{}}
 	if pv.Entities == nil {
 		pv.Entities = []authz.EntityPermissions{}
 	}
 	children := map[string][]string{}
 	for _, e := range ents {
 		pv.tree[e.ID] = e.ParentID
+		pv.types[e.ID] = e.Type
 		if e.ParentID == "" {
 			pv.roots = append(pv.roots, e.ID)
 		} else {
@@ -197,5 +200,23 @@ func (c *Console) permissionsJSON(w http.ResponseWriter, r *http.Request, s *use
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Your permissions could not be read. Try again."})
 		return
 	}
-	writeJSON(w, http.StatusOK, pv)
+	// The names of the entities the view names, for the page to draw.
+	var ids []string
+	for _, ep := range pv.Entities {
+		ids = append(ids, ep.EntityID)
+	}
+	for id := range pv.Parents {
+		ids = append(ids, id)
+	}
+	l := c.readLabels(r.Context(), pv.types, nil, ids)
+	out := struct {
+		*permView
+		Labels map[string]string `json:"labels"`
+	}{pv, map[string]string{}}
+	for _, id := range ids {
+		if t := l.entityText(id); t != id {
+			out.Labels[id] = t
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 }

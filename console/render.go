@@ -12,7 +12,7 @@ import (
 )
 
 // pageNames are the page templates; each is parsed with layout.html.
-var pageNames = []string{"home", "signin", "roles", "role_edit", "assignments", "entities", "accounts", "installations", "approvals", "audit", "error"}
+var pageNames = []string{"home", "signin", "roles", "role_edit", "assignments", "entities", "accounts", "installations", "approvals", "audit", "error", "confirm", "access"}
 
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
@@ -23,6 +23,9 @@ func parsePages() (map[string]*template.Template, error) {
 			return t.UTC().Format("2006-01-02 15:04:05 UTC")
 		},
 		"join": strings.Join,
+		// changeOf pairs a preview change with its page, for the
+		// "change" template.
+		"changeOf": func(d *pageData, ch changeView) changeOnPage { return changeOnPage{Page: d, Change: ch} },
 	}
 	out := map[string]*template.Template{}
 	for _, n := range pageNames {
@@ -33,6 +36,12 @@ func parsePages() (map[string]*template.Template, error) {
 		out[n] = t
 	}
 	return out, nil
+}
+
+// changeOnPage is a preview change and the page drawing it.
+type changeOnPage struct {
+	Page   *pageData
+	Change changeView
 }
 
 // pageData is what every page template receives.
@@ -53,7 +62,26 @@ type pageData struct {
 	NeedUndeclared bool
 	// Body is the page's own data.
 	Body any
+	// Names are the display names the page shows ids by.
+	Names *labels
 }
+
+// User shows a user by name, the id on hover.
+func (d *pageData) User(id string) template.HTML { return d.Names.userHTML(id) }
+
+// Entity shows an enterprise, workspace or channel by name, its type and
+// id on hover.
+func (d *pageData) Entity(id string) template.HTML { return d.Names.entityHTML(id) }
+
+// Actor shows who made an audited change.
+func (d *pageData) Actor(actor string) template.HTML { return d.Names.actorHTML(actor) }
+
+// UserName is a user's name as plain text (the id when unknown), for
+// places that cannot hold markup, such as a select's options.
+func (d *pageData) UserName(id string) string { return d.Names.userText(id) }
+
+// EntityName is an entity's name as plain text (the id when unknown).
+func (d *pageData) EntityName(id string) string { return d.Names.entityText(id) }
 
 // Can reports whether the page's user holds permission on entity (or,
 // with entity "", on any entity).
@@ -135,6 +163,15 @@ func (c *Console) draw(w http.ResponseWriter, r *http.Request, s *userSession, s
 		} else {
 			d.Perms = pv
 		}
+		if s.labels == nil {
+			c.label(r.Context(), s, nil, nil)
+		}
+		d.Names = s.labels
+	} else if l, ok := body.(interface{ pageLabels() *labels }); ok {
+		d.Names = l.pageLabels()
+	}
+	if d.Names == nil {
+		d.Names = &labels{}
 	}
 	if e, ok := body.(errorBody); ok {
 		d.Error = e.Message

@@ -35,6 +35,9 @@ type userSession struct {
 	// perms are the user's permissions, read once per request (not part
 	// of the cookie).
 	perms *permView
+	// labels are the names the page being drawn shows (not part of the
+	// cookie).
+	labels *labels
 }
 
 // Actor is the session's user, acting in their team; its String is how

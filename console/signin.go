@@ -16,7 +16,11 @@ type signinBody struct {
 	Slack    bool
 	Accounts []account
 	Message  string
+	names    *labels
 }
+
+// pageLabels are the names of the users and workspaces the picker offers.
+func (b signinBody) pageLabels() *labels { return b.names }
 
 // signinPage serves GET /signin: Sign in with Slack and, in development,
 // the user picker.
@@ -31,11 +35,18 @@ func (c *Console) drawSignin(w http.ResponseWriter, r *http.Request, status int,
 		if err != nil {
 			c.log.Warn("console: list users for the picker", "error", err)
 		}
+		var users, teams []string
 		for _, a := range all {
 			if t, err := authz.ParseAccountType(a.Type); err == nil && !t.Restricted() {
 				body.Accounts = append(body.Accounts, a)
+				users, teams = append(users, a.UserID), append(teams, a.TeamID)
 			}
 		}
+		types := map[string]string{}
+		for _, t := range teams {
+			types[t] = authz.TypeWorkspace
+		}
+		body.names = c.readLabels(r.Context(), types, users, teams)
 	}
 	c.render(w, r, nil, status, "signin", "Sign in", body)
 }

@@ -17,14 +17,210 @@
     }
   });
 
-  // The assignments filter: the input's name follows the chosen field.
-  // Listened for on the document, so it survives a redraw of the page.
+  // The assignments filter: the input's name, and the choices its picker
+  // offers, follow the chosen field. Listened for on the document, so it
+  // survives a redraw of the page.
+  var filterLists = { user: "users", entity: "entity-options", role: "role-options" };
   document.addEventListener("change", function (ev) {
     var value = document.getElementById("assign-value");
     if (ev.target && ev.target.id === "assign-by" && value) {
       value.name = ev.target.value;
+      value.setAttribute("list", filterLists[ev.target.value] || "users");
+      value.value = "";
+      var box = document.getElementById("assign-value-search");
+      if (box) {
+        box.value = "";
+      }
     }
   });
+
+  // Pickers. An input with data-picker and a datalist (list="ID") of
+  // options (value: the id; label: the name; data-search: more text to
+  // find it by) becomes a search box: typing part of a name or id lists
+  // the matches, names starting with the text first, and choosing one
+  // puts its id in the input, which the form sends. Names are only
+  // searched and shown: what is sent is always the chosen option's id,
+  // or a typed id when "Use the id" is chosen. Without the script, the
+  // input and its datalist work as the browser draws them.
+  var idPattern = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+  function pickerOptions(listID) {
+    var dl = listID && document.getElementById(listID);
+    if (!dl) {
+      return [];
+    }
+    var out = [];
+    for (var i = 0; i < dl.options.length; i++) {
+      var o = dl.options[i];
+      if (o.hidden) {
+        continue;
+      }
+      var label = o.label || o.value;
+      out.push({ id: o.value, label: label, hay: (label + "\n" + (o.dataset.search || "") + "\n" + o.value).toLowerCase() });
+    }
+    return out;
+  }
+
+  function enhancePicker(input) {
+    if (input.dataset.pickerReady === "true") {
+      return;
+    }
+    input.dataset.pickerReady = "true";
+    var wrap = document.createElement("span");
+    wrap.className = "picker";
+    var box = document.createElement("input");
+    box.type = "text";
+    box.autocomplete = "off";
+    box.className = "picker-box";
+    box.placeholder = input.placeholder || "Type a name";
+    box.setAttribute("role", "combobox");
+    box.setAttribute("aria-autocomplete", "list");
+    box.setAttribute("aria-expanded", "false");
+    var list = document.createElement("ul");
+    list.className = "picker-list";
+    list.setAttribute("role", "listbox");
+    list.hidden = true;
+    if (input.id) {
+      box.id = input.id + "-search";
+      box.dataset.testid = input.id + "-search";
+      list.id = input.id + "-choices";
+      list.dataset.testid = input.id + "-choices";
+      box.setAttribute("aria-controls", list.id);
+    }
+    input.parentNode.insertBefore(wrap, input);
+    wrap.appendChild(input);
+    wrap.appendChild(box);
+    wrap.appendChild(list);
+    var required = input.required;
+    input.required = false;
+    input.type = "hidden";
+
+    var shown = [];
+    var active = -1;
+    function labelOf(id) {
+      var all = pickerOptions(input.getAttribute("list"));
+      for (var i = 0; i < all.length; i++) {
+        if (all[i].id === id) {
+          return all[i].label;
+        }
+      }
+      return id;
+    }
+    function close() {
+      list.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+      box.removeAttribute("aria-activedescendant");
+    }
+    function choose(o) {
+      input.value = o.id;
+      box.value = o.raw ? o.id : o.label;
+      box.setCustomValidity("");
+      close();
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    function mark(i) {
+      var items = list.querySelectorAll("li[role=option]");
+      items.forEach(function (li, j) {
+        li.classList.toggle("active", j === i);
+      });
+      active = i;
+      if (items[i]) {
+        box.setAttribute("aria-activedescendant", items[i].id);
+      }
+    }
+    function render() {
+      var typed = box.value.trim();
+      var q = typed.toLowerCase();
+      var all = pickerOptions(input.getAttribute("list"));
+      var hits = all.filter(function (o) { return !q || o.hay.indexOf(q) >= 0; });
+      hits.sort(function (a, b) {
+        var pa = a.label.toLowerCase().indexOf(q) === 0 ? 0 : 1;
+        var pb = b.label.toLowerCase().indexOf(q) === 0 ? 0 : 1;
+        return pa - pb || a.label.localeCompare(b.label);
+      });
+      shown = hits.slice(0, 20);
+      if (typed && idPattern.test(typed) && !all.some(function (o) { return o.id === typed; })) {
+        shown.push({ id: typed, label: typed, raw: true });
+      }
+      list.textContent = "";
+      shown.forEach(function (o, i) {
+        var li = document.createElement("li");
+        li.setAttribute("role", "option");
+        li.id = (list.id || "picker") + "-" + i;
+        li.dataset.value = o.id;
+        if (o.raw) {
+          li.className = "raw";
+          li.textContent = "Use the id \u201c" + o.id + "\u201d";
+        } else {
+          var name = document.createElement("span");
+          name.className = "name";
+          name.textContent = o.label;
+          var id = document.createElement("span");
+          id.className = "muted";
+          id.textContent = o.id;
+          li.appendChild(name);
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(id);
+        }
+        li.addEventListener("mousedown", function (ev) {
+          ev.preventDefault();
+          choose(o);
+        });
+        list.appendChild(li);
+      });
+      if (shown.length === 0) {
+        var none = document.createElement("li");
+        none.className = "none";
+        none.textContent = "No match.";
+        list.appendChild(none);
+      }
+      list.hidden = false;
+      box.setAttribute("aria-expanded", "true");
+      active = -1;
+    }
+    box.addEventListener("input", function () {
+      input.value = "";
+      box.setCustomValidity("");
+      render();
+    });
+    box.addEventListener("focus", render);
+    box.addEventListener("blur", close);
+    box.addEventListener("keydown", function (ev) {
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        if (list.hidden) {
+          render();
+        }
+        var n = shown.length;
+        if (n > 0) {
+          mark(ev.key === "ArrowDown" ? (active + 1) % n : (active + n - 1) % n);
+        }
+      } else if (ev.key === "Enter" && !list.hidden && shown.length > 0) {
+        ev.preventDefault();
+        choose(shown[active >= 0 ? active : 0]);
+      } else if (ev.key === "Escape") {
+        close();
+      }
+    });
+    if (input.form) {
+      input.form.addEventListener("submit", function (ev) {
+        if (!input.value && (required || box.value.trim() !== "")) {
+          ev.preventDefault();
+          ev.stopImmediatePropagation();
+          box.setCustomValidity("Choose from the list: type part of a name or id, then pick one.");
+          box.reportValidity();
+        }
+      });
+    }
+    if (input.value) {
+      box.value = labelOf(input.value);
+    }
+  }
+
+  function enhancePickers() {
+    document.querySelectorAll("input[data-picker]").forEach(enhancePicker);
+  }
+  enhancePickers();
 
   if (body.dataset.signedIn !== "true") {
     return;
@@ -128,7 +324,20 @@
     perms.entities.forEach(function (ep) {
       var li = document.createElement("li");
       var strong = document.createElement("strong");
-      strong.textContent = ep.entity_id;
+      var label = (perms.labels || {})[ep.entity_id];
+      if (label) {
+        var name = document.createElement("span");
+        name.className = "name";
+        name.title = ep.entity_type + " " + ep.entity_id;
+        name.textContent = label;
+        strong.appendChild(name);
+      } else {
+        var id = document.createElement("span");
+        id.className = "id";
+        id.title = "no name known";
+        id.textContent = ep.entity_id;
+        strong.appendChild(id);
+      }
       li.appendChild(strong);
       li.appendChild(document.createTextNode(" (" + ep.entity_type + "): " + (ep.permissions || []).join(", ")));
       list.appendChild(li);
@@ -185,6 +394,7 @@
           var current = document.getElementById("content");
           if (fresh && current) {
             current.replaceWith(document.importNode(fresh, true));
+            enhancePickers();
           }
         });
       })
