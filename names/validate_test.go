@@ -11,7 +11,7 @@ import (
 
 func TestCleanMakesSlackTextStorable(t *testing.T) {
 	for in, want := range map[string]string{
-		"  Mia   Lopez \n":                  "Mia Lopez",
+		"  Mia   Lopez \n":                   "Mia Lopez",
 		"Mia\tLopez":                         "Mia Lopez",
 		"Mia\u202Eadmin":                     "Mia admin",
 		"\x00\x01":                           "",
