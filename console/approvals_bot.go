@@ -2,7 +2,9 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
 	"github.com/bastionhq/bastion/internal/approval"
 )
 
@@ -32,4 +34,29 @@ func (b BotApprovals) Pending(ctx context.Context, teamID string) ([]PendingAppr
 			Command: a.Text, Permission: a.Permission, Approvals: a.Approvals, Required: a.Needed, RequestedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt})
 	}
 	return out, nil
+}
+
+// ApprovalCaster is the part of the approval workflow that counts votes
+// cast in the console; *approval.Workflow is one.
+type ApprovalCaster interface {
+	Cast(ctx context.Context, v approval.Cast) (approval.CastOutcome, error)
+}
+
+// WorkflowVotes casts the console's votes through the approval
+// workflow's own vote path: Options{Votes: console.WorkflowVotes{Workflow: w}}.
+type WorkflowVotes struct {
+	Workflow ApprovalCaster
+}
+
+// Vote casts v.
+func (w WorkflowVotes) Vote(ctx context.Context, v Vote) (VoteOutcome, error) {
+	out, err := w.Workflow.Cast(ctx, approval.Cast{RequestID: v.RequestID, TeamID: v.TeamID, UserID: v.UserID, Approve: v.Approve})
+	if errors.Is(err, approval.ErrNotFound) {
+		return VoteOutcome{}, fmt.Errorf("%w: %v", ErrApprovalNotFound, err)
+	}
+	if err != nil {
+		return VoteOutcome{}, err
+	}
+	return VoteOutcome{Counted: out.Counted, Reason: out.Reason, State: string(out.State), Approvals: out.Approvals,
+		Required: out.Needed, CallerApproved: out.CallerApproved}, nil
 }
