@@ -52,9 +52,14 @@ func (s *Server) usersInfo(c *call) (map[string]any, *apiError) {
 	if !ok {
 		return nil, fail("user_not_found")
 	}
-	return map[string]any{"user": map[string]any{
+	return map[string]any{"user": userObject(c.team.ID, u)}, nil
+}
+
+// userObject is a user as users.info and user_change carry it.
+func userObject(teamID string, u *User) map[string]any {
+	return map[string]any{
 		"id":                  u.ID,
-		"team_id":             c.team.ID,
+		"team_id":             teamID,
 		"name":                u.Name,
 		"real_name":           u.RealName,
 		"deleted":             false,
@@ -64,6 +69,28 @@ func (s *Server) usersInfo(c *call) (map[string]any, *apiError) {
 		"is_restricted":       u.IsRestricted,
 		"is_ultra_restricted": u.IsUltraRestricted,
 		"is_bot":              u.IsBot,
-		"profile":             map[string]any{"real_name": u.RealName, "display_name": u.Name, "team": c.team.ID},
-	}}, nil
+		"profile":             map[string]any{"real_name": u.RealName, "display_name": u.Name, "team": teamID},
+	}
+}
+
+// teamInfo answers team.info about the caller's workspace, or another
+// workspace of its organisation named by team.
+func (s *Server) teamInfo(c *call) (map[string]any, *apiError) {
+	if err := need(c, "team:read"); err != nil {
+		return nil, err
+	}
+	t := c.team
+	if id := c.param("team"); id != "" && id != t.ID {
+		other, ok := s.teams[id]
+		if !ok || t.EnterpriseID == "" || other.EnterpriseID != t.EnterpriseID {
+			return nil, fail("team_not_found")
+		}
+		t = other
+	}
+	info := map[string]any{"id": t.ID, "name": t.Name, "domain": t.Domain, "email_domain": ""}
+	if t.EnterpriseID != "" {
+		info["enterprise_id"] = t.EnterpriseID
+		info["enterprise_name"] = t.EnterpriseName
+	}
+	return map[string]any{"team": info}, nil
 }

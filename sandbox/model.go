@@ -12,6 +12,8 @@ type Team struct {
 	Domain string
 	// EnterpriseID is set for workspaces that belong to an Enterprise Grid org.
 	EnterpriseID string
+	// EnterpriseName is the org's name, which team.info reports.
+	EnterpriseName string
 }
 
 // ChannelType says what kind of conversation a channel is.

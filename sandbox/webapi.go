@@ -52,6 +52,7 @@ func methodTable() map[string]methodSpec {
 		"reactions.get":      {accepted: "reactions:read", handle: (*Server).reactionsGet},
 		"conversations.info": {accepted: "channels:read,groups:read,im:read,mpim:read", handle: (*Server).conversationsInfo},
 		"users.info":         {accepted: "users:read", handle: (*Server).usersInfo},
+		"team.info":          {accepted: "team:read", handle: (*Server).teamInfo},
 		"oauth.v2.access":    {noToken: true, handle: (*Server).oauthV2Access},
 
 		"openid.connect.token":    {noToken: true, handle: (*Server).openIDConnectToken},
