@@ -61,24 +61,3 @@ func (s *Server) RenameTeam(teamID, name string) error {
 	s.emitLocked(teamID, map[string]any{"type": "team_rename", "name": name, "team_id": teamID})
 	return nil
 }
-
-// Directory lists the names the sandbox knows: its workspaces, their
-// channels (not direct messages) and members, for filling a name
-// directory in development.
-func (s *Server) Directory() (teams []Team, channels map[string][]Channel, users map[string][]User) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	channels, users = map[string][]Channel{}, map[string][]User{}
-	for _, id := range s.teamOrder {
-		teams = append(teams, *s.teams[id])
-		for _, u := range s.users[id] {
-			users[id] = append(users[id], *u)
-		}
-	}
-	for _, ch := range s.channels {
-		if ch.info.Type != DirectMessage {
-			channels[ch.teamID] = append(channels[ch.teamID], ch.info)
-		}
-	}
-	return teams, channels, users
-}
