@@ -19,6 +19,9 @@ const (
 	FeatureChannelMessages     Feature = "channel_messages"
 	FeatureUserLookup          Feature = "user_lookup"
 	FeatureChannelManagement   Feature = "channel_management"
+	// FeatureDisplayNames reads the names of users, channels and
+	// workspaces for the admin console and the bot's messages.
+	FeatureDisplayNames Feature = "display_names"
 )
 
 // ErrUnknownFeature is returned for a feature not in the table.
@@ -40,6 +43,7 @@ func featureTable() []featureScopes {
 		{FeatureChannelMessages, []Scope{ScopeChannelsHistory, ScopeGroupsHistory}},
 		{FeatureUserLookup, []Scope{ScopeUsersRead}},
 		{FeatureChannelManagement, []Scope{ScopeChannelsManage, ScopeGroupsWrite}},
+		{FeatureDisplayNames, []Scope{ScopeUsersRead, ScopeChannelsRead, ScopeGroupsRead, ScopeTeamRead}},
 	}
 }
 

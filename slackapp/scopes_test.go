@@ -112,6 +112,8 @@ func TestFeaturesTable(t *testing.T) {
 		{FeatureUserLookup, "users:read.email", []string{"users:read"}},
 		{FeatureChannelManagement, "channels:manage,groups:write", nil},
 		{FeatureChannelManagement, "channels:read,groups:read", []string{"channels:manage", "groups:write"}},
+		{FeatureDisplayNames, "users:read,channels:read,groups:read,team:read", nil},
+		{FeatureDisplayNames, "users:read,channels:read", []string{"groups:read", "team:read"}},
 	}
 	covered := map[Feature]bool{}
 	for _, c := range cases {

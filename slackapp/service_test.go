@@ -260,6 +260,7 @@ func TestFeatureAvailableFromStoreForEveryFeature(t *testing.T) {
 		slackapp.FeatureChannelMessages:     {"groups:history"},
 		slackapp.FeatureUserLookup:          nil,
 		slackapp.FeatureChannelManagement:   {"channels:manage", "groups:write"},
+		slackapp.FeatureDisplayNames:        {"channels:read", "groups:read", "team:read"},
 	}
 	for _, feature := range slackapp.Features() {
 		missing, err := f.svc.MissingScopes(ctx, "T9", feature)

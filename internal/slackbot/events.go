@@ -15,7 +15,8 @@ type incoming struct {
 	mention  bool         // delivered as app_mention
 	reaction *ReactionEvent
 	action   *ActionEvent // a button click, queued by InteractionsHandler
-	ignore   string       // why the event is ignored, when it is
+	rename   *RenameEvent
+	ignore   string // why the event is ignored, when it is
 }
 
 // messageSubtypes that carry a new message a person wrote.
@@ -66,6 +67,20 @@ func decodeEvent(body []byte, botUserID string) (incoming, error) {
 		return reaction(ev, e.User, e.Reaction, e.ItemUser, e.Item.Channel, e.Item.Timestamp, e.EventTimestamp, true, botUserID), nil
 	case *slackevents.ReactionRemovedEvent:
 		return reaction(ev, e.User, e.Reaction, e.ItemUser, e.Item.Channel, e.Item.Timestamp, e.EventTimestamp, false, botUserID), nil
+	case *slackevents.UserChangeEvent:
+		u := e.User
+		return incoming{rename: &RenameEvent{TeamID: ev.TeamID, Kind: "user", ID: u.ID, Name: u.Name,
+			RealName: firstNonEmpty(u.RealName, u.Profile.RealName), DisplayName: u.Profile.DisplayName}}, nil
+	case *slackevents.ChannelRenameEvent:
+		return incoming{rename: &RenameEvent{TeamID: ev.TeamID, Kind: "channel", ID: e.Channel.ID, Name: e.Channel.Name}}, nil
+	case *slackevents.GroupRenameEvent:
+		return incoming{rename: &RenameEvent{TeamID: ev.TeamID, Kind: "channel", ID: e.Channel.ID, Name: e.Channel.Name}}, nil
+	case *slackevents.TeamRenameEvent:
+		team := e.TeamID
+		if team == "" {
+			team = ev.TeamID
+		}
+		return incoming{rename: &RenameEvent{TeamID: ev.TeamID, Kind: "team", ID: team, Name: e.Name}}, nil
 	default:
 		return incoming{ignore: "unhandled event type " + ev.InnerEvent.Type}, nil
 	}
@@ -100,4 +115,13 @@ func addressedText(text, botUserID string) (string, bool) {
 	}
 	rest = strings.TrimLeft(rest[end+1:], " :,")
 	return strings.TrimSpace(rest), true
+}
+
+func firstNonEmpty(list ...string) string {
+	for _, s := range list {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
 }

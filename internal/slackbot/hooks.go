@@ -45,3 +45,23 @@ type ActionEvent struct {
 type ActionHook interface {
 	HandleAction(ctx context.Context, ev ActionEvent) error
 }
+
+// RenameEvent is a name that changed in Slack: a user's profile
+// (user_change), a channel's (channel_rename, group_rename) or a
+// workspace's (team_rename).
+type RenameEvent struct {
+	TeamID string
+	// Kind is "user", "channel" or "team".
+	Kind string
+	// ID is the user, channel or workspace, and Name its new name (a
+	// user's user name).
+	ID, Name string
+	// RealName and DisplayName are a user's, from their profile.
+	RealName, DisplayName string
+}
+
+// RenameHook receives renames, e.g. to keep a directory of display
+// names current.
+type RenameHook interface {
+	HandleRename(ctx context.Context, ev RenameEvent) error
+}

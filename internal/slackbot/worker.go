@@ -34,6 +34,9 @@ type WorkerOptions struct {
 	// Actions receives button clicks (block_actions queued by
 	// InteractionsHandler); they are dropped when nil.
 	Actions ActionHook
+	// Renames receives user_change, channel_rename, group_rename and
+	// team_rename; they are dropped when nil.
+	Renames RenameHook
 	// BotUserID is the bot's own user id: its messages are ignored and its
 	// mention addresses it.
 	BotUserID string
@@ -152,6 +155,13 @@ func (w *Worker) Process(ctx context.Context, d queue.Delivery) error {
 		if w.opts.Actions != nil {
 			if err := w.opts.Actions.HandleAction(ctx, *in.action); err != nil {
 				return w.hookFailed(ctx, d, fmt.Errorf("handle action %s on %s: %w", in.action.ActionID, in.action.MessageTS, err))
+			}
+		}
+		return w.ack(ctx, d)
+	case in.rename != nil:
+		if w.opts.Renames != nil {
+			if err := w.opts.Renames.HandleRename(ctx, *in.rename); err != nil {
+				return fmt.Errorf("handle the rename of %s %s: %w", in.rename.Kind, in.rename.ID, err)
 			}
 		}
 		return w.ack(ctx, d)

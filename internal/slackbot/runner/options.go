@@ -90,6 +90,9 @@ type Options struct {
 	// e.g. a *approval.Workflow).
 	Reactions slackbot.ReactionHook
 	Actions   slackbot.ActionHook
+	// Renames receives the events that rename users, channels and
+	// workspaces.
+	Renames slackbot.RenameHook
 	// Interactions serves /slack/interactions. When nil and Actions is
 	// set, the runner serves a slackbot.InteractionsHandler on its queue there
 	// (in Socket Mode, clicks arrive over the socket instead).

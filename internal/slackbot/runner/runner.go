@@ -142,7 +142,7 @@ func (r *Runner) setUpWorkers() error {
 	for i := range r.opts.Workers {
 		w, err := slackbot.NewWorker(slackbot.WorkerOptions{
 			Queue: r.drain, Router: r.router, Chat: chat, Chats: r.opts.Chats, Claims: r.opts.Claims, Audit: r.opts.Audit,
-			Reactions: r.opts.Reactions, Actions: r.opts.Actions, BotUserID: r.botUserID, BotUsers: r.opts.BotUsers, MarkerEmoji: r.opts.MarkerEmoji,
+			Reactions: r.opts.Reactions, Actions: r.opts.Actions, Renames: r.opts.Renames, BotUserID: r.botUserID, BotUsers: r.opts.BotUsers, MarkerEmoji: r.opts.MarkerEmoji,
 			ListenWithoutMention: r.opts.ListenWithoutMention, Lease: r.opts.Lease, Now: r.opts.Now,
 			Logger: r.log, Name: fmt.Sprintf("%s-%d", prefix, i+1),
 		})
