@@ -58,12 +58,15 @@ type botSetup struct {
 // authorized by the engine. Replies, approval posts and Slack calls of
 // commands use the bot token of the workspace the event came from (its
 // installation), BotToken where there is none. The caller serves its
-// Handler under /slack/, runs it and closes it.
-func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, error) {
+// Handler under /slack/, runs it and closes it. The approval workflow is
+// returned too, for the console's votes. The bot keeps the name
+// directory current: renames it hears of are learned at once, and a
+// background sweep reads the names the directory lacks (NameSweepInterval).
+func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, *approval.Workflow, error) {
 	auth := botauthz.New(st.Engine)
 	router := router.New(router.Options{Authorizer: auth})
 	if err := router.Register(builtin.Commands(st.Engine, router.Commands)...); err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
 	handlers := map[string]http.Handler{}
 	for pattern, h := range setup.Handlers {
@@ -89,38 +92,46 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, er
 	}
 	chats, err := teamChats(installs, setup)
 	if err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
 	botUserID, err := runner.BotUser(ctx, setup.BotToken, setup.APIURL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
 	approvals, err := newApprovals(st, router, setup.Slack, chats, botUserID, setup)
 	if err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
 	cmds, err := commands(ctx, setup.Sources, Deps{Authorizer: auth, Slack: chats, DB: st.DB, Demo: setup.Demo, Logger: setup.Logger})
 	if err != nil {
-		return nil, fmt.Errorf("bot: commands: %w", err)
+		return nil, nil, fmt.Errorf("bot: commands: %w", err)
 	}
 	own, err := fileCommands(setup.CommandsFile, setup.RolesFile, st, append(router.Commands(), cmds...), setup.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
 	cmds = append(cmds, own...)
-	background := []func(context.Context) error{approvals.Run}
+	filler, err := newFiller(st, setup)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bot: %w", err)
+	}
+	background := []func(context.Context) error{approvals.Run, sweepNames(filler, st.Engine)}
 	if st.Runs != nil {
 		background = append(background, pruneRuns(st.Runs, setup.Logger))
 	}
-	return runner.New(ctx, runner.Options{
+	rt, err := runner.New(ctx, runner.Options{
 		DB: st.DB, NATSURL: setup.NATSURL, Claims: st.Bot, Audit: st.Bot,
 		BotToken: setup.BotToken, APIURL: setup.APIURL, BotUserID: botUserID, BotUsers: chats, Chats: chats,
 		SigningSecret: setup.SigningSecret, AppToken: setup.AppToken,
 		Router: router, Commands: cmds,
-		Reactions: approvals, Actions: approvals, Background: background,
+		Reactions: approvals, Actions: approvals, Renames: renameHook{filler}, Background: background,
 		Handlers: handlers, Installations: gate,
 		Workers: setup.Workers, Logger: setup.Logger,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return rt, approvals, nil
 }
 
 // teamChats picks the Slack client of each workspace: the bot token of its

@@ -13,7 +13,9 @@ import (
 
 // consoleHandler builds the admin console on the stores, served under the
 // path of cfg.ConsoleURL, and returns it with its ServeMux pattern.
-func consoleHandler(st *Stores, cfg config.Config, log *slog.Logger) (http.Handler, string, error) {
+// Votes, when set, lets people approve and reject pending requests from
+// the console.
+func consoleHandler(st *Stores, cfg config.Config, votes console.ApprovalVoter, log *slog.Logger) (http.Handler, string, error) {
 	url := strings.TrimSuffix(cfg.ConsoleURL, "/")
 	prefix := "/console"
 	if i := strings.Index(strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://"), "/"); i >= 0 {
@@ -22,7 +24,7 @@ func consoleHandler(st *Stores, cfg config.Config, log *slog.Logger) (http.Handl
 	opts := console.Options{Engine: st.Engine, Prefix: prefix, SecureCookies: strings.HasPrefix(url, "https://"), Logger: log,
 		Slack: &console.SlackSignIn{ClientID: cfg.SlackClientID, ClientSecret: cfg.SlackClientSecret,
 			RedirectURL: url + "/signin/slack/callback", APIURL: cfg.SlackAPIURL, TeamID: cfg.SlackTeamID},
-		Approvals: console.BotApprovals{Store: st.Bot}}
+		Approvals: console.BotApprovals{Store: st.Bot}, Names: st.Names, Votes: votes}
 	if cfg.SessionKey != "" {
 		opts.SessionKey, _ = hex.DecodeString(cfg.SessionKey)
 	}

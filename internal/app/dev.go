@@ -96,6 +96,10 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 		return fmt.Errorf("dev: %w", err)
 	}
 	sb.Start()
+	if err := sandboxNames(ctx, st.Names, sb); err != nil {
+		ln.Close()
+		return fmt.Errorf("dev: %w", err)
+	}
 	life.start("slack sandbox", func(ctx context.Context) error { <-ctx.Done(); return nil },
 		func(context.Context) error { sb.Close(); return nil })
 
@@ -107,8 +111,9 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 		ln.Close()
 		return fmt.Errorf("dev: %w", err)
 	}
+	votes := &lateVotes{}
 	con, err := console.New(console.Options{Engine: st.Engine, Installations: st.Installations,
-		Approvals: console.BotApprovals{Store: st.Bot}, DevSignIn: true, Logger: log})
+		Approvals: console.BotApprovals{Store: st.Bot}, Votes: votes, Names: st.Names, DevSignIn: true, Logger: log})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("dev: %w", err)
@@ -138,11 +143,12 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 	if err != nil || len(ins) == 0 {
 		return fmt.Errorf("dev: bot token of %s: no installation (%v)", demo.TeamMain, err)
 	}
-	rt, err := newBot(ctx, st, botSetup{BotToken: ins[0].BotToken, SigningSecret: secret, APIURL: sb.APIURL(), Slack: svc,
+	rt, workflow, err := newBot(ctx, st, botSetup{BotToken: ins[0].BotToken, SigningSecret: secret, APIURL: sb.APIURL(), Slack: svc,
 		Sources: sources, Demo: true, CommandsFile: cfg.Commands, RolesFile: cfg.Roles, Logger: log})
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
+	votes.set(console.WorkflowVotes{Workflow: workflow})
 	late.set(rt.Handler())
 	life.start("slack bot", runBot(rt), nil)
 

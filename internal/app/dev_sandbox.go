@@ -11,8 +11,8 @@ import (
 
 // devTeams names the demo workspaces in the sandbox.
 var devTeams = []sandbox.Team{
-	{ID: demo.TeamMain, Name: "Acme", Domain: "acme", EnterpriseID: demo.Enterprise},
-	{ID: demo.TeamOther, Name: "Acme Support", Domain: "acme-support", EnterpriseID: demo.Enterprise},
+	{ID: demo.TeamMain, Name: "Acme", Domain: "acme", EnterpriseID: demo.Enterprise, EnterpriseName: "Acme Corp"},
+	{ID: demo.TeamOther, Name: "Acme Support", Domain: "acme-support", EnterpriseID: demo.Enterprise, EnterpriseName: "Acme Corp"},
 }
 
 // populateSandbox gives the sandbox the demo organisation's workspaces,

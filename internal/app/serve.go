@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/console"
 	"github.com/bastionhq/bastion/gen/bastion/slack/v1/slackv1connect"
 	"github.com/bastionhq/bastion/internal/config"
 	"github.com/bastionhq/bastion/internal/slackbot/runner"
@@ -76,8 +77,14 @@ func Serve(ctx context.Context, cfg config.Config, opts Options, io IO, hooks Se
 		svc = slackapp.NewService(st.Installations, slackapp.ServiceOptions{APIURL: cfg.SlackAPIURL, Logger: log})
 	}
 	routes := map[string]http.Handler{}
+	var votes *lateVotes
+	var consoleVotes console.ApprovalVoter
+	if cfg.BotEnabled() {
+		votes = &lateVotes{}
+		consoleVotes = votes
+	}
 	if cfg.ConsoleEnabled() {
-		h, pattern, err := consoleHandler(st, cfg, log)
+		h, pattern, err := consoleHandler(st, cfg, consoleVotes, log)
 		if err != nil {
 			return err
 		}
@@ -99,10 +106,11 @@ func Serve(ctx context.Context, cfg config.Config, opts Options, io IO, hooks Se
 			setup.Slack = svc
 			setup.Handlers = map[string]http.Handler{"GET /slack/install": oauth, "GET /slack/oauth/callback": oauth}
 		}
-		rt, err := newBot(ctx, st, setup)
+		rt, workflow, err := newBot(ctx, st, setup)
 		if err != nil {
 			return err
 		}
+		votes.set(console.WorkflowVotes{Workflow: workflow})
 		routes["/slack/"] = rt.Handler()
 		life.start("slack bot", runBot(rt), nil)
 		botRuns = true

@@ -17,6 +17,7 @@ import (
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/httpcommandsql"
 	"github.com/bastionhq/bastion/store/installsql"
+	"github.com/bastionhq/bastion/store/namesql"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
 
@@ -36,6 +37,9 @@ type Stores struct {
 	// Installations keeps Slack installations; nil when no encryption
 	// key opens it.
 	Installations *installsql.Store
+	// Names is the directory of display names the console and the bot
+	// show ids by.
+	Names *namesql.Store
 }
 
 // StoreOptions say how OpenStores opens the stores.
@@ -72,6 +76,9 @@ func OpenStores(ctx context.Context, cfg config.Config, o StoreOptions) (*Stores
 func (s *Stores) open(ctx context.Context, cfg config.Config, o StoreOptions) error {
 	var err error
 	if s.Engine, err = engineOn(ctx, s.DB, cfg, o.Registry); err != nil {
+		return err
+	}
+	if s.Names, err = namesql.Open(ctx, s.DB); err != nil {
 		return err
 	}
 	if o.Bot {
