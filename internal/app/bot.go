@@ -65,7 +65,7 @@ type botSetup struct {
 func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, *approval.Workflow, error) {
 	auth := botauthz.New(st.Engine)
 	router := router.New(router.Options{Authorizer: auth})
-	if err := router.Register(builtin.Commands(st.Engine, router.Commands)...); err != nil {
+	if err := router.Register(builtin.CommandsNamed(st.Engine, router.Commands, st.Names)...); err != nil {
 		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
 	handlers := map[string]http.Handler{}

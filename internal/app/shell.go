@@ -51,7 +51,7 @@ func Shell(ctx context.Context, cfg config.Config, opts Options, io IO, o ShellO
 		})
 	}
 	router := router.New(router.Options{Authorizer: auth})
-	if err := router.Register(builtin.Commands(st.Engine, router.Commands)...); err != nil {
+	if err := router.Register(builtin.CommandsNamed(st.Engine, router.Commands, st.Names)...); err != nil {
 		return fmt.Errorf("shell: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Stderr, nil))

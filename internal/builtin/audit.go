@@ -58,7 +58,7 @@ func (c *commands) audit(ctx context.Context, req *bot.Request) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Last %d role change(s), newest first:", len(all))
 	for _, ch := range all {
-		fmt.Fprintf(&b, "\n• r%d %s %s: %s", ch.Revision, ch.At.UTC().Format("2006-01-02 15:04"), ch.Actor, c.describeChange(ctx, ch))
+		fmt.Fprintf(&b, "\n• r%d %s %s: %s", ch.Revision, ch.At.UTC().Format("2006-01-02 15:04"), actor(ch.Actor), c.describeChange(ctx, ch))
 	}
 	return req.Reply(ctx, b.String())
 }
@@ -183,7 +183,7 @@ func (c *commands) describeChange(ctx context.Context, ch authz.Change) string {
 		if parts := strings.Split(ch.Key, "/"); len(parts) == 3 {
 			role = parts[1]
 		}
-		return fmt.Sprintf("%s `%s` %s %s on %s", verb, role, prep, userMention(ch.UserID), describe(ctx, c.engine, ch.EntityID))
+		return fmt.Sprintf("%s `%s` %s %s on %s", verb, role, prep, userMention(ch.UserID), c.describe(ctx, ch.EntityID))
 	case authz.ChangeRolePut:
 		return fmt.Sprintf("defined custom role `%s`", ch.Key)
 	default:

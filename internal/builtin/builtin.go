@@ -8,6 +8,7 @@ import (
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/authz/permissions"
 	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/names"
 )
 
 // Group heads the built-in commands in help.
@@ -35,13 +36,27 @@ const (
 type commands struct {
 	engine Engine
 	list   func() []bot.Command
+	names  NameReader
+}
+
+// NameReader reads display names; names.Directory is one.
+type NameReader interface {
+	Lookup(ctx context.Context, keys []names.Key) (map[names.Key]names.Entry, error)
 }
 
 // Commands returns the built-in commands, run against engine. list returns
 // the commands whoami reports on (pass the router's Commands method); nil
-// leaves whoami to report roles only.
+// leaves whoami to report roles only. Replies name workspaces and
+// enterprises by id; CommandsNamed names them from a directory.
 func Commands(engine Engine, list func() []bot.Command) []bot.Command {
-	c := &commands{engine: engine, list: list}
+	return CommandsNamed(engine, list, nil)
+}
+
+// CommandsNamed is Commands whose replies name workspaces and enterprises
+// by the names dir holds (users and channels are mentions, which Slack
+// shows by name); nil names them by id.
+func CommandsNamed(engine Engine, list func() []bot.Command, dir NameReader) []bot.Command {
+	c := &commands{engine: engine, list: list, names: dir}
 	return []bot.Command{
 		{Pattern: "whoami", Group: Group, Handler: c.whoami,
 			Description: "Show your account type, your roles and which commands you may run in this channel."},

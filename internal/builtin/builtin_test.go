@@ -24,7 +24,11 @@ type harness struct {
 	router *router.Router
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T) *harness { return newNamedHarness(t, nil) }
+
+// newNamedHarness is newHarness whose replies name workspaces and
+// enterprises from dir.
+func newNamedHarness(t *testing.T, dir builtin.NameReader) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := authzsql.Open(ctx, storetest.SQLite(t))
@@ -35,7 +39,7 @@ func newHarness(t *testing.T) *harness {
 	must(t, err)
 	must(t, demo.Load(ctx, e))
 	r := router.New(router.Options{Authorizer: botauthz.New(e)})
-	must(t, r.Register(builtin.Commands(e, r.Commands)...))
+	must(t, r.Register(builtin.CommandsNamed(e, r.Commands, dir)...))
 	must(t, r.Register(bot.Command{Pattern: "extend trial", Description: "A back-office command.", Permission: "EXTEND_TRIAL",
 		Channels: []string{demo.ChannelBackoffice}, Handler: func(context.Context, *bot.Request) error { return nil }}))
 	return &harness{t: t, engine: e, router: r}
@@ -237,8 +241,8 @@ func TestAuditShowsRecentRoleChangesOfThisOrganisation(t *testing.T) {
 
 	out, _ := h.say("UROLES", demo.ChannelGeneral, "audit 2")
 	contains(t, "audit 2", out, "Last 2 role change(s)")
-	revoked := strings.Index(out, "T1/UROLES: revoked `BACKOFFICE_VIEWER` from <@UMEMBER> on <#C1>")
-	granted := strings.Index(out, "T1/UROLES: granted `BACKOFFICE_VIEWER` to <@UMEMBER> on <#C1>")
+	revoked := strings.Index(out, "<@UROLES>: revoked `BACKOFFICE_VIEWER` from <@UMEMBER> on <#C1>")
+	granted := strings.Index(out, "<@UROLES>: granted `BACKOFFICE_VIEWER` to <@UMEMBER> on <#C1>")
 	if revoked < 0 || granted < 0 || revoked > granted {
 		t.Fatalf("audit 2 should list the revoke, then the grant:\n%s", out)
 	}

@@ -32,7 +32,7 @@ func (c *commands) resolveChange(ctx context.Context, req *bot.Request, verb str
 		return change{}, false, err
 	}
 	if !in {
-		return change{}, false, req.Reply(ctx, fmt.Sprintf("Cannot %s on %s: it is not part of this organisation.", verb, describe(ctx, c.engine, target)))
+		return change{}, false, req.Reply(ctx, fmt.Sprintf("Cannot %s on %s: it is not part of this organisation.", verb, c.describe(ctx, target)))
 	}
 	return change{user: req.Args.String("user"), role: roleName(req.Args.String("role")), entity: target}, true, nil
 }
@@ -47,7 +47,7 @@ func (c *commands) denied(ctx context.Context, req *bot.Request, verb string, er
 		return false, nil
 	}
 	return true, req.Reply(ctx, fmt.Sprintf("Denied: you need %s on %s to %s roles there. %s",
-		denied.Permission, describe(ctx, c.engine, denied.EntityID), verb, denied.Reason))
+		denied.Permission, c.describe(ctx, denied.EntityID), verb, denied.Reason))
 }
 
 // callerOf is the caller of req as the engine's admin writes name them.
@@ -71,7 +71,7 @@ func (c *commands) grant(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("grant %s to %s on %s: %w", ch.role, ch.user, ch.entity, err)
 	}
-	return req.Reply(ctx, fmt.Sprintf("Granted `%s` to %s on %s (revision %d).", ch.role, userMention(ch.user), describe(ctx, c.engine, ch.entity), rev))
+	return req.Reply(ctx, fmt.Sprintf("Granted `%s` to %s on %s (revision %d).", ch.role, userMention(ch.user), c.describe(ctx, ch.entity), rev))
 }
 
 // revoke removes an assignment, with the caller as the actor.
@@ -85,7 +85,7 @@ func (c *commands) revoke(ctx context.Context, req *bot.Request) error {
 		return rerr
 	}
 	if errors.Is(err, authz.ErrNotFound) {
-		return req.Reply(ctx, fmt.Sprintf("%s does not hold `%s` on %s; nothing to revoke.", userMention(ch.user), ch.role, describe(ctx, c.engine, ch.entity)))
+		return req.Reply(ctx, fmt.Sprintf("%s does not hold `%s` on %s; nothing to revoke.", userMention(ch.user), ch.role, c.describe(ctx, ch.entity)))
 	}
 	if errors.Is(err, authz.ErrInvalidRequest) {
 		return req.Reply(ctx, fmt.Sprintf("Cannot revoke `%s`: %v.", ch.role, err))
@@ -93,5 +93,5 @@ func (c *commands) revoke(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("revoke %s from %s on %s: %w", ch.role, ch.user, ch.entity, err)
 	}
-	return req.Reply(ctx, fmt.Sprintf("Revoked `%s` from %s on %s (revision %d).", ch.role, userMention(ch.user), describe(ctx, c.engine, ch.entity), rev))
+	return req.Reply(ctx, fmt.Sprintf("Revoked `%s` from %s on %s (revision %d).", ch.role, userMention(ch.user), c.describe(ctx, ch.entity), rev))
 }

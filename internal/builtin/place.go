@@ -9,6 +9,7 @@ import (
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/bot"
+	"github.com/bastionhq/bastion/names"
 )
 
 // maxDepth bounds walks up the entity tree, as the engine does.
@@ -118,15 +119,39 @@ func (p place) target(where string) (string, error) {
 	}
 }
 
-// describe names an entity for a reply: a channel as a mention, others by
-// type and id.
-func describe(ctx context.Context, dir Directory, id string) string {
-	ent, err := dir.Entity(ctx, id)
+// describe names an entity for a reply: a channel as a mention (Slack
+// shows its name), a workspace or enterprise by type and name, from the
+// name directory, or by id when no name is known.
+func (c *commands) describe(ctx context.Context, id string) string {
+	ent, err := c.engine.Entity(ctx, id)
 	if err != nil {
 		return id
 	}
-	if ent.Type == authz.TypeChannel {
+	var kind names.Kind
+	switch ent.Type {
+	case authz.TypeChannel:
 		return "<#" + id + ">"
+	case authz.TypeWorkspace:
+		kind = names.Team
+	case authz.TypeEnterprise:
+		kind = names.Enterprise
+	}
+	if c.names != nil && kind != "" {
+		k := names.Key{Kind: kind, ID: id}
+		got, err := c.names.Lookup(ctx, []names.Key{k})
+		if n := got[k].Name; err == nil && n != "" {
+			return ent.Type + " " + bot.Escape(n)
+		}
 	}
 	return ent.Type + " " + id
+}
+
+// actor names who made a change: "TEAM/USER" as a mention of the user
+// (Slack shows their name), anything else as it is.
+func actor(a string) string {
+	team, user, ok := strings.Cut(a, "/")
+	if !ok || authz.ValidateID("team", team) != nil || authz.ValidateID("user", user) != nil {
+		return a
+	}
+	return userMention(user)
 }

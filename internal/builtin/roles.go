@@ -31,7 +31,7 @@ func (c *commands) roles(ctx context.Context, req *bot.Request) error {
 			if !in {
 				continue // a custom role of another organisation
 			}
-			kind = "custom, " + describe(ctx, c.engine, r.Scope)
+			kind = "custom, " + c.describe(ctx, r.Scope)
 		}
 		fmt.Fprintf(&b, "\n• `%s` (%s)", r.Name, kind)
 		if r.Description != "" {

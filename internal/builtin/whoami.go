@@ -26,7 +26,7 @@ func (c *commands) whoami(ctx context.Context, req *bot.Request) error {
 		return fmt.Errorf("roles of %s: %w", req.UserID, err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "You are %s, %s in workspace %s.", userMention(req.UserID), accountName(perms.AccountType), p.workspace)
+	fmt.Fprintf(&b, "You are %s, %s in %s.", userMention(req.UserID), accountName(perms.AccountType), c.describe(ctx, p.workspace))
 	if perms.AccountType == authz.AccountNone || perms.AccountType.Restricted() {
 		b.WriteString(" Roles do not apply to guests or to people without an account here.")
 	}
@@ -41,9 +41,9 @@ func (c *commands) whoami(ctx context.Context, req *bot.Request) error {
 			continue // another organisation's business
 		}
 		shown++
-		fmt.Fprintf(&b, "\n• `%s` on %s", a.Role, describe(ctx, c.engine, a.EntityID))
+		fmt.Fprintf(&b, "\n• `%s` on %s", a.Role, c.describe(ctx, a.EntityID))
 		if a.GrantedBy != "" {
-			fmt.Fprintf(&b, " (granted by %s)", a.GrantedBy)
+			fmt.Fprintf(&b, " (granted by %s)", actor(a.GrantedBy))
 		}
 	}
 	if shown == 0 {

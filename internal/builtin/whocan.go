@@ -44,7 +44,7 @@ func (c *commands) whoCan(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return fmt.Errorf("who can %s on %s: %w", permission, p.here(), err)
 	}
-	where := describe(ctx, c.engine, p.here())
+	where := c.describe(ctx, p.here())
 	if len(users) == 0 {
 		return req.Reply(ctx, fmt.Sprintf("Nobody's roles give %s on %s.", permission, where))
 	}
