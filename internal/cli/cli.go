@@ -107,7 +107,7 @@ var subcommands = []func(*cli) *cobra.Command{
 	newRolesCmd, newEntityCmd, newUserCmd, newTeamCmd, newChannelCmd,
 	newAssignCmd, newRevokeCmd, newAssignmentsCmd, newCheckCmd, newAuditCmd, newDemoDataCmd,
 	newSlackCmd, newShellCmd, newGenCmd, newServeCmd, newBenchCmd, newDevCmd,
-	newApprovalsCmd, newCommandsCmd,
+	newApprovalsCmd, newCommandsCmd, newNamesCmd,
 }
 
 // io returns the command line's streams for package app.
