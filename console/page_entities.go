@@ -97,6 +97,10 @@ func (c *Console) entitiesPage(w http.ResponseWriter, r *http.Request, s *userSe
 		}
 		ids = append(ids, e.ID)
 	}
+	// Parents are offered from the top of the tree down, entities to
+	// move from the bottom up.
+	sortByDepth(b.Parents, false)
+	sortByDepth(b.Movable, true)
 	b.Rows = entityTree(visible)
 	for i := range b.Rows {
 		b.Rows[i].Attrs = shown{Permission: PermViewAssignments, Entities: []string{b.Rows[i].ID}}.attrs()
@@ -165,4 +169,29 @@ func (c *Console) upsertEntity(w http.ResponseWriter, r *http.Request, s *userSe
 		where = "below " + l.entityText(e.ParentID)
 	}
 	c.done(w, r, s, fmt.Sprintf("Saved the %s %s %s.", e.Type, l.entityText(e.ID), where), "/entities")
+}
+
+// typeRank orders entity types from the top of the tree down.
+func typeRank(t string) int {
+	switch t {
+	case authz.TypeEnterprise:
+		return 0
+	case authz.TypeWorkspace:
+		return 1
+	case authz.TypeChannel:
+		return 2
+	}
+	return 3
+}
+
+// sortByDepth orders entities by type, enterprises first (channels first
+// when bottomUp), then by id.
+func sortByDepth(list []authz.Entity, bottomUp bool) {
+	sort.SliceStable(list, func(i, j int) bool {
+		ri, rj := typeRank(list[i].Type), typeRank(list[j].Type)
+		if ri != rj {
+			return ri < rj != bottomUp
+		}
+		return list[i].ID < list[j].ID
+	})
 }

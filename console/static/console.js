@@ -97,6 +97,9 @@
 
     var shown = [];
     var active = -1;
+    // chosen is the label shown for the chosen option: a box showing it
+    // lists every choice, and typing replaces it.
+    var chosen = "";
     function labelOf(id) {
       var all = pickerOptions(input.getAttribute("list"));
       for (var i = 0; i < all.length; i++) {
@@ -114,6 +117,7 @@
     function choose(o) {
       input.value = o.id;
       box.value = o.raw ? o.id : o.label;
+      chosen = box.value;
       box.setCustomValidity("");
       close();
       input.dispatchEvent(new Event("change", { bubbles: true }));
@@ -129,7 +133,7 @@
       }
     }
     function render() {
-      var typed = box.value.trim();
+      var typed = box.value === chosen ? "" : box.value.trim();
       var q = typed.toLowerCase();
       var all = pickerOptions(input.getAttribute("list"));
       var hits = all.filter(function (o) { return !q || o.hay.indexOf(q) >= 0; });
@@ -180,10 +184,16 @@
     }
     box.addEventListener("input", function () {
       input.value = "";
+      chosen = "";
       box.setCustomValidity("");
       render();
     });
-    box.addEventListener("focus", render);
+    box.addEventListener("focus", function () {
+      if (chosen && box.value === chosen) {
+        box.select();
+      }
+      render();
+    });
     box.addEventListener("blur", close);
     box.addEventListener("keydown", function (ev) {
       if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
@@ -213,7 +223,7 @@
       });
     }
     if (input.value) {
-      box.value = labelOf(input.value);
+      box.value = chosen = labelOf(input.value);
     }
   }
 
