@@ -88,7 +88,7 @@ func TestBrowserPlainMemberSeesOnlyWhatTheyMay(t *testing.T) {
 		t.Errorf("the page was updated %d times after it opened, want once: for the member's own new role", applied-2)
 	}
 	var rows []string
-	member.Eval(`Array.from(document.querySelectorAll('[data-testid="audit"] tr[data-revision]')).map(r => r.textContent)`, &rows)
+	member.Eval(`Array.from(document.querySelectorAll('[data-testid="audit"] tr[data-revision]')).map(r => r.dataset.key + " " + r.textContent)`, &rows)
 	var sawOps bool
 	for _, r := range rows {
 		sawOps = sawOps || strings.Contains(r, "UOPS/USERS_ADMIN/C1")

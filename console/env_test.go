@@ -17,9 +17,11 @@ import (
 	"github.com/bastionhq/bastion/authz/demo"
 	"github.com/bastionhq/bastion/authz/rolesfile"
 	"github.com/bastionhq/bastion/console"
+	"github.com/bastionhq/bastion/names"
 	"github.com/bastionhq/bastion/slackapp"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/installsql"
+	"github.com/bastionhq/bastion/store/namesql"
 	"github.com/bastionhq/bastion/store/storetest"
 )
 
@@ -33,11 +35,25 @@ type env struct {
 	t        *testing.T
 	engine   *authz.Engine
 	installs *installsql.Store
+	names    *namesql.Store
 	console  *console.Console
 	srv      *httptest.Server
 }
 
 func newEnv(t *testing.T, tune func(o *console.Options, baseURL string)) *env {
+	t.Helper()
+	return buildEnv(t, tune, false)
+}
+
+// newNamedEnv is newEnv with a name directory that names every user,
+// channel, workspace and enterprise of the demo organisation, as bastion
+// dev's sandbox does: "Mia (member)", "#backoffice", "Acme", "Acme Corp".
+func newNamedEnv(t *testing.T, tune func(o *console.Options, baseURL string)) *env {
+	t.Helper()
+	return buildEnv(t, tune, true)
+}
+
+func buildEnv(t *testing.T, tune func(o *console.Options, baseURL string), named bool) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.SQLite(t)
@@ -74,6 +90,15 @@ func newEnv(t *testing.T, tune func(o *console.Options, baseURL string)) *env {
 			t.Fatal(err)
 		}
 	}
+	dir, err := namesql.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named {
+		if err := dir.Set(ctx, demoNames()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(srv.Close)
 	opts := console.Options{
@@ -83,6 +108,9 @@ func newEnv(t *testing.T, tune func(o *console.Options, baseURL string)) *env {
 		SessionKey:    testSessionKey,
 		DevSignIn:     true,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if named {
+		opts.Names = dir
 	}
 	if tune != nil {
 		tune(&opts, srv.URL)
@@ -94,7 +122,27 @@ func newEnv(t *testing.T, tune func(o *console.Options, baseURL string)) *env {
 	mux := http.NewServeMux()
 	mux.Handle(c.Prefix()+"/", c.Handler())
 	srv.Config.Handler = mux
-	return &env{t: t, engine: eng, installs: ins, console: c, srv: srv}
+	return &env{t: t, engine: eng, installs: ins, names: dir, console: c, srv: srv}
+}
+
+// demoNames names the demo organisation: users by their handle made a
+// name ("mia-member" is "Mia (member)"), channels, workspaces and the
+// enterprise.
+func demoNames() []names.Entry {
+	out := []names.Entry{
+		{Kind: names.Enterprise, ID: demo.Enterprise, Name: "Acme Corp", Source: names.FromImport},
+		{Kind: names.Team, ID: demo.TeamMain, Name: "Acme", Source: names.FromImport},
+		{Kind: names.Team, ID: demo.TeamOther, Name: "Acme Support", Source: names.FromImport},
+	}
+	for _, c := range demo.Channels() {
+		out = append(out, names.Entry{Kind: names.Channel, ID: c.ID, Name: c.Name, TeamID: c.Team, Source: names.FromImport})
+	}
+	for _, u := range demo.Users() {
+		first, rest, _ := strings.Cut(u.Name, "-")
+		name := strings.ToUpper(first[:1]) + first[1:] + " (" + strings.ReplaceAll(rest, "-", " ") + ")"
+		out = append(out, names.Entry{Kind: names.User, ID: u.ID, Name: name, Handle: u.Name, TeamID: u.Team, Source: names.FromImport})
+	}
+	return out
 }
 
 // client is one browser: a cookie jar and the session's CSRF token.
