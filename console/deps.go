@@ -112,8 +112,7 @@ var ErrApprovalNotFound = errors.New("approval request not found")
 // *preview.Previewer satisfies it.
 type Previewer interface {
 	// Preview fails with authz.ErrNotFound or authz.ErrInvalidRequest
-	// for a write the engine would refuse, and preview.ErrTooLarge for
-	// one that concerns too much to compare.
+	// for a write the engine would refuse.
 	Preview(ctx context.Context, w preview.Write) (preview.Result, error)
 }
 

@@ -100,8 +100,8 @@ func TestAnAssignmentIsPreviewedThenConfirmed(t *testing.T) {
 		t.Fatalf("preview: %d\n%s", status, page)
 	}
 	hasAll(t, "preview", page, `Assign <code class="role">CHANNELS_ADMIN</code> to <span class="name"`, name("UMEMBER", "Mia (member)"),
-		`<tr data-preview-user="UMEMBER">`, "<code>ARCHIVE_CHANNEL, CONVERT_CHANNEL_TO_PRIVATE, RENAME_CHANNEL</code> on", name("G1", "#finance"),
-		"<code>CREATE_PRIVATE_CHANNEL</code> on "+`<span class="name" title="workspace T1" `+name("T1", "Acme"))
+		`<tr data-preview-user="UMEMBER">`, "<code>ARCHIVE_CHANNEL, CONVERT_CHANNEL_TO_PRIVATE, CREATE_PRIVATE_CHANNEL, RENAME_CHANNEL</code> on "+
+			`<span class="name" title="workspace T1" `+name("T1", "Acme"))
 	if e.hasAssignment("UMEMBER", "CHANNELS_ADMIN", "T1") {
 		t.Fatal("previewing assigned")
 	}
@@ -118,7 +118,7 @@ func TestAnAssignmentIsPreviewedThenConfirmed(t *testing.T) {
 	hasAll(t, "revoke preview", page, `data-testid="loss"`, "ARCHIVE_CHANNEL", `action="/console/assignments/revoke"`)
 	// Assigning what is held above changes nothing, and says so.
 	_, page = rita.post("/console/assignments/preview", url.Values{"op": {"assign"}, "user": {"UCHANADMIN"}, "role": {"CHANNELS_ADMIN"}, "entity": {"T1"}})
-	hasAll(t, "a no-op", page, `data-testid="preview-nothing"`, "Nobody's permissions change (1 user considered).")
+	hasAll(t, "a no-op", page, `data-testid="preview-nothing"`, "Nobody's permissions change.")
 	// A guest gains nothing, and the page says why.
 	_, page = rita.post("/console/assignments/preview", url.Values{"op": {"assign"}, "user": {"UGUEST"}, "role": {"CHANNELS_ADMIN"}, "entity": {"C1"}})
 	hasAll(t, "a guest", page, `data-testid="preview-ineligible"`, "is a guest (ultra_restricted) in")

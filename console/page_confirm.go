@@ -43,8 +43,7 @@ type previewView struct {
 	Ineligible []preview.Ineligible
 	// Hidden is set when changes on entities the reader may not see were
 	// left out.
-	Hidden     bool
-	Considered int
+	Hidden bool
 }
 
 type userChangeView struct {
@@ -52,12 +51,11 @@ type userChangeView struct {
 	Gains, Losses []changeView
 }
 
-// changeView is permissions changing on the highest entities of a set,
-// and how many more entities below them.
+// changeView is permissions changing on entities, each with what lies
+// below it.
 type changeView struct {
 	Permissions []string
 	Entities    []string
-	Below       int
 }
 
 // confirmWrite answers a preview request: it authorizes the write as it
@@ -83,8 +81,6 @@ func (c *Console) confirmWrite(w http.ResponseWriter, r *http.Request, s *userSe
 		switch {
 		case errors.Is(err, authz.ErrNotFound), errors.Is(err, authz.ErrInvalidRequest):
 			b.Refused = fmt.Sprintf("This would be refused: %v", err)
-		case errors.Is(err, preview.ErrTooLarge):
-			b.PreviewNote = fmt.Sprintf("No preview: %v. The change can still be made.", err)
 		case err != nil:
 			c.log.Error("console: preview", "actor", s.Actor().String(), "what", what, "error", err)
 			b.PreviewNote = "The preview could not be computed. The change can still be made."
@@ -109,7 +105,7 @@ func (c *Console) confirmWrite(w http.ResponseWriter, r *http.Request, s *userSe
 // visiblePreview keeps the changes on entities where pv holds
 // VIEW_ASSIGNMENTS (and the guests of workspaces there).
 func visiblePreview(pv *permView, res preview.Result) *previewView {
-	out := &previewView{Considered: res.Considered}
+	out := &previewView{}
 	keep := func(list []preview.Change) []changeView {
 		var kept []changeView
 		for _, ch := range list {
@@ -123,7 +119,7 @@ func visiblePreview(pv *permView, res preview.Result) *previewView {
 				out.Hidden = true
 			}
 			if len(ents) > 0 {
-				kept = append(kept, changeView{Permissions: ch.Permissions, Entities: ents, Below: max(0, ch.Covered-len(ch.Entities))})
+				kept = append(kept, changeView{Permissions: ch.Permissions, Entities: ents})
 			}
 		}
 		return kept

@@ -2,22 +2,30 @@
 // what, before it is made: the users who would gain or lose which
 // permissions on which entities.
 //
-// The answer is computed the way a permission check decides: a user holds
-// a permission on an entity when one of their role assignments, on the
-// entity or an ancestor, grants it, the permission applies to the
-// entity's type, and the user has a full (non-guest) account in the
-// entity's workspace (for an entity above every workspace, in some
-// workspace). The state is read when the preview is asked for, so the
-// preview is advice: the write itself is authorized and validated again
-// when it is made, and writes made in between are not in the preview.
+// The answer comes from rolesdiff.ForWrite, which decides as a permission
+// check does: a user holds a permission on an entity when one of their
+// role assignments, on the entity or an ancestor, grants it, the
+// permission applies to the entity's type, and the user is a member (not
+// a guest) of the entity's workspace. A change is named on the entity
+// where it happens (the entity assigned on, the role's assignments, the
+// entity that moves) and covers what lies below it. Before asking, the
+// previewer refuses what the engine would refuse (an unknown role or
+// entity, a system role edited, an entity moved below itself), so that a
+// preview is never shown for a write that cannot be made.
+//
+// The state is read when the preview is asked for, so the preview is
+// advice: the write itself is authorized and validated again when it is
+// made, and writes made in between are not in the preview.
 package preview
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/authz/rolesdiff"
 )
 
 // Kind names the write being previewed.
@@ -44,16 +52,13 @@ type Write struct {
 	Entity   authz.Entity
 }
 
-// Change is a set of permissions gained (or lost) on a set of entities.
+// Change is a set of permissions gained (or lost) on a set of entities,
+// each entity with what lies below it.
 type Change struct {
 	// Permissions are sorted names.
 	Permissions []string
-	// Entities are the highest entities where they change: each covers
-	// itself and what lies below it that the permissions apply to.
+	// Entities are sorted ids.
 	Entities []string
-	// Covered counts every entity where they change, Entities and what
-	// lies below them.
-	Covered int
 }
 
 // UserChange is what one user gains and loses.
@@ -63,8 +68,9 @@ type UserChange struct {
 	Losses []Change
 }
 
-// Ineligible is a user the write concerns who holds nothing through roles
-// in a workspace, because they have no account there or a guest's.
+// Ineligible is the user an assignment is for when their roles count for
+// nothing in the entity's workspace: they have no account there, or a
+// guest's.
 type Ineligible struct {
 	UserID string
 	TeamID string
@@ -76,207 +82,236 @@ type Ineligible struct {
 type Result struct {
 	// Users are the users whose permissions change, sorted by id.
 	Users []UserChange
-	// Ineligible lists users the write concerns who gain nothing in a
-	// workspace whatever their roles.
+	// Ineligible is set for an assignment whose user gains nothing in
+	// the entity's workspace whatever their roles.
 	Ineligible []Ineligible
-	// Considered is how many users the write could concern, and Entities
-	// how many entities were compared for each.
-	Considered int
-	Entities   int
+	// AssignmentsRead counts the assignments read to decide.
+	AssignmentsRead int
 }
 
-// Errors of a preview.
-var (
-	// ErrTooLarge marks a write that concerns more entities or users than
-	// a preview compares (MaxEntities, MaxUsers). The write can still be
-	// made.
-	ErrTooLarge = errors.New("too large to preview")
-)
-
-// Bounds of a preview.
-const (
-	// MaxEntities bounds the entities whose permissions a preview
-	// compares.
-	MaxEntities = 20000
-	// MaxUsers bounds the users a preview reads.
-	MaxUsers = 2000
-)
-
-// Engine is what the previewer reads from the permission engine;
+// Engine is what the previewer reads to refuse what the engine would;
 // *authz.Engine satisfies it.
 type Engine interface {
 	Catalog() *authz.Catalog
 	Roles(ctx context.Context) ([]authz.Role, error)
 	Entities(ctx context.Context) ([]authz.Entity, error)
-	Assignments(ctx context.Context, f authz.AssignmentFilter) ([]authz.Assignment, error)
 }
 
-// Users reads one user's assignments and account types in one read;
-// authz.Store (the engine's Store()) satisfies it.
-type Users interface {
-	LoadUser(ctx context.Context, userID string) (authz.UserRecord, error)
-}
-
-// Previewer computes previews from the engine's current state.
+// Previewer previews writes on the organisation a rolesdiff.Source holds.
 type Previewer struct {
 	engine Engine
-	users  Users
+	src    rolesdiff.Source
 }
 
-// New returns a previewer reading engine and users.
-func New(engine Engine, users Users) *Previewer { return &Previewer{engine: engine, users: users} }
+// New returns a previewer reading engine and, for the impact, the
+// engine's store (rolesdiff.FromStore).
+func New(engine Engine, store authz.Store) *Previewer {
+	return &Previewer{engine: engine, src: rolesdiff.FromStore(store)}
+}
 
-// Preview says what w would change. An unknown user, role or entity is
-// ErrNotFound, a malformed write ErrInvalidRequest (both from authz), a
-// write that concerns too much ErrTooLarge; other errors mean the state
-// could not be read.
+// Preview says what w would change. A write the engine would refuse is
+// authz.ErrNotFound (an unknown role, entity or parent) or
+// authz.ErrInvalidRequest (a malformed id, a system role, an entity moved
+// below itself or changing type); other errors mean the state could not
+// be read.
 func (p *Previewer) Preview(ctx context.Context, w Write) (Result, error) {
-	cat := p.engine.Catalog()
 	ents, err := p.engine.Entities(ctx)
 	if err != nil {
 		return Result{}, fmt.Errorf("preview: read entities: %w", err)
 	}
-	roles, err := p.engine.Roles(ctx)
-	if err != nil {
-		return Result{}, fmt.Errorf("preview: read roles: %w", err)
-	}
-	s := &state{before: newTree(ents), roles: map[string]authz.Role{}}
-	for _, r := range roles {
-		s.roles[r.Name] = r
-	}
-	s.after, s.rolesAfter = s.before, s.roles
-	plan, err := p.plan(ctx, s, w)
+	t := newTree(ents)
+	rw, err := p.check(ctx, t, w)
 	if err != nil {
 		return Result{}, err
 	}
-	if len(plan.region) > MaxEntities {
-		return Result{}, fmt.Errorf("preview: %w: the write concerns %d entities, more than %d", ErrTooLarge, len(plan.region), MaxEntities)
+	imp, err := rolesdiff.ForWrite(ctx, p.src, p.engine.Catalog(), rw)
+	if err != nil {
+		return Result{}, fmt.Errorf("preview: %w", err)
 	}
-	if len(plan.users) > MaxUsers {
-		return Result{}, fmt.Errorf("preview: %w: the write concerns %d users, more than %d", ErrTooLarge, len(plan.users), MaxUsers)
+	if w.Kind == UpsertEntity {
+		t = t.with(w.Entity)
 	}
-	res := Result{Considered: len(plan.users), Entities: len(plan.region)}
-	for _, uid := range sortedSet(plan.users) {
-		rec, err := p.users.LoadUser(ctx, uid)
+	res := Result{Users: group(applicable(p.engine.Catalog(), t, imp.Changes)), AssignmentsRead: imp.AssignmentsRead}
+	if w.Kind == Assign {
+		in, err := p.ineligible(ctx, t, w)
 		if err != nil {
-			return Result{}, fmt.Errorf("preview: read user %s: %w", uid, err)
+			return Result{}, err
 		}
-		after := plan.assignments(rec.Assignments)
-		uc, inel := s.compare(cat, rec, after, plan.region)
-		if len(uc.Gains)+len(uc.Losses) > 0 {
-			res.Users = append(res.Users, uc)
-		}
-		res.Ineligible = append(res.Ineligible, inel...)
+		res.Ineligible = in
 	}
 	return res, nil
 }
 
-// plan is what a write touches: the entities whose permissions may
-// change, the users who may be concerned, and how the write changes a
-// user's assignments.
-type plan struct {
-	region map[string]bool
-	users  map[string]bool
-	// assignments returns a user's assignments after the write.
-	assignments func([]authz.Assignment) []authz.Assignment
-}
-
-func same(a []authz.Assignment) []authz.Assignment { return a }
-
-func (p *Previewer) plan(ctx context.Context, s *state, w Write) (plan, error) {
-	pl := plan{region: map[string]bool{}, users: map[string]bool{}, assignments: same}
+// check refuses what the engine would refuse, and returns the write as
+// rolesdiff takes it.
+func (p *Previewer) check(ctx context.Context, t *tree, w Write) (rolesdiff.Write, error) {
 	switch w.Kind {
 	case Assign, Revoke:
 		if err := authz.ValidateID("user", w.UserID); err != nil {
-			return pl, fmt.Errorf("%w: %v", authz.ErrInvalidRequest, err)
+			return rolesdiff.Write{}, fmt.Errorf("%w: %v", authz.ErrInvalidRequest, err)
 		}
-		if _, ok := s.roles[w.Role]; !ok {
-			return pl, fmt.Errorf("%w: role %s does not exist", authz.ErrNotFound, w.Role)
+		roles, err := p.roles(ctx)
+		if err != nil {
+			return rolesdiff.Write{}, err
 		}
-		if _, ok := s.before.ents[w.EntityID]; !ok {
-			return pl, fmt.Errorf("%w: entity %s is not known", authz.ErrNotFound, w.EntityID)
+		if _, ok := roles[w.Role]; !ok {
+			return rolesdiff.Write{}, fmt.Errorf("%w: role %s does not exist", authz.ErrNotFound, w.Role)
 		}
-		s.before.subtree(w.EntityID, pl.region)
-		pl.users[w.UserID] = true
-		a := authz.Assignment{UserID: w.UserID, Role: w.Role, EntityID: w.EntityID}
-		pl.assignments = func(list []authz.Assignment) []authz.Assignment {
-			var out []authz.Assignment
-			for _, x := range list {
-				if x.Role != a.Role || x.EntityID != a.EntityID {
-					out = append(out, x)
-				}
-			}
-			if w.Kind == Assign {
-				out = append(out, a)
-			}
-			return out
+		if _, ok := t.ents[w.EntityID]; !ok {
+			return rolesdiff.Write{}, fmt.Errorf("%w: entity %s is not known", authz.ErrNotFound, w.EntityID)
 		}
+		kind := authz.WriteAssign
+		if w.Kind == Revoke {
+			kind = authz.WriteRevoke
+		}
+		return rolesdiff.Write{Kind: kind, Assignment: authz.Assignment{UserID: w.UserID, Role: w.Role, EntityID: w.EntityID}}, nil
 	case PutRole:
 		r := w.NewRole
 		if err := authz.ValidateName("role", r.Name); err != nil {
-			return pl, fmt.Errorf("%w: %v", authz.ErrInvalidRequest, err)
+			return rolesdiff.Write{}, fmt.Errorf("%w: %v", authz.ErrInvalidRequest, err)
 		}
-		if old, ok := s.roles[r.Name]; ok && old.Scope == "" {
-			return pl, fmt.Errorf("%w: %s is a system role; system roles change only in the roles file", authz.ErrInvalidRequest, r.Name)
+		if _, system := p.engine.Catalog().Roles[r.Name]; system {
+			return rolesdiff.Write{}, fmt.Errorf("%w: %s is a system role; system roles change only in the roles file", authz.ErrInvalidRequest, r.Name)
 		}
-		after := map[string]authz.Role{}
-		for k, v := range s.roles {
-			after[k] = v
+		if _, ok := t.ents[r.Scope]; !ok {
+			return rolesdiff.Write{}, fmt.Errorf("%w: role %s scope: entity %s is not known", authz.ErrNotFound, r.Name, r.Scope)
 		}
-		after[r.Name] = r
-		s.rolesAfter = after
-		holders, err := p.engine.Assignments(ctx, authz.AssignmentFilter{Role: r.Name})
-		if err != nil {
-			return pl, fmt.Errorf("preview: read holders of %s: %w", r.Name, err)
-		}
-		for _, a := range holders {
-			pl.users[a.UserID] = true
-			s.before.subtree(a.EntityID, pl.region)
-		}
+		return rolesdiff.Write{Kind: authz.WritePutRole, Role: r}, nil
 	case UpsertEntity:
 		e := w.Entity
 		if err := authz.ValidateID("entity", e.ID); err != nil {
-			return pl, fmt.Errorf("%w: %v", authz.ErrInvalidRequest, err)
+			return rolesdiff.Write{}, fmt.Errorf("%w: %v", authz.ErrInvalidRequest, err)
+		}
+		if _, ok := p.engine.Catalog().EntityTypes[e.Type]; !ok {
+			return rolesdiff.Write{}, fmt.Errorf("%w: unknown entity type %q", authz.ErrInvalidRequest, e.Type)
+		}
+		if old, ok := t.ents[e.ID]; ok && old.Type != e.Type {
+			return rolesdiff.Write{}, fmt.Errorf("%w: entity %s is a %s; its type cannot change to %s", authz.ErrInvalidRequest, e.ID, old.Type, e.Type)
 		}
 		if e.ParentID != "" {
-			if _, ok := s.before.ents[e.ParentID]; !ok {
-				return pl, fmt.Errorf("%w: parent %s of %s does not exist", authz.ErrNotFound, e.ParentID, e.ID)
+			if _, ok := t.ents[e.ParentID]; !ok {
+				return rolesdiff.Write{}, fmt.Errorf("%w: parent %s of %s does not exist", authz.ErrNotFound, e.ParentID, e.ID)
+			}
+			for _, id := range t.chain(e.ParentID) {
+				if id == e.ID {
+					return rolesdiff.Write{}, fmt.Errorf("%w: %s cannot move below %s, which lies below it", authz.ErrInvalidRequest, e.ID, e.ParentID)
+				}
 			}
 		}
-		after, err := s.before.with(e)
-		if err != nil {
-			return pl, err
-		}
-		s.after = after
-		s.before.subtree(e.ID, pl.region)
-		s.after.subtree(e.ID, pl.region)
-		touched := map[string]bool{}
-		for id := range pl.region {
-			touched[id] = true
-		}
-		for _, id := range append(s.before.chain(e.ID), s.after.chain(e.ID)...) {
-			touched[id] = true
-		}
-		if len(touched) > MaxEntities {
-			return pl, fmt.Errorf("preview: %w: the move concerns %d entities, more than %d", ErrTooLarge, len(touched), MaxEntities)
-		}
-		for _, id := range sortedSet(touched) {
-			if _, known := s.before.ents[id]; !known {
-				continue // the new entity holds no assignments yet
-			}
-			list, err := p.engine.Assignments(ctx, authz.AssignmentFilter{EntityID: id})
-			if err != nil {
-				return pl, fmt.Errorf("preview: read assignments on %s: %w", id, err)
-			}
-			for _, a := range list {
-				pl.users[a.UserID] = true
-			}
-			if len(pl.users) > MaxUsers {
-				return pl, fmt.Errorf("preview: %w: the move concerns more than %d users", ErrTooLarge, MaxUsers)
-			}
-		}
-	default:
-		return pl, fmt.Errorf("%w: cannot preview a write of kind %q", authz.ErrInvalidRequest, w.Kind)
+		return rolesdiff.Write{Kind: authz.WriteUpsertEntity, Entity: e}, nil
 	}
-	return pl, nil
+	return rolesdiff.Write{}, fmt.Errorf("%w: cannot preview a write of kind %q", authz.ErrInvalidRequest, w.Kind)
+}
+
+func (p *Previewer) roles(ctx context.Context) (map[string]bool, error) {
+	list, err := p.engine.Roles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("preview: read roles: %w", err)
+	}
+	out := map[string]bool{}
+	for _, r := range list {
+		out[r.Name] = true
+	}
+	return out, nil
+}
+
+// ineligible says when the user of an assignment is no member of the
+// entity's workspace (of any, for an entity above every workspace).
+func (p *Previewer) ineligible(ctx context.Context, t *tree, w Write) ([]Ineligible, error) {
+	recs, err := p.src.Users(ctx, []string{w.UserID})
+	if err != nil || len(recs) != 1 {
+		return nil, fmt.Errorf("preview: read user %s: %v", w.UserID, err)
+	}
+	rec := recs[0]
+	team := t.team(w.EntityID)
+	if team == "" {
+		for _, a := range rec.AccountTypes {
+			if a.Type != authz.AccountNone && !a.Type.Restricted() {
+				return nil, nil
+			}
+		}
+		return []Ineligible{{UserID: w.UserID, AccountType: "none"}}, nil
+	}
+	at := rec.AccountType(team)
+	if at != authz.AccountNone && !at.Restricted() {
+		return nil, nil
+	}
+	name := "none"
+	if at != authz.AccountNone {
+		name = at.String()
+	}
+	return []Ineligible{{UserID: w.UserID, TeamID: team, AccountType: name}}, nil
+}
+
+// applicable keeps the changes of permissions that apply to the entity
+// or to something below it: a permission gained on a channel that applies
+// only to workspaces changes no check.
+func applicable(cat *authz.Catalog, t *tree, changes []rolesdiff.Change) []rolesdiff.Change {
+	below := t.typesBelow()
+	var out []rolesdiff.Change
+	for _, c := range changes {
+		for typ := range below[c.EntityID] {
+			if cat.Applies(c.Permission, typ) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// group turns rolesdiff's changes into each user's gains and losses,
+// permissions that change on the same entities together.
+func group(changes []rolesdiff.Change) []UserChange {
+	type dir struct {
+		user   string
+		gained bool
+	}
+	perEntity := map[dir]map[string][]string{}
+	for _, c := range changes {
+		d := dir{c.UserID, c.Gained}
+		if perEntity[d] == nil {
+			perEntity[d] = map[string][]string{}
+		}
+		perEntity[d][c.EntityID] = append(perEntity[d][c.EntityID], c.Permission)
+	}
+	byUser := map[string]*UserChange{}
+	for d, ents := range perEntity {
+		bySet := map[string]*Change{}
+		for id, perms := range ents {
+			sort.Strings(perms)
+			k := strings.Join(perms, " ")
+			if bySet[k] == nil {
+				bySet[k] = &Change{Permissions: perms}
+			}
+			bySet[k].Entities = append(bySet[k].Entities, id)
+		}
+		var list []Change
+		for _, c := range bySet {
+			sort.Strings(c.Entities)
+			list = append(list, *c)
+		}
+		sort.Slice(list, func(i, j int) bool {
+			if a, b := strings.Join(list[i].Entities, " "), strings.Join(list[j].Entities, " "); a != b {
+				return a < b
+			}
+			return strings.Join(list[i].Permissions, " ") < strings.Join(list[j].Permissions, " ")
+		})
+		uc := byUser[d.user]
+		if uc == nil {
+			uc = &UserChange{UserID: d.user}
+			byUser[d.user] = uc
+		}
+		if d.gained {
+			uc.Gains = list
+		} else {
+			uc.Losses = list
+		}
+	}
+	out := make([]UserChange, 0, len(byUser))
+	for _, uc := range byUser {
+		out = append(out, *uc)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out
 }
