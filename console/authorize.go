@@ -26,8 +26,7 @@ func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *userSes
 	switch {
 	case errors.As(err, &denied):
 		c.log.Info("console: write denied", "actor", s.Actor().String(), "write", denied.Write.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
-		l := c.label(r.Context(), s, nil, []string{denied.EntityID})
-		c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You no longer have permission to %s on %s.", doing(denied.Write), l.entityText(denied.EntityID))+
+		c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You no longer have permission to %s on %s.", doing(denied.Write), c.entityNamedFor(r, s, denied.EntityID))+
 			" The page you acted from was out of date; go back to see what you can do now.")
 	case errors.Is(err, authz.ErrInvalidRequest):
 		c.fail(w, r, s, http.StatusBadRequest, fmt.Sprintf("Could not %s: %v", what, err))
@@ -39,4 +38,16 @@ func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *userSes
 		c.log.Error("console: write failed", "actor", s.Actor().String(), "what", what, "error", err)
 		c.fail(w, r, s, http.StatusInternalServerError, fmt.Sprintf("Could not %s: the server failed. Try again.", what))
 	}
+}
+
+// entityNamedFor names an entity in a message to s's user: by name when
+// it lies in their workspace or near their roles, else by the id they
+// gave, so that a refusal does not tell them the name of an entity they
+// may not see.
+func (c *Console) entityNamedFor(r *http.Request, s *userSession, id string) string {
+	pv, err := c.permissions(r.Context(), s)
+	if err != nil || teamOf(pv, id) != s.TeamID && !pv.holdsSomewhereAround(id) {
+		return id
+	}
+	return c.label(r.Context(), s, nil, []string{id}).entityText(id)
 }

@@ -205,13 +205,13 @@ func TestEntitiesAreAddedAndMovedWithThePermissionServersRule(t *testing.T) {
 		t.Fatalf("add: %d\n%s", status, page)
 	}
 	// A workspace's roles admin may not take a channel out of another
-	// workspace.
+	// workspace, and is not told that workspace's name.
 	if _, err := e.engine.Assign(ctx, "USUPPORT", "ROLES_ADMIN", "T2", "test"); err != nil {
 		t.Fatal(err)
 	}
 	sam := e.signIn("T2", "USUPPORT")
 	status, page = sam.post("/console/entities", url.Values{"op": {"move"}, "id": {"C2"}, "parent": {"T2"}})
-	if status != http.StatusForbidden || !strings.Contains(page, "You no longer have permission to save entities on Acme.") {
+	if status != http.StatusForbidden || !strings.Contains(page, "You no longer have permission to save entities on T1.") {
 		t.Fatalf("a move out of another workspace: %d\n%s", status, page)
 	}
 	if ent, _ := e.engine.Entity(ctx, "C2"); ent.ParentID != "T1" {
@@ -252,7 +252,7 @@ func TestAccessExplainsEachAnswer(t *testing.T) {
 	}
 	// Another user's access needs VIEW_ASSIGNMENTS there; your own does not.
 	member := e.signIn("T1", "UMEMBER")
-	if status, page := member.get("/console/access?user=UCHANADMIN&entity=C1"); status != http.StatusForbidden || !strings.Contains(page, "You need VIEW_ASSIGNMENTS on #general to see what Carl (channels admin) may do there.") {
+	if status, page := member.get("/console/access?user=UCHANADMIN&entity=C1"); status != http.StatusForbidden || !strings.Contains(page, "You need VIEW_ASSIGNMENTS on C1 to see what UCHANADMIN may do there.") {
 		t.Errorf("a member reading Carl's access: %d\n%s", status, page)
 	}
 	if status, page := member.get("/console/access?entity=C1"); status != http.StatusOK || !strings.Contains(page, `data-permission="ARCHIVE_CHANNEL" data-allowed="false"`) {
@@ -265,5 +265,18 @@ func TestVotingNeedsTheWorkflow(t *testing.T) {
 	status, page := e.signIn("T1", "UROLES").post("/console/approvals/a1/vote", url.Values{"vote": {"approve"}})
 	if status != http.StatusNotFound || !strings.Contains(page, "voting from the console is not configured") {
 		t.Fatalf("a vote without the workflow: %d\n%s", status, page)
+	}
+}
+
+// Your own access is yours to read in your workspace and near your
+// roles, not on the rest of the tree.
+func TestOwnAccessStaysNearYou(t *testing.T) {
+	e := newNamedEnv(t, nil)
+	member := e.signIn("T1", "UMEMBER")
+	if status, _ := member.get("/console/access?entity=C2"); status != http.StatusOK {
+		t.Errorf("a member's own access in her workspace: %d", status)
+	}
+	if status, page := member.get("/console/access?entity=C4"); status != http.StatusForbidden || strings.Contains(page, "#support") {
+		t.Errorf("a member's own access in another workspace: %d", status)
 	}
 }

@@ -35,8 +35,9 @@ type accessRow struct {
 // type, each with the rule that decided and, for a role, the assignment
 // that granted it. The check is made in the entity's workspace (for an
 // entity above every workspace, in team, by default the reader's). Your
-// own are always shown; another user's need VIEW_ASSIGNMENTS on the
-// entity, as their assignments there do.
+// own are shown on the entities of your workspace and near your roles;
+// another user's need VIEW_ASSIGNMENTS on the entity, as their
+// assignments there do.
 func (c *Console) accessPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	ctx := r.Context()
 	pv, err := c.permissions(ctx, s)
@@ -55,8 +56,13 @@ func (c *Console) accessPage(w http.ResponseWriter, r *http.Request, s *userSess
 		return
 	}
 	own := b.UserID == s.UserID
+	// Your own access is yours to read on the entities of your workspace
+	// and near your roles; another user's needs VIEW_ASSIGNMENTS there.
+	mayRead := func(id string) bool {
+		return pv.can(PermViewAssignments, id) || own && (teamOf(pv, id) == s.TeamID || pv.holdsSomewhereAround(id))
+	}
 	for _, e := range ents {
-		if pv.can(PermViewAssignments, e.ID) || own && pv.holdsSomewhereAround(e.ID) {
+		if mayRead(e.ID) {
 			b.Entities = append(b.Entities, e)
 		}
 	}
@@ -73,10 +79,11 @@ func (c *Console) accessPage(w http.ResponseWriter, r *http.Request, s *userSess
 	}
 	var users, entIDs []string
 	if b.EntityID != "" {
-		if !own && !pv.can(PermViewAssignments, b.EntityID) {
-			c.label(ctx, s, []string{b.UserID}, []string{b.EntityID})
+		if !mayRead(b.EntityID) {
+			// The entity is named as asked for: its name is not the
+			// reader's to learn.
 			c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You need %s on %s to see what %s may do there.",
-				PermViewAssignments, s.labels.entityText(b.EntityID), s.labels.userText(b.UserID)))
+				PermViewAssignments, b.EntityID, b.UserID))
 			return
 		}
 		if users, entIDs, err = c.explain(r, s, pv, &b); err != nil {
