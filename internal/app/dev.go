@@ -21,6 +21,7 @@ import (
 	"github.com/bastionhq/bastion/authz/demo"
 	"github.com/bastionhq/bastion/console"
 	"github.com/bastionhq/bastion/internal/config"
+	"github.com/bastionhq/bastion/names"
 	"github.com/bastionhq/bastion/sandbox"
 	"github.com/bastionhq/bastion/sandbox/web"
 	"github.com/bastionhq/bastion/server"
@@ -39,6 +40,8 @@ type DevEnv struct {
 	Engine  *authz.Engine
 	Sandbox *sandbox.Server
 	Slack   *slackapp.Service
+	// Names is the directory of display names.
+	Names names.Directory
 }
 
 // DevHooks let tests learn when dev is ready.
@@ -152,7 +155,7 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 	late.set(rt.Handler())
 	life.start("slack bot", runBot(rt), nil)
 
-	env := &DevEnv{URL: base + "/", APIKey: apiKey, Engine: st.Engine, Sandbox: sb, Slack: svc}
+	env := &DevEnv{URL: base + "/", APIKey: apiKey, Engine: st.Engine, Sandbox: sb, Slack: svc, Names: st.Names}
 	try := "help, whoami, approvals"
 	if examples {
 		try = "help, whoami, show account acme, disable user ann@acme.test"
