@@ -6,6 +6,7 @@ package botauthz
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/bot"
@@ -42,5 +43,25 @@ func (a *Authorizer) CheckPermission(ctx context.Context, teamID, userID, channe
 	if d.Reason.Kind == authz.ReasonError {
 		return bot.Decision{}, fmt.Errorf("check %s: %s", permission, d.Reason.Message)
 	}
-	return bot.Decision{Allowed: d.Allowed, Reason: d.Reason.Message}, nil
+	return bot.Decision{Allowed: d.Allowed, Reason: reason(d, userID, channelID, permission)}, nil
+}
+
+// reason says in Slack's words why a check decided, naming people and
+// channels as mentions (Slack shows their names) instead of by id.
+func reason(d authz.Decision, userID, channelID, permission string) string {
+	switch {
+	case d.Reason.Kind == authz.ReasonDefault:
+		return "No role of theirs grants " + permission + " in this channel or above it."
+	case d.Reason.Rule == authz.RuleDenyIfActorRestricted && strings.Contains(d.Reason.Message, "has no account"):
+		return "<@" + userID + "> has no account in this workspace, so no role counts here."
+	case d.Reason.Rule == authz.RuleDenyIfActorRestricted:
+		return "<@" + userID + "> is a guest in this workspace: guests never pass on a role alone."
+	case d.Reason.Grant != nil:
+		g := d.Reason.Grant
+		if g.EntityID == channelID {
+			return "Role `" + g.Role + "` in <#" + channelID + "> grants it."
+		}
+		return "Role `" + g.Role + "`, held above this channel, grants it."
+	}
+	return d.Reason.Message
 }

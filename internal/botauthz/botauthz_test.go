@@ -51,3 +51,37 @@ func TestAuthorizerAsksTheEngine(t *testing.T) {
 		t.Fatal("a closed store must be an error, so the bot denies")
 	}
 }
+
+// Reasons name people and channels as mentions, which Slack shows by
+// name, never by a bare id.
+func TestReasonsSpeakInMentions(t *testing.T) {
+	ctx := context.Background()
+	st, err := authzsql.Open(ctx, storetest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := rolesfile.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := authz.NewEngine(ctx, st, cat, authz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.Load(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	a := botauthz.New(e)
+	for _, c := range []struct{ user, channel, permission, want string }{
+		{"UOPS", demo.ChannelBackoffice, "EXTEND_TRIAL", "Role `BACKOFFICE_OPERATOR` in <#C2> grants it."},
+		{"UCHANADMIN", demo.ChannelGeneral, "ARCHIVE_CHANNEL", "Role `CHANNELS_ADMIN`, held above this channel, grants it."},
+		{"UMEMBER", demo.ChannelGeneral, "ARCHIVE_CHANNEL", "No role of theirs grants ARCHIVE_CHANNEL in this channel or above it."},
+		{"UMCGUEST", demo.ChannelGeneral, "ARCHIVE_CHANNEL", "<@UMCGUEST> is a guest in this workspace"},
+		{"USUPPORT", demo.ChannelGeneral, "ARCHIVE_CHANNEL", "<@USUPPORT> has no account in this workspace"},
+	} {
+		d, err := a.CheckPermission(ctx, demo.TeamMain, c.user, c.channel, c.permission)
+		if err != nil || !strings.Contains(d.Reason, c.want) || strings.Contains(d.Reason, " T1") || strings.Contains(d.Reason, " E1") {
+			t.Errorf("%s %s in %s: %q %v, want %q", c.user, c.permission, c.channel, d.Reason, err, c.want)
+		}
+	}
+}
