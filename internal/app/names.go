@@ -181,7 +181,9 @@ func sandboxNames(ctx context.Context, dir names.Directory, sb *sandbox.Server) 
 
 // lateVotes casts the console's votes through the approval workflow once
 // the bot runs; before, a vote fails and says so.
-type lateVotes struct{ v atomic.Pointer[console.ApprovalVoter] }
+type lateVotes struct {
+	v atomic.Pointer[console.ApprovalVoter]
+}
 
 func (l *lateVotes) set(v console.ApprovalVoter) { l.v.Store(&v) }
 
