@@ -3,10 +3,10 @@
 // "names" component.
 //
 // Ids are compared byte for byte: SQLite compares text that way, and on
-// MySQL the table is declared with the utf8mb4_bin collation whatever the
-// database's default, so "U1" and "u1" are two ids. Searches compare a
-// lowercased copy of the name, handle and id (names.Fold), so they ignore
-// case on both.
+// MySQL every column is VARBINARY whatever the database's default
+// collation, so "U1" and "u1" are two ids (Open checks it, as every
+// Bastion store does). Searches compare a lowercased copy of the name,
+// handle and id (names.Fold), so they ignore case on both.
 package namesql
 
 import "github.com/bastionhq/bastion/store/sqldb"
@@ -32,18 +32,20 @@ func migrations() []sqldb.Migration {
 );
 -- Searches within workspaces.
 CREATE INDEX directory_names_team ON directory_names (kind, team_id);`,
+		// Names hold up to names.MaxNameRunes characters of up to 4
+		// bytes; the folded copy holds both and the id.
 		MySQL: `CREATE TABLE directory_names (
-	kind VARCHAR(16) NOT NULL,
-	id VARCHAR(64) NOT NULL,
-	name VARCHAR(255) NOT NULL,
-	handle VARCHAR(255) NOT NULL,
-	folded VARCHAR(600) NOT NULL,
-	team_id VARCHAR(64) NOT NULL,
-	source VARCHAR(16) NOT NULL,
+	kind VARBINARY(16) NOT NULL,
+	id VARBINARY(64) NOT NULL,
+	name VARBINARY(800) NOT NULL,
+	handle VARBINARY(800) NOT NULL,
+	folded VARBINARY(1700) NOT NULL,
+	team_id VARBINARY(64) NOT NULL,
+	source VARBINARY(16) NOT NULL,
 	pinned INTEGER NOT NULL,
 	updated_at BIGINT NOT NULL,
 	PRIMARY KEY (kind, id)
-) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+);
 -- Searches within workspaces.
 CREATE INDEX directory_names_team ON directory_names (kind, team_id);`,
 	}}

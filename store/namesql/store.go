@@ -24,6 +24,9 @@ func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := sqldb.Migrate(ctx, db, component, migrations()); err != nil {
 		return nil, fmt.Errorf("open name directory: %w", err)
 	}
+	if err := sqldb.CheckByteComparison(ctx, db, sqldb.CreatedTables(migrations(), db.Dialect)); err != nil {
+		return nil, fmt.Errorf("open name directory: %w", err)
+	}
 	return &Store{db: db, now: time.Now}, nil
 }
 

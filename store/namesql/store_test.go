@@ -302,3 +302,17 @@ func TestInvalidEntriesWriteNothing(t *testing.T) {
 }
 
 func key(kind names.Kind, id string) names.Key { return names.Key{Kind: kind, ID: id} }
+
+// A directory whose table was altered to compare ids ignoring case is
+// refused at open, as every Bastion store refuses one.
+func TestOpenRefusesATableThatWouldNotCompareBytes(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MySQL(t)
+	open(t, db)
+	if _, err := db.ExecContext(ctx, "ALTER TABLE directory_names MODIFY team_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := namesql.Open(ctx, db); !errors.Is(err, sqldb.ErrCollation) || !strings.Contains(err.Error(), "team_id") {
+		t.Fatalf("open on a case-insensitive column: %v", err)
+	}
+}
