@@ -35,9 +35,18 @@
 // …".
 //
 // Writes need, as in the permission server, ASSIGN_ROLES on the entity
-// (assign, revoke) or ADMINISTER_ROLES on the role's scope or the team
-// (custom roles, account types, team preferences). Writes are recorded in
-// the audit log with the actor "TEAM/USER".
+// (assign, revoke) or ADMINISTER_ROLES on the role's scope, the entity's
+// parent or the team (custom roles, entities, account types, team
+// preferences). Writes are recorded in the audit log with the actor
+// "TEAM/USER". An assignment, a revoke, a role's edit and an entity's
+// save are previewed first (Options.Previewer): the confirm page says who
+// gains and loses what, on the entities the reader may see. Approve and
+// Reject on the approvals page vote through the approval workflow
+// (Options.Votes), which decides whether the vote counts.
+//
+// Pages show users, channels, workspaces and enterprises by the names of
+// Options.Names, with the id on hover; pickers search by name and send
+// ids. Names never decide anything.
 //
 // The live stream hears of changes made through the same engine at once;
 // run the engine's Follow so that it also hears of changes made by other

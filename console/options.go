@@ -35,9 +35,10 @@ type Options struct {
 	// shows ids.
 	Names names.Directory
 	// Previewer says, before an assignment, a role edit or an entity
-	// write is confirmed, who gains and loses what. When nil, the engine
-	// is asked directly if it can read users (as *authz.Engine can);
-	// otherwise writes are confirmed without a preview.
+	// write is confirmed, who gains and loses what. When nil and the
+	// engine has a Store (as *authz.Engine has), previews are computed by
+	// console/preview (rolesdiff.ForWrite) on it; otherwise writes are
+	// confirmed without a preview.
 	Previewer Previewer
 	// InstallURL is the link that (re)installs the Slack app, shown next
 	// to every upgrade notice (default /slack/install).
