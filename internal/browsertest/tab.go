@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,10 +51,32 @@ func (p *Tab) Navigate(url string) {
 }
 
 // Click waits until the first element matching the CSS selector is visible
-// and clicks it.
+// and clicks it. A page that redraws the element between finding it and
+// clicking it leaves the browser holding a node that is gone; the click is
+// then tried again on the element the selector matches now, as a person
+// would click whatever is on the screen. Such a failure comes before any
+// mouse event is sent, so nothing is clicked twice.
 func (p *Tab) Click(sel string) {
 	p.t.Helper()
-	p.Do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(p.ctx, p.b.Timeout)
+	defer cancel()
+	for {
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel)))
+		if err == nil {
+			return
+		}
+		if !staleNode(err) || ctx.Err() != nil {
+			p.t.Fatalf("browsertest: %s: click %s: %v", p.name, sel, err)
+		}
+	}
+}
+
+// staleNode reports whether err says the node an action held was removed
+// from the page (Chrome's "Could not find node with given id" and "Node is
+// detached from document").
+func staleNode(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not find node with given id") || strings.Contains(msg, "Node is detached from document")
 }
 
 // Type waits until the element matching the CSS selector is visible, focuses
