@@ -41,8 +41,7 @@ func (s *Server) Emit(teamID string, event map[string]any) error {
 
 // emitLocked wraps event in an envelope and delivers it in the background.
 func (s *Server) emitLocked(teamID string, event map[string]any) {
-	s.seq++
-	id := fmt.Sprintf("Ev%010d", s.seq)
+	id := s.newEventIDLocked()
 	team := s.teams[teamID]
 	var enterprise any
 	if team.EnterpriseID != "" {

@@ -67,7 +67,7 @@ type Server struct {
 	codes      map[string]pendingCode
 	limits     map[string]rateLimit
 	lastMicro  int64
-	seq        int64
+	lastEvent  int64
 	deliveries []Delivery
 
 	httpSrv  *httptest.Server
