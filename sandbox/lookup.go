@@ -25,6 +25,12 @@ func (s *Server) conversationsInfo(c *call) (map[string]any, *apiError) {
 	if err := need(c, scope); err != nil {
 		return nil, err
 	}
+	return map[string]any{"channel": conversationJSON(ch)}, nil
+}
+
+// conversationJSON renders a channel as conversations.info and
+// conversations.list do.
+func conversationJSON(ch *channelState) map[string]any {
 	info := map[string]any{
 		"id":              ch.info.ID,
 		"name":            ch.info.Name,
@@ -37,11 +43,14 @@ func (s *Server) conversationsInfo(c *call) (map[string]any, *apiError) {
 		"is_archived":     ch.info.Archived,
 		"context_team_id": ch.teamID,
 	}
+	if ch.info.Creator != "" {
+		info["creator"] = ch.info.Creator
+	}
 	if ch.info.Type == DirectMessage {
 		info["user"] = ch.info.User
 		delete(info, "name")
 	}
-	return map[string]any{"channel": info}, nil
+	return info
 }
 
 func (s *Server) usersInfo(c *call) (map[string]any, *apiError) {
@@ -55,7 +64,7 @@ func (s *Server) usersInfo(c *call) (map[string]any, *apiError) {
 	return map[string]any{"user": userObject(c.team.ID, u)}, nil
 }
 
-// userObject is a user as users.info and user_change carry it.
+// userObject is a user as users.info, users.list and user_change carry it.
 func userObject(teamID string, u *User) map[string]any {
 	return map[string]any{
 		"id":                  u.ID,

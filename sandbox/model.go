@@ -35,6 +35,8 @@ type Channel struct {
 	Type ChannelType
 	// User is the other party of a direct message.
 	User string
+	// Creator is the member who created the channel, when known.
+	Creator string
 	// Archived is set by conversations.archive; an archived channel takes
 	// no new messages. AddChannel with Archived set adds it archived.
 	Archived bool

@@ -53,6 +53,8 @@ func methodTable() map[string]methodSpec {
 		"conversations.info": {accepted: "channels:read,groups:read,im:read,mpim:read", handle: (*Server).conversationsInfo},
 		"users.info":         {accepted: "users:read", handle: (*Server).usersInfo},
 		"team.info":          {accepted: "team:read", handle: (*Server).teamInfo},
+		"conversations.list": {accepted: "channels:read,groups:read,im:read,mpim:read", handle: (*Server).conversationsList},
+		"users.list":         {accepted: "users:read", handle: (*Server).usersList},
 		"oauth.v2.access":    {noToken: true, handle: (*Server).oauthV2Access},
 
 		"openid.connect.token":    {noToken: true, handle: (*Server).openIDConnectToken},
