@@ -382,3 +382,37 @@ func TestEphemeralsShowOnlyToTheirPerson(t *testing.T) {
 		t.Errorf("UADMIN sees someone else's ephemeral messages: %+v %+v", st.Messages, st.ThreadMessages)
 	}
 }
+
+// A link without parameters opens Options.Start, part by part where the
+// link leaves it out; parts that do not exist fall back to the defaults.
+func TestStartViewFillsWhatALinkLeavesOut(t *testing.T) {
+	sb := newTestSandbox(t)
+	h := New(sb, Options{Start: View{Team: "T1", As: "UMEMBER", Channel: "C2"}})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	t.Cleanup(h.Close)
+	c := &client{t: t, srv: srv}
+	for _, tc := range []struct {
+		params url.Values
+		want   string
+	}{
+		{nil, "T1 UMEMBER C2"},
+		{url.Values{"as": {"UADMIN"}}, "T1 UADMIN C2"},
+		{url.Values{"channel": {"C1"}}, "T1 UMEMBER C1"},
+		{url.Values{"team": {"T2"}}, "T2 ULAB C9"},
+		{url.Values{"team": {"T1"}}, "T1 UMEMBER C2"},
+	} {
+		code, st, body := c.state(tc.params)
+		if got := st.Team + " " + st.As + " " + st.Channel; code != http.StatusOK || got != tc.want {
+			t.Errorf("state %v: %d %q, want %q (%s)", tc.params, code, got, tc.want, body)
+		}
+	}
+	// A start naming what does not exist opens the defaults.
+	h2 := New(sb, Options{Start: View{Team: "T1", As: "UNOBODY", Channel: "C404"}})
+	srv2 := httptest.NewServer(h2)
+	t.Cleanup(srv2.Close)
+	t.Cleanup(h2.Close)
+	if _, st, _ := (&client{t: t, srv: srv2}).state(nil); st.Team+" "+st.As+" "+st.Channel != "T1 UADMIN C1" {
+		t.Errorf("start of unknown names: %s %s %s", st.Team, st.As, st.Channel)
+	}
+}

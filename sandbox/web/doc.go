@@ -33,8 +33,9 @@
 // The query parameters team, as, channel and thread choose the workspace,
 // the person, the channel and the open thread, so a link opens one
 // person's view: /?team=T1&as=UMEMBER&channel=C2. Missing parameters get
-// defaults (the first workspace, its first person by id, #general or the
-// first channel) and the page rewrites the URL to name them; unknown ones
+// defaults (those of Options.Start, else the first workspace, its first
+// person by id, #general or the first channel) and the page rewrites the
+// URL to name them; unknown ones
 // are reported on the page. Each person sees their own direct message with
 // the bot; it is created by the first message sent in it.
 //

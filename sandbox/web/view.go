@@ -39,15 +39,19 @@ type view struct {
 }
 
 // resolveView checks the requested team, user and channel; empty ones get
-// defaults (the first workspace, its first person, #general or its first
-// channel).
+// defaults: those of Options.Start that exist, else the first workspace,
+// its first person, #general or its first channel.
 func (h *Handler) resolveView(teamID, userID, channelID string) (*view, *requestError) {
 	v := &view{teams: h.sb.Teams()}
 	if len(v.teams) == 0 {
 		return nil, notFound("the sandbox has no workspace yet")
 	}
+	start := h.opts.Start
 	if teamID == "" {
 		v.team = v.teams[0]
+		if i := slices.IndexFunc(v.teams, func(t sandbox.Team) bool { return t.ID == start.Team }); i >= 0 {
+			v.team = v.teams[i]
+		}
 	} else {
 		i := slices.IndexFunc(v.teams, func(t sandbox.Team) bool { return t.ID == teamID })
 		if i < 0 {
@@ -57,6 +61,12 @@ func (h *Handler) resolveView(teamID, userID, channelID string) (*view, *request
 	}
 
 	v.users = h.sb.Users(v.team.ID)
+	if start.Team != v.team.ID {
+		start = View{}
+	}
+	if userID == "" && start.As != "" && slices.ContainsFunc(v.users, func(u sandbox.User) bool { return u.ID == start.As && !u.IsBot }) {
+		userID = start.As
+	}
 	if userID == "" {
 		i := slices.IndexFunc(v.users, func(u sandbox.User) bool { return !u.IsBot })
 		if i < 0 {
@@ -87,6 +97,9 @@ func (h *Handler) resolveView(teamID, userID, channelID string) (*view, *request
 	}
 	v.channels = append(v.channels, dm)
 
+	if channelID == "" && start.Channel != "" && slices.ContainsFunc(v.channels, func(c sandbox.Channel) bool { return c.ID == start.Channel }) {
+		channelID = start.Channel
+	}
 	if channelID == "" {
 		i := slices.IndexFunc(v.channels, func(c sandbox.Channel) bool { return c.Name == "general" && c.Type != sandbox.DirectMessage })
 		if i < 0 {

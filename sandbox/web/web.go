@@ -31,12 +31,24 @@ type Options struct {
 	BotName string
 	// Title is the page's title (default "Bastion sandbox").
 	Title string
+	// Start is the view a link without parameters opens, so that a bare
+	// address lands where a tour begins. Each of its parts applies when
+	// the link leaves it out and it exists; As and Channel only in the
+	// Start workspace. Without it: the first workspace, its first person
+	// by id, and #general (or the first channel).
+	Start View
 	// KeepAlive is how often an idle event stream sends a comment so that
 	// proxies keep it open (default 15 s).
 	KeepAlive time.Duration
 	// Logger receives errors the page cannot report to its caller
 	// (default slog.Default()).
 	Logger *slog.Logger
+}
+
+// View names a workspace, the person to act as and the channel to look
+// at, by id.
+type View struct {
+	Team, As, Channel string
 }
 
 // Handler serves the sandbox's web page and its JSON API. Mount it at the
