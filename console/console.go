@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/console/preview"
@@ -35,6 +36,9 @@ type Console struct {
 	// previewer says what a write would change; nil when none is
 	// available.
 	previewer Previewer
+	// closed ends the live streams (Close).
+	closed    chan struct{}
+	closeOnce sync.Once
 }
 
 // New checks opts and builds the console.
@@ -72,7 +76,7 @@ func New(opts Options) (*Console, error) {
 		return nil, err
 	}
 	c := &Console{opts: opts, engine: opts.Engine, log: opts.Logger, signer: signer{key: key}, pages: pages,
-		auditBatch: defaultAuditBatch, auditScan: defaultAuditScan, previewer: opts.Previewer}
+		auditBatch: defaultAuditBatch, auditScan: defaultAuditScan, previewer: opts.Previewer, closed: make(chan struct{})}
 	if e, ok := opts.Engine.(interface{ Store() authz.Store }); ok && c.previewer == nil {
 		c.previewer = preview.New(opts.Engine, e.Store())
 	}

@@ -21,6 +21,14 @@ import (
 // the view's version, never a revision of the store. A view that cannot
 // be read is announced, so that the page fails closed.
 func (c *Console) events(w http.ResponseWriter, r *http.Request, s *userSession) {
+	select {
+	case <-c.closed:
+		// A browser's EventSource gives up on an error status rather than
+		// reconnecting to a server that is going away.
+		http.Error(w, "the console is shutting down", http.StatusServiceUnavailable)
+		return
+	default:
+	}
 	rc := http.NewResponseController(w)
 	// The stream outlives any server write timeout.
 	_ = rc.SetWriteDeadline(time.Time{})
@@ -56,6 +64,8 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request, s *userSession)
 		select {
 		case <-r.Context().Done():
 			return
+		case <-c.closed:
+			return
 		case <-changes:
 			if !changed() {
 				return
@@ -81,4 +91,11 @@ func (c *Console) viewVersion(ctx context.Context, s *userSession) string {
 		return ""
 	}
 	return pv.Version
+}
+
+// Close ends every open live stream and refuses new ones, so that an
+// http.Server serving the console can shut down at once instead of
+// waiting for open tabs to leave. Pages and actions keep answering.
+func (c *Console) Close() {
+	c.closeOnce.Do(func() { close(c.closed) })
 }

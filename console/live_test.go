@@ -168,3 +168,31 @@ func TestEventStreamKeepsAlive(t *testing.T) {
 	stream.next(t, ":")
 	stream.next(t, ":")
 }
+
+// Close ends the open live streams at once (a server shutting down does
+// not wait for open tabs) and refuses new ones; pages keep answering.
+func TestCloseEndsLiveStreams(t *testing.T) {
+	e := newEnv(t, nil)
+	member := e.signIn("T1", "UMEMBER")
+	stream := member.openEvents(t)
+	stream.next(t, "ready")
+	e.console.Close()
+	for ended := false; !ended; {
+		select {
+		case ev, open := <-stream.events:
+			if open && ev.name != ":" {
+				t.Fatalf("after Close the stream sent %q instead of ending", ev.name)
+			}
+			ended = !open
+		case <-time.After(20 * time.Second):
+			t.Fatal("the stream is still open after Close")
+		}
+	}
+	if status, _ := member.get("/console/events"); status != http.StatusServiceUnavailable {
+		t.Errorf("a new stream after Close: %d, want 503", status)
+	}
+	if status, _ := member.get("/console/"); status != http.StatusOK {
+		t.Errorf("home after Close: %d", status)
+	}
+	e.console.Close() // twice is fine
+}
