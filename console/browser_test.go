@@ -143,8 +143,8 @@ func TestBrowserInstallationsShowTheUpgradeNotice(t *testing.T) {
 	}
 	var href string
 	admin.Eval(`document.querySelector('[data-testid="installation-T2"] [data-testid="reinstall"]').getAttribute("href")`, &href)
-	if href != "/slack/install" {
-		t.Fatalf("reinstall link %q", href)
+	if href != "/slack/install?team=T2" {
+		t.Fatalf("reinstall link %q, want T2's", href)
 	}
 	if n := admin.Count(`[data-testid="installation-T1"] .upgrade`); n != 0 {
 		t.Fatalf("T1 granted everything but shows %d notices", n)

@@ -13,6 +13,8 @@ import (
 type upgradeNotice struct {
 	Feature slackapp.Feature
 	Missing []string
+	// InstallURL reinstalls the app into this installation's workspace.
+	InstallURL string
 }
 
 // installationRow is one installation on the installations page.
@@ -54,7 +56,7 @@ func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *u
 		}
 		for _, in := range list {
 			if sh, ok := pv.installationShown(in.TeamID, in.EnterpriseID); ok {
-				row := installationRowOf(in)
+				row := installationRowOf(in, c.opts.InstallURL)
 				row.Attrs = sh.attrs()
 				b.Installations = append(b.Installations, row)
 			}
@@ -68,13 +70,16 @@ func (c *Console) installationsPage(w http.ResponseWriter, r *http.Request, s *u
 	c.renderNeeding(w, r, s, PermViewInstallations, "installations", "Slack installations", b)
 }
 
-func installationRowOf(in slackapp.Installation) installationRow {
+// installationRowOf describes an installation; installURL is the install
+// link, which each notice narrows to the installation's workspace.
+func installationRowOf(in slackapp.Installation, installURL string) installationRow {
 	row := installationRow{ID: in.ID, TeamID: in.TeamID, EnterpriseID: in.EnterpriseID, Active: in.Active,
 		InstalledAt: in.InstalledAt, ScopesUpdatedAt: in.ScopesUpdatedAt, HasScopeRecord: in.HasScopeRecord(), Granted: strings.Join(in.Scopes.Names(), ", ")}
 	for _, f := range slackapp.Features() {
 		missing, err := slackapp.Missing(in.Scopes, f)
 		if err == nil && len(missing) > 0 {
-			row.Notices = append(row.Notices, upgradeNotice{Feature: f, Missing: missing})
+			row.Notices = append(row.Notices, upgradeNotice{Feature: f, Missing: missing,
+				InstallURL: slackapp.InstallURLFor(installURL, in.TeamID)})
 		}
 	}
 	return row

@@ -86,7 +86,7 @@ func TestInstallationsShowUpgradeNotices(t *testing.T) {
 	_, page := e.signIn("T1", "UROLES").get("/console/installations")
 	t2 := section(t, page, "installation-T2")
 	if !strings.Contains(t2, `data-testid="upgrade-approvals_by_reaction"`) || !strings.Contains(t2, "has not granted reactions:write") ||
-		!strings.Contains(t2, `href="/slack/install"`) {
+		!strings.Contains(t2, `href="/slack/install?team=T2"`) {
 		t.Errorf("T2 lacks the reactions:write upgrade notice with the reinstall link:\n%s", t2)
 	}
 	if strings.Count(t2, `class="upgrade"`) != 1 {

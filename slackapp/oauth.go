@@ -69,7 +69,15 @@ func NewOAuthHandler(cfg OAuthConfig, svc *Service) (*OAuthHandler, error) {
 // ServeHTTP routes the two endpoints.
 func (h *OAuthHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
+// install starts the OAuth flow. ?team=T… asks Slack's authorize page to
+// install into that workspace (or organisation), as a reinstall of one
+// workspace must; without it Slack lets the person pick.
 func (h *OAuthHandler) install(w http.ResponseWriter, r *http.Request) {
+	team := r.URL.Query().Get("team")
+	if team != "" && !validTeamID(team) {
+		page(w, http.StatusBadRequest, "Installation failed", "team must be a Slack workspace or organisation id such as T0123ABCD.")
+		return
+	}
 	state, err := h.state.issue(h.svc.now())
 	if err != nil {
 		page(w, http.StatusInternalServerError, "Installation failed", err.Error())
@@ -84,7 +92,39 @@ func (h *OAuthHandler) install(w http.ResponseWriter, r *http.Request) {
 		"redirect_uri": {h.cfg.RedirectURL},
 		"state":        {state},
 	}
+	if team != "" {
+		q.Set("team", team)
+	}
 	http.Redirect(w, r, h.cfg.AuthorizeURL+"?"+q.Encode(), http.StatusFound)
+}
+
+// InstallURLFor is the link that installs the app again into one
+// workspace (or organisation): installURL (GET /slack/install) naming
+// the team, so that Slack installs there and not wherever the person
+// last was. An empty installURL stays empty.
+func InstallURLFor(installURL, teamID string) string {
+	if installURL == "" || teamID == "" {
+		return installURL
+	}
+	sep := "?"
+	if strings.Contains(installURL, "?") {
+		sep = "&"
+	}
+	return installURL + sep + "team=" + url.QueryEscape(teamID)
+}
+
+// validTeamID accepts what Slack's workspace and organisation ids look
+// like: up to 32 capital letters and digits.
+func validTeamID(id string) bool {
+	if len(id) == 0 || len(id) > 32 {
+		return false
+	}
+	for _, r := range id {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func (h *OAuthHandler) callback(w http.ResponseWriter, r *http.Request) {

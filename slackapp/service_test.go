@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -58,6 +59,12 @@ func newFixture(t *testing.T, db *sqldb.DB) *fixture {
 // authorize page, and the callback.
 func (f *fixture) install(t *testing.T) (*http.Response, string) {
 	t.Helper()
+	return f.installPath(t, "/slack/install")
+}
+
+// installPath runs the browser flow from path, an install link.
+func (f *fixture) installPath(t *testing.T, path string) (*http.Response, string) {
+	t.Helper()
 	app := httptest.NewServer(nil)
 	t.Cleanup(app.Close)
 	h, err := slackapp.NewOAuthHandler(slackapp.OAuthConfig{
@@ -71,8 +78,9 @@ func (f *fixture) install(t *testing.T) (*http.Response, string) {
 	app.Config.Handler = h
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar}
-	// The sandbox's authorize page approves for its first team, T1.
-	resp, err := browser.Get(app.URL + "/slack/install")
+	// Without a team, the sandbox's authorize page approves for its first
+	// team, T1.
+	resp, err := browser.Get(app.URL + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,6 +275,40 @@ func TestFeatureAvailableFromStoreForEveryFeature(t *testing.T) {
 		ok, err2 := f.svc.FeatureAvailable(ctx, "T9", feature)
 		if err != nil || err2 != nil || !slices.Equal(missing, want[feature]) || ok != (len(want[feature]) == 0) {
 			t.Errorf("%s: missing %v available %v (%v %v), want missing %v", feature, missing, ok, err, err2, want[feature])
+		}
+	}
+}
+
+// A reinstall link naming a workspace installs into that workspace: the
+// team goes to Slack's authorize page, which would otherwise install
+// wherever the person last was.
+func TestInstallLinkNamesTheWorkspace(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t))
+	ctx := context.Background()
+	resp, body := f.installPath(t, slackapp.InstallURLFor("/slack/install", "T2"))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Workspace T2 is ready") {
+		t.Fatalf("install of T2 answered %d: %s", resp.StatusCode, body)
+	}
+	if _, err := f.store.Installation(ctx, "T2"); err != nil {
+		t.Fatalf("T2 after its install link: %v", err)
+	}
+	if _, err := f.store.Installation(ctx, "T1"); err == nil {
+		t.Fatal("the install link of T2 installed T1")
+	}
+	for _, bad := range []string{"t2", "T2&scope=admin", "T2 ", strings.Repeat("T", 33)} {
+		resp, body := f.installPath(t, "/slack/install?team="+url.QueryEscape(bad))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "workspace or organisation id") {
+			t.Errorf("install link with team %q: %d %s", bad, resp.StatusCode, body)
+		}
+	}
+	for in, want := range map[[2]string]string{
+		{"/slack/install", "T2"}:                      "/slack/install?team=T2",
+		{"https://b.example/slack/install?x=1", "E1"}: "https://b.example/slack/install?x=1&team=E1",
+		{"", "T2"}:             "",
+		{"/slack/install", ""}: "/slack/install",
+	} {
+		if got := slackapp.InstallURLFor(in[0], in[1]); got != want {
+			t.Errorf("InstallURLFor(%q, %q) = %q, want %q", in[0], in[1], got, want)
 		}
 	}
 }

@@ -51,7 +51,8 @@ func (s *Service) GetFeature(ctx context.Context, req *connect.Request[slackv1.G
 	if err != nil {
 		return nil, err
 	}
-	return connect.NewResponse(&slackv1.GetFeatureResponse{Feature: f, InstallUrl: s.installURL}), nil
+	return connect.NewResponse(&slackv1.GetFeatureResponse{Feature: f,
+		InstallUrl: slackapp.InstallURLFor(s.installURL, req.Msg.GetTeamId())}), nil
 }
 
 // ListFeatures answers GetFeature for every known feature.
@@ -59,7 +60,7 @@ func (s *Service) ListFeatures(ctx context.Context, req *connect.Request[slackv1
 	if req.Msg.GetTeamId() == "" {
 		return nil, connect.NewError(connect.CodeInvalidArgument, errors.New("team_id is required"))
 	}
-	out := &slackv1.ListFeaturesResponse{InstallUrl: s.installURL}
+	out := &slackv1.ListFeaturesResponse{InstallUrl: slackapp.InstallURLFor(s.installURL, req.Msg.GetTeamId())}
 	for _, name := range slackapp.Features() {
 		f, err := s.feature(ctx, req.Msg.GetTeamId(), name)
 		if err != nil {

@@ -67,7 +67,7 @@ func TestFeaturesFromTheStore(t *testing.T) {
 	f := got.Msg.GetFeature()
 	if f.GetAvailable() || !slices.Equal(f.GetMissingScopes(), []string{"reactions:write"}) ||
 		!slices.Equal(f.GetRequiredScopes(), []string{"reactions:read", "reactions:write"}) ||
-		got.Msg.GetInstallUrl() != "https://bastion.example.com/slack/install" {
+		got.Msg.GetInstallUrl() != "https://bastion.example.com/slack/install?team=T2" {
 		t.Fatalf("T2 approvals_by_reaction = %v", got.Msg)
 	}
 	list, err := client.ListFeatures(ctx, connect.NewRequest(&slackv1.ListFeaturesRequest{TeamId: "T1"}))
