@@ -88,8 +88,12 @@ func (s *SocketIngest) Handle(ctx context.Context, ev socketmode.Event) error {
 		return fmt.Errorf("events_api envelope %s: %w", req.EnvelopeID, err)
 	}
 	if keep {
-		if _, err := s.Queue.Enqueue(ctx, EventQueueID(env.EventID), req.Payload); err != nil {
+		fresh, err := s.Queue.Enqueue(ctx, EventQueueID(env.EventID), req.Payload)
+		if err != nil {
 			return fmt.Errorf("enqueue event %s: %w", env.EventID, err)
+		}
+		if !fresh {
+			s.Logger.Debug("dropped duplicate event", "event_id", env.EventID, "envelope", req.EnvelopeID, "retry", req.RetryAttempt)
 		}
 	}
 	s.ack(*req)

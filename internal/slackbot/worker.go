@@ -235,7 +235,9 @@ func (w *Worker) handleMessage(ctx context.Context, d queue.Delivery, msg bot.Me
 // settleTaken deals with a message another delivery already claimed.
 func (w *Worker) settleTaken(ctx context.Context, d queue.Delivery, chat Chat, msg bot.Message, claim Claim) error {
 	if claim.State != ClaimRunning || claim.DeliveryID != d.ID() {
-		return w.ack(ctx, d) // handled, or a duplicate of a message in hand
+		// Handled, or a duplicate of a message in hand.
+		w.log.Debug("dropped duplicate message", "team", msg.TeamID, "channel", msg.ChannelID, "ts", msg.TS, "id", d.ID(), "state", claim.State)
+		return w.ack(ctx, d)
 	}
 	now := w.opts.Now()
 	if now.Sub(claim.Heartbeat) <= w.opts.Lease {
