@@ -19,7 +19,7 @@ func newApprovalsCmd(a *cli) *cobra.Command {
 		Use:   "approvals",
 		Short: "Bot commands waiting for approvals, and what became of earlier ones",
 	}
-	cmd.AddCommand(newApprovalsListCmd(a), newApprovalsShowCmd(a))
+	cmd.AddCommand(reads(newApprovalsListCmd(a)), reads(newApprovalsShowCmd(a)))
 	return cmd
 }
 

@@ -78,7 +78,7 @@ func newAssignmentsCmd(a *cli) *cobra.Command {
 	cmd.Flags().StringVar(&f.Role, "role", "", "list holders of this role")
 	cmd.MarkFlagsOneRequired("user", "entity", "role")
 	cmd.MarkFlagsMutuallyExclusive("user", "entity", "role")
-	return cmd
+	return reads(cmd)
 }
 
 func newAuditCmd(a *cli) *cobra.Command {
@@ -112,5 +112,5 @@ func newAuditCmd(a *cli) *cobra.Command {
 	cmd.Flags().StringVar(&f.UserID, "user", "", "only changes to this user")
 	cmd.Flags().StringVar(&f.EntityID, "entity", "", "only changes on this entity")
 	cmd.Flags().IntVar(&f.Limit, "limit", 100, "at most this many entries")
-	return cmd
+	return reads(cmd)
 }

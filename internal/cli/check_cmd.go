@@ -112,7 +112,7 @@ and writes one JSON answer per line, in order.`,
 	f.StringVar(&batch, "batch", "", "read JSON-lines requests from FILE (- for standard input)")
 	f.BoolVar(&cached, "cached", false, "allow an answer up to 1 s stale (non-authoritative)")
 	f.Int64Var(&atLeast, "at-least-revision", 0, "answer at no older revision than this")
-	return cmd
+	return reads(cmd)
 }
 
 func (a *cli) printDecisions(out checkOutput, explain bool) {

@@ -93,6 +93,14 @@ func newRoot(opts app.Options, io app.IO, getenv func(string) string) *cobra.Com
 		if err := a.cfg.ApplyEnv(cmd.Flags(), a.getenv); err != nil {
 			return exitError{code: 2, msg: err.Error()}
 		}
+		if !cmd.Flags().Changed("db") {
+			a.cfg.DB = config.ChooseDB(a.getenv("BASTION_DEV_DIR"), os.Stat)
+		}
+		if cmd.Annotations[readsOnly] != "" {
+			if err := config.RequireDB(a.cfg.DB); err != nil {
+				return exitError{code: 2, msg: err.Error()}
+			}
+		}
 		return nil
 	}
 	for _, sub := range subcommands {
@@ -108,6 +116,20 @@ var subcommands = []func(*cli) *cobra.Command{
 	newAssignCmd, newRevokeCmd, newAssignmentsCmd, newCheckCmd, newAuditCmd, newDemoDataCmd,
 	newSlackCmd, newShellCmd, newGenCmd, newServeCmd, newBenchCmd, newDevCmd,
 	newApprovalsCmd, newCommandsCmd, newNamesCmd,
+}
+
+// readsOnly is the annotation of commands that only read the database:
+// they refuse a SQLite file that does not exist instead of creating an
+// empty one and answering from it.
+const readsOnly = "bastion/reads-only"
+
+// reads marks cmd as one that only reads the database, and returns it.
+func reads(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[readsOnly] = "true"
+	return cmd
 }
 
 // io returns the command line's streams for package app.

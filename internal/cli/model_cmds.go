@@ -40,7 +40,7 @@ func newEntityCmd(a *cli) *cobra.Command {
 	upsert.Flags().StringVar(&actor, "actor", actorFlagDefault(), "who makes the change, for the audit log")
 	upsert.MarkFlagRequired("id")
 	upsert.MarkFlagRequired("type")
-	list := &cobra.Command{
+	list := reads(&cobra.Command{
 		Use:   "list",
 		Short: "List entities",
 		Args:  cobra.NoArgs,
@@ -56,7 +56,7 @@ func newEntityCmd(a *cli) *cobra.Command {
 				return nil
 			})
 		},
-	}
+	})
 	cmd.AddCommand(upsert, list)
 	return cmd
 }

@@ -26,7 +26,7 @@ func newRolesCmd(a *cli) *cobra.Command {
 				args[0], len(c.EntityTypes), len(c.Permissions), len(c.Roles), len(c.Policies))
 			return nil
 		},
-	}, &cobra.Command{
+	}, reads(&cobra.Command{
 		Use:   "list",
 		Short: "List system and custom roles",
 		Args:  cobra.NoArgs,
@@ -48,7 +48,7 @@ func newRolesCmd(a *cli) *cobra.Command {
 				return tw.Flush()
 			})
 		},
-	}, &cobra.Command{
+	}), reads(&cobra.Command{
 		Use:   "show ROLE",
 		Short: "Show one role and its permissions",
 		Args:  cobra.ExactArgs(1),
@@ -68,7 +68,7 @@ func newRolesCmd(a *cli) *cobra.Command {
 				return nil
 			})
 		},
-	}, &cobra.Command{
+	}), &cobra.Command{
 		Use:   "print-builtin",
 		Short: "Print the built-in roles file, to start your own from it",
 		Args:  cobra.NoArgs,

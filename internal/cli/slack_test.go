@@ -68,11 +68,12 @@ func TestSlackBackfillAndInstallationsCommands(t *testing.T) {
 }
 
 func TestSlackCommandsNeedTheEncryptionKey(t *testing.T) {
-	_, err := runSlackCmd(t, "", filepath.Join(t.TempDir(), "x.db"), "installations")
+	db := demoDB(t)
+	_, err := runSlackCmd(t, "", db, "installations")
 	if err == nil || !strings.Contains(err.Error(), slackapp.EncryptionKeyEnv) {
 		t.Fatalf("missing key: %v", err)
 	}
-	if _, err := runSlackCmd(t, "tooshort", filepath.Join(t.TempDir(), "x.db"), "installations"); err == nil {
+	if _, err := runSlackCmd(t, "tooshort", db, "installations"); err == nil {
 		t.Fatal("a short key was accepted")
 	}
 }

@@ -72,6 +72,10 @@ type Config struct {
 	// restarts and replicas.
 	SessionKey string
 
+	// LogLevel is the lowest level logged: debug, info, warn or error;
+	// empty means info for serve and warn for dev.
+	LogLevel string
+
 	// DevDir is where `bastion dev` keeps its database and keys.
 	DevDir string
 	// Commands is a file declaring commands served by a team's own HTTP

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
@@ -146,7 +147,8 @@ func TestHelpNeverShowsTheEnvironment(t *testing.T) {
 		env[s.Env] = "mysql://user:s3cr3t@db:3306/bastion"
 	}
 	_, fs, _ := parse(t, Global|Serve|Dev|Shell|SlackCLI, env)
-	if usage := fs.FlagUsages(); strings.Contains(usage, "s3cr3t") || !strings.Contains(usage, `(default "bastion.db")`) {
+	if usage := fs.FlagUsages(); strings.Contains(usage, "s3cr3t") || !strings.Contains(usage, `(default "127.0.0.1:8080")`) ||
+		!strings.Contains(usage, "default .bastion/bastion.db (the database of bastion dev) when it exists in the working directory, else bastion.db (env BASTION_DB)") {
 		t.Fatalf("help shows the environment or lacks the defaults:\n%s", usage)
 	}
 }
@@ -221,5 +223,39 @@ func TestRedactDB(t *testing.T) {
 		if got := RedactDB(in); got != want {
 			t.Errorf("RedactDB(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for text, want := range map[string]string{"": "WARN", "debug": "DEBUG", "INFO": "INFO", " warn ": "WARN", "error": "ERROR"} {
+		c := Default()
+		c.LogLevel = text
+		got, err := c.Level(slog.LevelWarn)
+		if err != nil || got.String() != want {
+			t.Errorf("--log-level %q: %v, %v; want %s", text, got, err, want)
+		}
+	}
+	c := Default()
+	c.LogLevel, c.APIKeys = "loud", []string{"k"}
+	if _, err := c.Level(slog.LevelInfo); err == nil || !strings.Contains(err.Error(), "--log-level") {
+		t.Errorf("unknown level: %v", err)
+	}
+	if err := c.ValidateServe(); err == nil || !strings.Contains(err.Error(), "--log-level") {
+		t.Errorf("serve with an unknown level: %v", err)
+	}
+}
+
+func TestDevSlackNeedsBothTokens(t *testing.T) {
+	c := Default()
+	if err := c.ValidateDevSlack(); err == nil || !strings.Contains(err.Error(), "SLACK_APP_TOKEN is not set") || !strings.Contains(err.Error(), "SLACK_BOT_TOKEN is not set") {
+		t.Errorf("no tokens: %v", err)
+	}
+	c.SlackAppToken, c.SlackBotToken = "xoxb-swapped", "xapp-swapped"
+	if err := c.ValidateDevSlack(); err == nil || !strings.Contains(err.Error(), "must be an app-level token") || !strings.Contains(err.Error(), "must be a bot token") {
+		t.Errorf("swapped tokens: %v", err)
+	}
+	c.SlackAppToken, c.SlackBotToken = "xapp-1-A1-x", "xoxb-1-x"
+	if err := c.ValidateDevSlack(); err != nil {
+		t.Errorf("both tokens: %v", err)
 	}
 }

@@ -14,8 +14,15 @@ func (c *Config) Register(fs *pflag.FlagSet, scope Scope) {
 		if s.Scope&scope == 0 || fs.Lookup(s.Flag) != nil {
 			continue
 		}
-		f := fs.VarPF(flagValue{s}, s.Flag, "", s.Usage+" (env "+s.Env+")")
+		usage := s.Usage + " (env " + s.Env + ")"
+		if s.HelpDefault != "" {
+			usage = s.Usage + "; default " + s.HelpDefault + " (env " + s.Env + ")"
+		}
+		f := fs.VarPF(flagValue{s}, s.Flag, "", usage)
 		f.DefValue = s.Value()
+		if s.HelpDefault != "" {
+			f.DefValue = "" // the usage gives it
+		}
 		if s.Kind() == "bool" {
 			f.NoOptDefVal = "true"
 		}

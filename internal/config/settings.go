@@ -40,6 +40,10 @@ type Setting struct {
 	List bool
 	// Scope says which commands take it.
 	Scope Scope
+	// HelpDefault, when set, is what help gives as the default instead
+	// of the value of a Default configuration, for a default that
+	// depends on where the command runs.
+	HelpDefault string
 
 	value any // *string, *int, *bool, *time.Duration or *[]string in a Config
 }
@@ -49,7 +53,8 @@ type Setting struct {
 func (c *Config) Settings() []Setting {
 	return []Setting{
 		{Flag: "db", Env: "BASTION_DB", Scope: Global, value: &c.DB, Secret: true,
-			Usage: "database: a SQLite file path, sqlite://PATH or mysql://user:pass@host:port/db (MySQL, MariaDB, Vitess)"},
+			HelpDefault: ".bastion/bastion.db (the database of bastion dev) when it exists in the working directory, else bastion.db",
+			Usage:       "database: a SQLite file path, sqlite://PATH or mysql://user:pass@host:port/db (MySQL, MariaDB, Vitess)"},
 		{Flag: "roles", Env: "BASTION_ROLES", Scope: Global, value: &c.Roles,
 			Usage: "roles file declaring permissions, roles and policies (default: the built-in one)"},
 		{Flag: "users-in-memory", Env: "BASTION_USERS_IN_MEMORY", Scope: Global, value: &c.UsersInMemory,
@@ -70,13 +75,13 @@ func (c *Config) Settings() []Setting {
 		{Flag: "encryption-key", Env: "BASTION_ENCRYPTION_KEY", Scope: Serve | SlackCLI, value: &c.EncryptionKey, Secret: true,
 			Usage: "32-byte key (64 hex digits or base64) sealing Slack bot tokens at rest; opens the installation store"},
 
-		{Flag: "slack-bot-token", Env: "SLACK_BOT_TOKEN", Scope: Serve, value: &c.SlackBotToken, Secret: true,
-			Usage: "the bot's token (xoxb-…): runs the Slack bot, with --slack-signing-secret or --slack-app-token"},
+		{Flag: "slack-bot-token", Env: "SLACK_BOT_TOKEN", Scope: Serve | Dev, value: &c.SlackBotToken, Secret: true,
+			Usage: "the bot's token (xoxb-…): runs the Slack bot, with --slack-signing-secret or --slack-app-token (dev --slack: with --slack-app-token)"},
 		{Flag: "slack-signing-secret", Env: "SLACK_SIGNING_SECRET", Scope: Serve, value: &c.SlackSigningSecret, Secret: true,
 			Usage: "the app's signing secret: receive events at POST /slack/events"},
-		{Flag: "slack-app-token", Env: "SLACK_APP_TOKEN", Scope: Serve, value: &c.SlackAppToken, Secret: true,
+		{Flag: "slack-app-token", Env: "SLACK_APP_TOKEN", Scope: Serve | Dev, value: &c.SlackAppToken, Secret: true,
 			Usage: "an app-level token (xapp-…): receive events over Socket Mode instead of /slack/events"},
-		{Flag: "slack-api-url", Env: "SLACK_API_URL", Scope: Serve | SlackCLI, value: &c.SlackAPIURL,
+		{Flag: "slack-api-url", Env: "SLACK_API_URL", Scope: Serve | Dev | SlackCLI, value: &c.SlackAPIURL,
 			Usage: "Slack's Web API base URL (the sandbox's in development)"},
 		{Flag: "slack-client-id", Env: "SLACK_CLIENT_ID", Scope: Serve, value: &c.SlackClientID,
 			Usage: "the app's client id: the install flow at /slack/install and, with --console-url, Sign in with Slack"},
@@ -95,6 +100,9 @@ func (c *Config) Settings() []Setting {
 			Usage: "serve the admin console at this address's path (e.g. https://bastion.example.com/console), signed in with Slack"},
 		{Flag: "session-key", Env: "BASTION_SESSION_KEY", Scope: Serve, value: &c.SessionKey, Secret: true,
 			Usage: "hex key (at least 32 digits) signing console sessions so they survive restarts and work across replicas"},
+
+		{Flag: "log-level", Env: "BASTION_LOG_LEVEL", Scope: Serve | Dev, value: &c.LogLevel,
+			Usage: "the lowest level logged: debug, info, warn or error (default: info for serve, warn for dev)"},
 
 		{Flag: "dir", Env: "BASTION_DEV_DIR", Scope: Dev, value: &c.DevDir,
 			Usage: "directory for the development database and keys"},

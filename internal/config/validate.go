@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 )
@@ -37,6 +38,9 @@ func (c Config) InstallURL() string {
 // not NATS. Each problem is one line naming the settings involved.
 func (c Config) ValidateServe() error {
 	var errs []error
+	if _, err := c.Level(slog.LevelInfo); err != nil {
+		errs = append(errs, err)
+	}
 	if len(c.APIKeys) == 0 && !c.InsecureNoAuth {
 		errs = append(errs, errors.New("no API key: pass --api-key or set BASTION_API_KEYS (or --insecure-no-auth for local development)"))
 	}
@@ -109,6 +113,41 @@ func (c Config) validateConsole() error {
 		}
 	}
 	return nil
+}
+
+// Level is the lowest level to log, from LogLevel; fallback when it is
+// empty. An unknown level is an error naming the setting.
+func (c Config) Level(fallback slog.Level) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(c.LogLevel)) {
+	case "":
+		return fallback, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "info":
+		return slog.LevelInfo, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return 0, fmt.Errorf("--log-level %q: want debug, info, warn or error", c.LogLevel)
+}
+
+// ValidateDevSlack explains what `bastion dev --slack` lacks: an app
+// token (xapp-…) for Socket Mode and the bot's token (xoxb-…).
+func (c Config) ValidateDevSlack() error {
+	var errs []error
+	if c.SlackAppToken == "" {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN is not set: create an app-level token with connections:write under the app's Basic Information (xapp-…)"))
+	} else if !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+		errs = append(errs, errors.New("SLACK_APP_TOKEN must be an app-level token (xapp-…)"))
+	}
+	if c.SlackBotToken == "" {
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: install the app to your workspace and copy its Bot User OAuth Token (xoxb-…)"))
+	} else if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN must be a bot token (xoxb-…)"))
+	}
+	return errors.Join(errs...)
 }
 
 // RedactDB hides the password of a database URL, for logs:
