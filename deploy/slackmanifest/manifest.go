@@ -1,5 +1,6 @@
-// Package slackmanifest holds the Slack app manifest that creates Bastion's app in
-// a workspace with every scope, event and endpoint its features need.
+// Package slackmanifest holds the Slack app manifests that create Bastion's
+// app in a workspace with every scope, event and endpoint its features
+// need: one for a public address (Events API), one for Socket Mode.
 package slackmanifest
 
 import _ "embed"
@@ -9,3 +10,13 @@ import _ "embed"
 //
 //go:embed manifest.yaml
 var Manifest []byte
+
+// SocketMode is the manifest of an app that takes its events over Socket
+// Mode, with no public address: what `bastion dev --slack` runs with (an
+// app-level token with connections:write and the bot token), and `bastion
+// serve` behind a firewall. It asks for the scopes of Manifest plus
+// channels:read and groups:read, with which dev learns the workspace's
+// channels.
+//
+//go:embed socket-mode.yaml
+var SocketMode []byte

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/bastionhq/bastion/deploy/slackmanifest"
 	"github.com/bastionhq/bastion/internal/app"
 	"github.com/bastionhq/bastion/internal/config"
 	"github.com/bastionhq/bastion/slackapp"
@@ -25,7 +26,7 @@ func newSlackCmd(a *cli) *cobra.Command {
 		Use:   "slack",
 		Short: "Slack installations and the OAuth scopes they granted",
 	}
-	cmd.AddCommand(newSlackBackfillScopesCmd(a), newSlackInstallationsCmd(a))
+	cmd.AddCommand(reads(newSlackBackfillScopesCmd(a)), newSlackInstallationsCmd(a), newSlackManifestCmd(a))
 	a.cfg.Register(cmd.PersistentFlags(), config.SlackCLI)
 	cmd.SetGlobalNormalizationFunc(aliases(map[string]string{"api-url": "slack-api-url"}))
 	return cmd
@@ -143,7 +144,7 @@ func slackProgressBar(p slackapp.BackfillProgress, width int) string {
 }
 
 func newSlackInstallationsCmd(a *cli) *cobra.Command {
-	return &cobra.Command{
+	return reads(&cobra.Command{
 		Use:   "installations",
 		Short: "List Slack installations, their granted scopes and which features they allow",
 		Args:  cobra.NoArgs,
@@ -173,7 +174,7 @@ func newSlackInstallationsCmd(a *cli) *cobra.Command {
 			}
 			return tw.Flush()
 		},
-	}
+	})
 }
 
 // slackFeatureSummary lists features as "name" when available and
@@ -199,4 +200,37 @@ func slackDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// newSlackManifestCmd prints the Slack app manifest to paste into "Create
+// New App" -> "From an app manifest".
+func newSlackManifestCmd(a *cli) *cobra.Command {
+	var socket bool
+	cmd := &cobra.Command{
+		Use:   "manifest",
+		Short: "Print the Slack app manifest to paste at api.slack.com/apps (--socket-mode: for bastion dev --slack)",
+		Long: `manifest prints the app manifest to paste at https://api.slack.com/apps ->
+Create New App -> From an app manifest.
+
+The default one is for bastion serve at a public address: replace
+bastion.example.com with yours. With --socket-mode it is the one for
+bastion dev --slack and for serve behind a firewall: Socket Mode, no
+public address, nothing to replace. After creating the app:
+
+  1. Install App -> Install to Workspace, and copy the Bot User OAuth Token (xoxb-…).
+  2. Basic Information -> App-Level Tokens -> Generate, with the scope
+     connections:write, and copy the token (xapp-…).
+  3. SLACK_APP_TOKEN=xapp-… SLACK_BOT_TOKEN=xoxb-… bastion dev --slack`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			m := slackmanifest.Manifest
+			if socket {
+				m = slackmanifest.SocketMode
+			}
+			_, err := a.stdout.Write(m)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&socket, "socket-mode", false, "the Socket Mode manifest: no public address (bastion dev --slack)")
+	return cmd
 }
