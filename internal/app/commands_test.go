@@ -163,7 +163,7 @@ func TestDevServesTheCommandsFile(t *testing.T) {
 	dir := t.TempDir()
 	cfg := config.Default()
 	cfg.DB, cfg.Addr, cfg.DevDir, cfg.Commands = filepath.Join(dir, "bastion.db"), "127.0.0.1:0", dir, file
-	err = Dev(context.Background(), cfg, Options{}, IO{Stdout: &lockedBuffer{}, Stderr: &lockedBuffer{}}, DevHooks{})
+	err = Dev(context.Background(), cfg, Options{}, IO{Stdout: &lockedBuffer{}, Stderr: &lockedBuffer{}}, DevOptions{})
 	var cfgErr ConfigError
 	if !errors.As(err, &cfgErr) || !strings.Contains(err.Error(), "commands.yaml:9: secret_env BILLING_BASTION_SECRET holds a secret of 5 bytes") {
 		t.Fatalf("dev with a bad commands file: %v", err)

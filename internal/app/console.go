@@ -4,18 +4,16 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 
 	"github.com/bastionhq/bastion/console"
 	"github.com/bastionhq/bastion/internal/config"
 )
 
-// consoleHandler builds the admin console on the stores, served under the
-// path of cfg.ConsoleURL, and returns it with its ServeMux pattern.
-// Votes, when set, lets people approve and reject pending requests from
-// the console.
-func consoleHandler(st *Stores, cfg config.Config, votes console.ApprovalVoter, log *slog.Logger) (http.Handler, string, error) {
+// consoleOf builds the admin console on the stores, served under the
+// path of cfg.ConsoleURL (its Prefix). Votes, when set, lets people
+// approve and reject pending requests from the console.
+func consoleOf(st *Stores, cfg config.Config, votes console.ApprovalVoter, log *slog.Logger) (*console.Console, error) {
 	url := strings.TrimSuffix(cfg.ConsoleURL, "/")
 	prefix := "/console"
 	if i := strings.Index(strings.TrimPrefix(strings.TrimPrefix(url, "https://"), "http://"), "/"); i >= 0 {
@@ -33,7 +31,7 @@ func consoleHandler(st *Stores, cfg config.Config, votes console.ApprovalVoter, 
 	}
 	c, err := console.New(opts)
 	if err != nil {
-		return nil, "", fmt.Errorf("console: %w", err)
+		return nil, fmt.Errorf("console: %w", err)
 	}
-	return c.Handler(), prefix + "/", nil
+	return c, nil
 }

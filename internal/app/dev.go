@@ -3,9 +3,11 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,8 +25,6 @@ import (
 	"github.com/bastionhq/bastion/internal/config"
 	"github.com/bastionhq/bastion/names"
 	"github.com/bastionhq/bastion/sandbox"
-	"github.com/bastionhq/bastion/sandbox/web"
-	"github.com/bastionhq/bastion/server"
 	"github.com/bastionhq/bastion/slackapp"
 )
 
@@ -36,28 +36,47 @@ type DevEnv struct {
 	// URL is the address to open in a browser.
 	URL string
 	// APIKey authenticates calls to the permission service.
-	APIKey  string
-	Engine  *authz.Engine
+	APIKey string
+	Engine *authz.Engine
+	// Sandbox is the local Slack; nil with DevOptions.Slack.
 	Sandbox *sandbox.Server
 	Slack   *slackapp.Service
 	// Names is the directory of display names.
 	Names names.Directory
 }
 
-// DevHooks let tests learn when dev is ready.
-type DevHooks struct {
+// DevOptions are what `bastion dev` takes besides the configuration.
+type DevOptions struct {
+	// Reset removes what earlier runs kept in cfg.DevDir (the database and
+	// the sandbox's state) before starting, and says so.
+	Reset bool
+	// Slack runs the demo in a real workspace over Socket Mode, with
+	// cfg.SlackAppToken and cfg.SlackBotToken, instead of the sandbox.
+	Slack bool
 	// Ready, when set, is called with the environment once it serves.
 	Ready func(*DevEnv)
 }
 
 // Dev runs `bastion dev` until ctx ends: a SQLite database in
-// cfg.DevDir (unless cfg.DB names another) with the demo organisation,
-// the permission service, the bot with the binary's commands (the
-// example back-office commands when it has none) and approvals, the
-// admin console, and a local Slack sandbox speaking Slack's Web API and
-// Events API to the bot, all on cfg.Addr.
-func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevHooks) error {
-	log := slog.New(slog.NewTextHandler(io.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+// cfg.DevDir (unless cfg.DB names another), given the demo organisation
+// when it is new, the permission service, the bot with the binary's
+// commands (the example back-office commands when it has none) and
+// approvals, the admin console, and a local Slack sandbox speaking
+// Slack's Web API and Events API to the bot (or, with do.Slack, a real
+// workspace over Socket Mode), all on cfg.Addr. What people did (the
+// database, the sandbox's messages and reactions) is kept for the next
+// run; do.Reset starts clean.
+func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, do DevOptions) error {
+	level, err := cfg.Level(slog.LevelWarn)
+	if err != nil {
+		return ConfigError{err}
+	}
+	log := slog.New(slog.NewTextHandler(io.Stderr, &slog.HandlerOptions{Level: level}))
+	if do.Slack {
+		if err := cfg.ValidateDevSlack(); err != nil {
+			return ConfigError{fmt.Errorf("dev --slack: %w", err)}
+		}
+	}
 	sources, err := opts.sources(cfg)
 	if err != nil {
 		return ConfigError{err}
@@ -69,6 +88,11 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 	if err := os.MkdirAll(cfg.DevDir, 0o700); err != nil {
 		return fmt.Errorf("dev: create %s: %w", cfg.DevDir, err)
 	}
+	if do.Reset {
+		if err := resetDev(cfg, io.Stdout); err != nil {
+			return err
+		}
+	}
 	key, err := devEncryptionKey(filepath.Join(cfg.DevDir, "encryption.key"))
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
@@ -79,97 +103,95 @@ func Dev(ctx context.Context, cfg config.Config, opts Options, io IO, hooks DevH
 		return err
 	}
 	defer st.Close()
-	if err := demo.Load(ctx, st.Engine); err != nil {
-		return fmt.Errorf("dev: load demo data: %w", err)
+	fresh, err := devDemoData(ctx, st.Engine)
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("dev: listen on %s: %w (is another bastion dev running? pass --addr)", cfg.Addr, err)
 	}
-	base := "http://" + ln.Addr().String()
-
-	life := newLifecycle(log)
-	defer life.stop(graceContext)
-	life.start("change follower", follow(st.Engine, authz.DefaultFollowInterval), nil)
-	secret, clientSecret := randomToken(16), randomToken(16)
-	sb := sandbox.New(sandbox.Options{SigningSecret: secret, ClientID: devClientID, ClientSecret: clientSecret,
-		EventsURL: base + "/slack/events", InteractionsURL: base + "/slack/interactions", Logger: log})
-	if err := populateSandbox(sb); err != nil {
-		ln.Close()
-		return fmt.Errorf("dev: %w", err)
-	}
-	sb.Start()
-	if err := sandboxNames(ctx, st.Names, sb); err != nil {
-		ln.Close()
-		return fmt.Errorf("dev: %w", err)
-	}
-	life.start("slack sandbox", func(ctx context.Context) error { <-ctx.Done(); return nil },
-		func(context.Context) error { sb.Close(); return nil })
-
-	svc := slackapp.NewService(st.Installations, slackapp.ServiceOptions{APIURL: sb.APIURL(), Logger: log})
-	oauth, err := slackapp.NewOAuthHandler(slackapp.OAuthConfig{ClientID: devClientID, ClientSecret: clientSecret,
-		RedirectURL: base + "/slack/oauth/callback", AuthorizeURL: sb.URL() + "/oauth/v2/authorize",
-		StateSecret: []byte(randomToken(16))}, svc)
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("dev: %w", err)
-	}
-	votes := &lateVotes{}
-	con, err := console.New(console.Options{Engine: st.Engine, Installations: st.Installations,
-		Approvals: console.BotApprovals{Store: st.Bot}, Votes: votes, Names: st.Names, DevSignIn: true, Logger: log})
-	if err != nil {
-		ln.Close()
-		return fmt.Errorf("dev: %w", err)
-	}
-	page := web.New(sb, web.Options{Label: devLabel(st.Engine), Title: "Bastion sandbox", Logger: log})
-	late := &lateHandler{}
-	routes := map[string]http.Handler{
-		"/slack/install":      oauth,
-		"/slack/oauth/":       oauth,
-		"/slack/events":       late,
-		"/slack/interactions": late,
-		"/console/":           con.Handler(),
-		"/":                   page,
-	}
-	apiKey := randomToken(16)
-	srv := server.New(st.Engine, server.Options{APIKeys: []string{apiKey}, Registry: reg, Logger: log, Extra: routes,
-		Services: []server.Service{installationService(svc, base+"/slack/install")}})
-	serveHTTP(life, srv, ln, page.Close, log)
-
-	if err := devInstall(ctx, base, sb, svc); err != nil {
-		return fmt.Errorf("dev: install the app into the sandbox: %w", err)
-	}
-	// The bot runs as in serve, with the sandbox as Slack: each workspace
-	// is answered with the token of its installation, and the main
-	// workspace's token identifies the bot.
-	ins, err := st.Installations.TeamInstallations(ctx, demo.TeamMain)
-	if err != nil || len(ins) == 0 {
-		return fmt.Errorf("dev: bot token of %s: no installation (%v)", demo.TeamMain, err)
-	}
-	rt, workflow, err := newBot(ctx, st, botSetup{BotToken: ins[0].BotToken, SigningSecret: secret, APIURL: sb.APIURL(), Slack: svc,
-		Sources: sources, Demo: true, CommandsFile: cfg.Commands, RolesFile: cfg.Roles, Logger: log})
+	d := &devRun{cfg: cfg, st: st, reg: reg, log: log, ln: ln, base: "http://" + ln.Addr().String(),
+		sources: sources, examples: examples, fresh: fresh, out: io.Stdout}
+	defer func() {
+		if !d.serving {
+			ln.Close()
+		}
+	}()
+	d.life = newLifecycle(log)
+	defer d.life.stop(graceContext)
+	d.life.start("change follower", follow(st.Engine, authz.DefaultFollowInterval), nil)
+	d.votes = &lateVotes{}
+	d.console, err = console.New(console.Options{Engine: st.Engine, Installations: st.Installations,
+		Approvals: console.BotApprovals{Store: st.Bot}, Votes: d.votes, Names: st.Names, DevSignIn: true,
+		SessionKey: devSessionKey(key), Logger: log})
 	if err != nil {
 		return fmt.Errorf("dev: %w", err)
 	}
-	votes.set(console.WorkflowVotes{Workflow: workflow})
-	late.set(rt.Handler())
-	life.start("slack bot", runBot(rt), nil)
+	var env *DevEnv
+	if do.Slack {
+		env, err = d.runSlack(ctx)
+	} else {
+		env, err = d.runSandbox(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("dev: %w", err)
+	}
+	if do.Ready != nil {
+		do.Ready(env)
+	}
+	return d.life.wait(ctx, graceContext)
+}
 
-	env := &DevEnv{URL: base + "/", APIKey: apiKey, Engine: st.Engine, Sandbox: sb, Slack: svc, Names: st.Names}
-	try := "help, whoami, approvals"
-	if examples {
-		try = "help, whoami, show account acme, disable user ann@acme.test"
+// devRun is one run of `bastion dev`: what both ways of running it, with
+// the sandbox or with a real workspace, share.
+type devRun struct {
+	cfg     config.Config
+	st      *Stores
+	reg     *prometheus.Registry
+	log     *slog.Logger
+	life    *lifecycle
+	ln      net.Listener
+	base    string
+	console *console.Console
+	// votes carry the console's votes to the approval workflow once the
+	// bot runs.
+	votes    *lateVotes
+	sources  []CommandSource
+	examples bool
+	// fresh is true when the database was new and got the demo
+	// organisation in this run.
+	fresh bool
+	// serving is true once the listener is served (and closed by
+	// stopping the server).
+	serving bool
+	out     io.Writer
+}
+
+// databaseNote says where the database is and whether it is new.
+func (d *devRun) databaseNote() string {
+	db := config.RedactDB(d.cfg.DB)
+	if d.fresh {
+		return db + " (new, with the demo organisation)"
 	}
-	fmt.Fprintf(io.Stdout, "Bastion is running. Open %s\n\n", env.URL)
-	fmt.Fprintf(io.Stdout, "  Slack sandbox:      %s?team=%s&as=UMEMBER&channel=%s (pick who you are at the top)\n", env.URL, demo.TeamMain, demo.ChannelBackoffice)
-	fmt.Fprintf(io.Stdout, "  second workspace:   %s?team=%s&as=USUPPORT&channel=%s (Acme Support: its own bot token, approvals by button)\n", env.URL, demo.TeamOther, demo.ChannelSupport)
-	fmt.Fprintf(io.Stdout, "  admin console:      %sconsole/\n", env.URL)
-	fmt.Fprintf(io.Stdout, "  permission service: %s (gRPC, gRPC-Web, Connect; API key %s)\n", base, apiKey)
-	fmt.Fprintf(io.Stdout, "  database:           %s\n\nTry, in #backoffice: %s. Ctrl-C stops.\n", config.RedactDB(cfg.DB), try)
-	if hooks.Ready != nil {
-		hooks.Ready(env)
+	return db + " (kept from the last run; bastion dev --reset starts clean)"
+}
+
+// devDemoData loads the demo organisation into a database nothing was
+// ever written to, and reports whether it did: a restart keeps what
+// people changed since.
+func devDemoData(ctx context.Context, engine *authz.Engine) (bool, error) {
+	rev, err := engine.Store().CurrentRevision(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read the database's revision: %w", err)
 	}
-	return life.wait(ctx, graceContext)
+	if rev != 0 {
+		return false, nil
+	}
+	if err := demo.Load(ctx, engine); err != nil {
+		return false, fmt.Errorf("load demo data: %w", err)
+	}
+	return true, nil
 }
 
 // devEncryptionKey reads the development token key, creating it first.
@@ -185,6 +207,13 @@ func devEncryptionKey(path string) ([]byte, error) {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return key, nil
+}
+
+// devSessionKey derives the console's session key from the development
+// token key, so that console tabs stay signed in across restarts.
+func devSessionKey(key []byte) []byte {
+	sum := sha256.Sum256(append([]byte("bastion dev console sessions\x00"), key...))
+	return sum[:]
 }
 
 func randomToken(n int) string {

@@ -1,12 +1,14 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bastionhq/bastion/internal/browsertest"
+	"github.com/bastionhq/bastion/slackapp"
 )
 
 // testid is a CSS selector for a data-testid with optional attribute
@@ -110,5 +112,57 @@ func TestDevInBrowser(t *testing.T) {
 	}
 	if errs := slices.Concat(mia.ConsoleErrors(), ada.ConsoleErrors(), abe.ConsoleErrors()); len(errs) > 0 {
 		t.Errorf("page console errors: %q", errs)
+	}
+}
+
+// The address dev prints opens where the README's tour starts: Mia, a
+// member, in #backoffice, and the page's address names that view.
+func TestDevOpensWhereTheTourStarts(t *testing.T) {
+	env := startDev(t)
+	b := browsertest.New(t)
+	p := b.NewPerson("newcomer")
+	p.Navigate(env.URL)
+	p.WaitVisible(`body[data-state="ready"]`)
+	var view struct{ As, Team, Channel string }
+	p.Eval(`({As: document.body.dataset.as, Team: document.body.dataset.team, Channel: document.body.dataset.channel})`, &view)
+	if view.As != "UMEMBER" || view.Team != "T1" || view.Channel != "C2" {
+		t.Errorf("the printed address opens %+v, want Mia (UMEMBER) in #backoffice (C2) of T1", view)
+	}
+	p.WaitText(testid("current-user"), "Mia")
+	p.WaitText(testid("channel-title"), "backoffice")
+	if loc := p.Location(); !strings.Contains(loc, "as=UMEMBER") || !strings.Contains(loc, "channel=C2") {
+		t.Errorf("the address bar shows %s", loc)
+	}
+	p.Screenshot("opened")
+}
+
+// Reinstall under a workspace's upgrade notice reinstalls that workspace,
+// and its notice clears: it used to reinstall the first one.
+func TestDevReinstallClearsTheWorkspacesNotice(t *testing.T) {
+	env := startDev(t)
+	b := browsertest.New(t)
+	rita := b.NewPerson("rita")
+	rita.Navigate(env.URL + "console/signin")
+	rita.SetValue("#dev-pick", "T1/UROLES")
+	rita.Click(`#dev-signin button[type="submit"]`)
+	rita.WaitVisible(`[data-testid="whoami"]`)
+	rita.Navigate(env.URL + "console/installations")
+	notice := `[data-testid="installation-T2"] [data-testid="upgrade-approvals_by_reaction"]`
+	rita.WaitText(notice, "reactions:write")
+	rita.Screenshot("01-notice-under-T2")
+	rita.Click(notice + ` [data-testid="reinstall"]`)
+	// A DOM wait first: it survives the redirects, which a script poll
+	// does not. The install's answer is a page of its own, an h1 and a p.
+	rita.WaitVisible("body > h1 + p")
+	rita.WaitText("body > p", "Workspace T2 is ready")
+	rita.Screenshot("02-reinstalled")
+	rita.Navigate(env.URL + "console/installations")
+	rita.WaitVisible(`[data-testid="installation-T2"]`)
+	if n := rita.Count(`[data-testid="installation-T2"] .upgrade`); n != 0 {
+		t.Errorf("T2 still shows %d upgrade notices after its reinstall", n)
+	}
+	rita.Screenshot("03-notice-cleared")
+	if ok, err := env.Slack.FeatureAvailable(context.Background(), "T2", slackapp.FeatureApprovalsByReaction); err != nil || !ok {
+		t.Errorf("approvals by reaction in T2 after the reinstall: %v %v", ok, err)
 	}
 }

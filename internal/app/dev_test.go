@@ -42,7 +42,7 @@ func startDevConfig(t *testing.T, opts Options, set func(*config.Config)) *DevEn
 	ready := make(chan *DevEnv, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- Dev(ctx, cfg, opts, IO{Stdout: out, Stderr: out}, DevHooks{Ready: func(env *DevEnv) { ready <- env }})
+		done <- Dev(ctx, cfg, opts, IO{Stdout: out, Stderr: out}, DevOptions{Ready: func(env *DevEnv) { ready <- env }})
 	}()
 	t.Cleanup(func() {
 		stop()
@@ -164,7 +164,7 @@ func TestDevAnswersFeatureQuestionsOverTheAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := res.Msg.GetFeature()
-	if f.GetAvailable() || strings.Join(f.GetMissingScopes(), ",") != "reactions:write" || !strings.HasSuffix(res.Msg.GetInstallUrl(), "/slack/install") {
+	if f.GetAvailable() || strings.Join(f.GetMissingScopes(), ",") != "reactions:write" || !strings.HasSuffix(res.Msg.GetInstallUrl(), "/slack/install?team="+demo.TeamOther) {
 		t.Fatalf("approvals by reaction in %s: %v", demo.TeamOther, res.Msg)
 	}
 }

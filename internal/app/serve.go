@@ -48,10 +48,11 @@ type ServeHooks struct {
 // taking requests (watch streams first), drains the bot's workers, stops
 // following the change log and closes the stores, in that order.
 func Serve(ctx context.Context, cfg config.Config, opts Options, io IO, hooks ServeHooks) error {
-	log := slog.New(slog.NewJSONHandler(io.Stderr, nil))
 	if err := cfg.ValidateServe(); err != nil {
 		return ConfigError{err}
 	}
+	level, _ := cfg.Level(slog.LevelInfo) // ValidateServe checked it
+	log := slog.New(slog.NewJSONHandler(io.Stderr, &slog.HandlerOptions{Level: level}))
 	sources, err := opts.sources(cfg)
 	if err != nil {
 		return ConfigError{err}
@@ -83,12 +84,14 @@ func Serve(ctx context.Context, cfg config.Config, opts Options, io IO, hooks Se
 		votes = &lateVotes{}
 		consoleVotes = votes
 	}
+	var closeStreams []func()
 	if cfg.ConsoleEnabled() {
-		h, pattern, err := consoleHandler(st, cfg, consoleVotes, log)
+		con, err := consoleOf(st, cfg, consoleVotes, log)
 		if err != nil {
 			return err
 		}
-		routes[pattern] = h
+		routes[con.Prefix()+"/"] = con.Handler()
+		closeStreams = append(closeStreams, con.Close)
 	}
 	life := newLifecycle(log)
 	defer life.stop(graceContext)
@@ -127,7 +130,7 @@ func Serve(ctx context.Context, cfg config.Config, opts Options, io IO, hooks Se
 			return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 		}
 	}
-	serveHTTP(life, srv, ln, nil, log)
+	serveHTTP(life, srv, ln, log, closeStreams...)
 	log.Info("bastion serve listening", "addr", ln.Addr().String(), "db", config.RedactDB(cfg.DB), "api_keys", len(cfg.APIKeys),
 		"slack_bot", botRuns, "socket_mode", botRuns && cfg.SlackAppToken != "")
 	if hooks.Ready != nil {
@@ -163,9 +166,10 @@ func follow(engine *authz.Engine, every time.Duration) func(context.Context) err
 }
 
 // serveHTTP serves srv on ln as a part of life. Stopping it closes the
-// live streams first (the permission watch streams, then close's, such
-// as the sandbox page's), then shuts the server down gracefully.
-func serveHTTP(life *lifecycle, srv *server.Server, ln net.Listener, closeStreams func(), log *slog.Logger) {
+// live streams first (the permission watch streams, then those
+// closeStreams end, such as the console's and the sandbox page's), then
+// shuts the server down gracefully: nothing left open holds it up.
+func serveHTTP(life *lifecycle, srv *server.Server, ln net.Listener, log *slog.Logger, closeStreams ...func()) {
 	life.start("http server", func(context.Context) error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return err
@@ -175,8 +179,8 @@ func serveHTTP(life *lifecycle, srv *server.Server, ln net.Listener, closeStream
 		if err := srv.Drain(ctx); err != nil {
 			log.Warn("watch streams did not drain", "error", err)
 		}
-		if closeStreams != nil {
-			closeStreams()
+		for _, close := range closeStreams {
+			close()
 		}
 		if err := srv.Shutdown(ctx); err != nil {
 			return fmt.Errorf("shut down http server: %w", err)

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"path/filepath"
-
 	"github.com/spf13/cobra"
 
 	"github.com/bastionhq/bastion/internal/app"
@@ -50,6 +48,7 @@ Every flag can be given as the environment variable named after it.`,
 }
 
 func newDevCmd(a *cli) *cobra.Command {
+	var do app.DevOptions
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run everything locally: permission service, bot, admin console and a Slack sandbox in the browser",
@@ -61,17 +60,34 @@ Slack's Web API and Events API to the bot. Open the URL it prints, pick who
 you are, and talk to the bot.
 
 No Slack app is needed. The bot reaches the sandbox through the same Slack
-client code it uses against real Slack; only the API address differs.`,
+client code it uses against real Slack; only the API address differs.
+
+What you do is kept: a restart carries on with the same database (roles,
+approvals, audit log) and the same sandbox (workspaces, messages,
+reactions, in --dir/sandbox.json). The demo organisation is loaded only
+into a new database. --reset starts clean.
+
+--slack runs the same demo in a real workspace instead, over Socket Mode,
+with two tokens and no public address: create the app from the manifest
+of "bastion slack manifest --socket-mode", then
+
+  SLACK_APP_TOKEN=xapp-… SLACK_BOT_TOKEN=xoxb-… bastion dev --slack
+
+It learns the workspace's channels and people into the permission
+service and, the first time, makes its admins and owners back-office
+operators and its primary owner a roles admin.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := a.cfg
 			if !cmd.Flags().Changed("db") {
-				cfg.DB = filepath.Join(cfg.DevDir, "bastion.db")
+				cfg.DB = config.DevDB(cfg.DevDir)
 			}
-			return app.Dev(cmd.Context(), cfg, a.opts, a.io(), app.DevHooks{})
+			return app.Dev(cmd.Context(), cfg, a.opts, a.io(), do)
 		},
 	}
 	a.cfg.Register(cmd.Flags(), config.Dev)
+	cmd.Flags().BoolVar(&do.Reset, "reset", false, "start clean: remove the database and the sandbox's state that earlier runs kept in --dir")
+	cmd.Flags().BoolVar(&do.Slack, "slack", false, "run in a real Slack workspace over Socket Mode (SLACK_APP_TOKEN and SLACK_BOT_TOKEN) instead of the sandbox")
 	return cmd
 }
 
