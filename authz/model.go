@@ -156,7 +156,12 @@ type Change struct {
 
 // ChangeFilter selects change-log entries. Zero fields match everything.
 type ChangeFilter struct {
-	After    Revision
+	// After and Before bound the revisions, both excluded.
+	After  Revision
+	Before Revision
+	// Newest lists the newest entries first, so that Limit keeps the
+	// most recent ones below Before.
+	Newest   bool
 	Actor    string
 	UserID   string
 	EntityID string

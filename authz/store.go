@@ -11,7 +11,8 @@ type Store interface {
 	LoadUser(ctx context.Context, userID string) (UserRecord, error)
 	// LoadReference reads all entities, team preferences and custom roles.
 	LoadReference(ctx context.Context) (*Reference, error)
-	// Changes lists change-log entries in revision order.
+	// Changes lists change-log entries in revision order, the newest first
+	// when the filter asks.
 	Changes(ctx context.Context, f ChangeFilter) ([]Change, error)
 	// CurrentRevision returns the revision of the last write.
 	CurrentRevision(ctx context.Context) (Revision, error)

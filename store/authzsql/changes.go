@@ -14,6 +14,9 @@ func (s *Store) Changes(ctx context.Context, f authz.ChangeFilter) ([]authz.Chan
 	var where []string
 	var args []any
 	where, args = append(where, "revision > ?"), append(args, int64(f.After))
+	if f.Before > 0 {
+		where, args = append(where, "revision < ?"), append(args, int64(f.Before))
+	}
 	for _, c := range [...]struct{ col, val string }{{"actor", f.Actor}, {"user_id", f.UserID}, {"entity_id", f.EntityID}, {"kind", string(f.Kind)}} {
 		if c.val != "" {
 			where, args = append(where, c.col+" = ?"), append(args, c.val)
@@ -23,8 +26,12 @@ func (s *Store) Changes(ctx context.Context, f authz.ChangeFilter) ([]authz.Chan
 	if limit <= 0 {
 		limit = 1000
 	}
+	order := "revision"
+	if f.Newest {
+		order = "revision DESC"
+	}
 	q := fmt.Sprintf(`SELECT revision, at_ms, actor, kind, change_key, user_id, team_id, entity_id, before_json, after_json
-		FROM authz_changes WHERE %s ORDER BY revision LIMIT %d`, strings.Join(where, " AND "), limit)
+		FROM authz_changes WHERE %s ORDER BY %s LIMIT %d`, strings.Join(where, " AND "), order, limit)
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read change log: %w", err)
