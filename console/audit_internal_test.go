@@ -42,11 +42,12 @@ func TestAuditPageStopsAfterReadingItsShareOfTheLog(t *testing.T) {
 		}
 	}
 	must(eng.Assign(ctx, "USUPPORT", "CONSOLE_VIEWER", "T2", "test"))
-	// Six entries the T2 auditor may not see, then one they may.
+	// One entry the T2 auditor may see, then six they may not: newest
+	// first, the page meets the six first.
+	must(eng.Assign(ctx, "UG", "USERS_ADMIN", "C4", "T1/UROLES"))
 	for _, u := range []string{"UA", "UB", "UC", "UD", "UE", "UF"} {
 		must(eng.Assign(ctx, u, "USERS_ADMIN", "C1", "T1/UROLES"))
 	}
-	must(eng.Assign(ctx, "UG", "USERS_ADMIN", "C4", "T1/UROLES"))
 
 	c, err := New(Options{Engine: eng, DevSignIn: true, SessionKey: []byte("audit-internal-test-key-0123456789"),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -74,8 +75,9 @@ func TestAuditPageStopsAfterReadingItsShareOfTheLog(t *testing.T) {
 		return rec.Body.String()
 	}
 
-	// The first page reads four entries, sees none, and says how far it
-	// searched; its next page carries on from there and finds the fifth.
+	// The first page reads four entries, sees none, and says how far down
+	// it searched; its next page carries on from there and finds the
+	// seventh.
 	page := get("/console/audit?actor=T1/UROLES")
 	if strings.Contains(page, "<td>assignment.add</td>") || !strings.Contains(page, `data-testid="audit-searched"`) {
 		t.Fatalf("first page:\n%s", page)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -15,12 +16,19 @@ type auditBody struct {
 	Filter  auditFilter
 	Kinds   []authz.ChangeKind
 	Changes []changeRow
-	// Next is the After value of the next page, 0 when this one is the last.
+	// Next is the Before value of the next page, the older entries; 0
+	// when this one has the oldest.
 	Next int64
 	// Searched is set when the page stopped after reading as many entries
-	// as one page may rather than at its limit: it then says up to which
-	// revision.
+	// as one page may rather than at its limit: it then says down to
+	// which revision.
 	Searched int64
+	// Limit is the page's size when it is not the default one, for the
+	// filter form to keep; 0 otherwise.
+	Limit int
+	// NextURL is the link to the next page, "" without one; NewestURL
+	// the link back to the first page, "" on it.
+	NextURL, NewestURL template.URL
 }
 
 // changeRow is one audit-log entry the user may see, with the attributes
@@ -60,8 +68,35 @@ func record(l *labels, ch authz.Change) template.HTML {
 
 type auditFilter struct {
 	Actor, User, Entity, Kind string
-	After                     int64
-	Limit                     int
+	// After is the oldest revision asked for (excluded); Before the page's
+	// start (excluded), 0 for the newest.
+	After, Before int64
+	Limit         int
+}
+
+// url is the address of the page of the filter starting below revision
+// before (0: the newest entries), under the console's prefix.
+func (f auditFilter) url(prefix string, before int64) template.URL {
+	q := url.Values{}
+	for k, v := range map[string]string{"actor": f.Actor, "user": f.User, "entity": f.Entity, "kind": f.Kind} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if f.After > 0 {
+		q.Set("after", strconv.FormatInt(f.After, 10))
+	}
+	if before > 0 {
+		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	if f.Limit != defaultAuditLimit {
+		q.Set("limit", strconv.Itoa(f.Limit))
+	}
+	u := prefix + "/audit"
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return template.URL(u)
 }
 
 // auditKinds are the change kinds the filter offers.
@@ -75,11 +110,14 @@ var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, auth
 const (
 	defaultAuditBatch = 1000
 	defaultAuditScan  = 20 * defaultAuditBatch
+	// defaultAuditLimit is how many entries a page shows.
+	defaultAuditLimit = 50
 )
 
-// auditPage serves GET /audit?actor=&user=&entity=&kind=&after=&limit=:
+// auditPage serves GET /audit?actor=&user=&entity=&kind=&after=&before=&limit=:
 // the change-log entries the user may see (those about entities where
-// they hold VIEW_AUDIT_LOG), in revision order, filtered.
+// they hold VIEW_AUDIT_LOG), newest first, filtered, a page at a time:
+// before starts a page below that revision, after stops at that one.
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSession) {
 	pv, err := c.permissions(r.Context(), s)
 	if err != nil {
@@ -88,14 +126,23 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSessi
 	}
 	q := r.URL.Query()
 	f := auditFilter{Actor: strings.TrimSpace(q.Get("actor")), User: strings.TrimSpace(q.Get("user")),
-		Entity: strings.TrimSpace(q.Get("entity")), Kind: q.Get("kind"), Limit: 100}
+		Entity: strings.TrimSpace(q.Get("entity")), Kind: q.Get("kind"), Limit: defaultAuditLimit}
 	if v, err := strconv.ParseInt(q.Get("after"), 10, 64); err == nil && v > 0 {
 		f.After = v
+	}
+	if v, err := strconv.ParseInt(q.Get("before"), 10, 64); err == nil && v > 0 {
+		f.Before = v
 	}
 	if v, err := strconv.Atoi(q.Get("limit")); err == nil && v > 0 && v <= 1000 {
 		f.Limit = v
 	}
 	b := auditBody{Filter: f, Kinds: auditKinds}
+	if f.Limit != defaultAuditLimit {
+		b.Limit = f.Limit
+	}
+	if f.Before > 0 {
+		b.NewestURL = f.url(c.opts.Prefix, 0)
+	}
 	if pv.anywhere(PermViewAuditLog) {
 		if err := c.readAudit(r.Context(), pv, &b); err != nil {
 			c.readFailed(w, r, s, err)
@@ -116,26 +163,31 @@ func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *userSessi
 	for i := range b.Changes {
 		b.Changes[i].Record = record(l, b.Changes[i].Change)
 	}
+	if b.Next > 0 {
+		b.NextURL = f.url(c.opts.Prefix, b.Next)
+	}
 	c.renderNeeding(w, r, s, PermViewAuditLog, "audit", "Audit log", b)
 }
 
-// readAudit fills b with up to Filter.Limit entries pv may see, reading
-// about c.auditScan entries at most.
+// readAudit fills b with up to Filter.Limit entries pv may see, newest
+// first from Filter.Before, reading about c.auditScan entries at most.
 func (c *Console) readAudit(ctx context.Context, pv *permView, b *auditBody) error {
 	f := b.Filter
-	after, scanned := authz.Revision(f.After), 0
+	before, scanned := authz.Revision(f.Before), 0
 	for {
-		batch, err := c.engine.Audit(ctx, authz.ChangeFilter{After: after, Actor: f.Actor,
-			UserID: f.User, EntityID: f.Entity, Kind: authz.ChangeKind(f.Kind), Limit: c.auditBatch})
+		batch, err := c.engine.Audit(ctx, authz.ChangeFilter{After: authz.Revision(f.After), Before: before, Newest: true,
+			Actor: f.Actor, UserID: f.User, EntityID: f.Entity, Kind: authz.ChangeKind(f.Kind), Limit: c.auditBatch})
 		if err != nil {
 			return err
 		}
-		for _, ch := range batch {
-			after = ch.Revision
+		for i, ch := range batch {
+			before = ch.Revision
 			if sh, ok := pv.changeShown(ch); ok {
 				b.Changes = append(b.Changes, changeRow{Change: ch, Attrs: sh.attrs()})
 				if len(b.Changes) == f.Limit {
-					b.Next = int64(ch.Revision)
+					if i < len(batch)-1 || len(batch) == c.auditBatch {
+						b.Next = int64(ch.Revision)
+					}
 					return nil
 				}
 			}
@@ -145,7 +197,7 @@ func (c *Console) readAudit(ctx context.Context, pv *permView, b *auditBody) err
 			return nil
 		}
 		if scanned >= c.auditScan {
-			b.Next, b.Searched = int64(after), int64(after)
+			b.Next, b.Searched = int64(before), int64(before)
 			return nil
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -242,9 +243,9 @@ func TestAuditShowsTheEntriesAboutTheUsersPart(t *testing.T) {
 		}
 		return strings.Join(out, "; ")
 	}
-	// The T2 auditor sees what happened in T2, including a role and a
-	// channel coming and going, and nothing of T1.
-	want := "assignment.add UMEMBER/USERS_ADMIN/C4; team_prefs.set T2; role.put MOVER; role.put MOVER from T2; entity.upsert C9; entity.upsert C9 from T2"
+	// The T2 auditor sees what happened in T2, newest first, including a
+	// role and a channel coming and going, and nothing of T1.
+	want := "entity.upsert C9 from T2; entity.upsert C9; role.put MOVER from T2; role.put MOVER; team_prefs.set T2; assignment.add UMEMBER/USERS_ADMIN/C4"
 	if got := rows(e.signIn("T2", "USUPPORT")); got != want {
 		t.Errorf("T2 auditor sees\n%s\nwant\n%s", got, want)
 	}
@@ -298,6 +299,7 @@ func TestAuditPagesSkipWhatTheUserMayNotSee(t *testing.T) {
 			path = strings.ReplaceAll(m[1], "&amp;", "&")
 		}
 	}
+	slices.Reverse(t2) // newest first
 	if strings.Join(seen, " ") != strings.Join(t2, " ") {
 		t.Fatalf("pages showed %v, want %v", seen, t2)
 	}
