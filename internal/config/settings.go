@@ -105,7 +105,7 @@ func (c *Config) Settings() []Setting {
 			Usage: "the lowest level logged: debug, info, warn or error (default: info for serve, warn for dev)"},
 
 		{Flag: "dir", Env: "BASTION_DEV_DIR", Scope: Dev, value: &c.DevDir,
-			Usage: "directory for the development database and keys"},
+			Usage: "directory for the development database, keys and the sandbox's state"},
 		{Flag: "commands", Env: "BASTION_COMMANDS", Scope: Serve | Dev | Shell, value: &c.Commands,
 			Usage: "file declaring commands served by your own HTTP service"},
 	}
