@@ -304,3 +304,17 @@ func openStream(t *testing.T, c *http.Client, u string) <-chan struct{} {
 	}()
 	return ended
 }
+
+// A sandbox state that cannot be read stops dev with the way out.
+func TestDevSaysHowToStartCleanFromABrokenState(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "sandbox.json"), []byte(`{"Version":1,"Channels":[{"Team":"T404"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := Dev(context.Background(), devConfigIn(dir), Options{}, IO{Stdout: &lockedBuffer{}, Stderr: &lockedBuffer{}}, DevOptions{})
+	if err == nil || !strings.Contains(err.Error(), "sandbox.json") || !strings.Contains(err.Error(), "bastion dev --reset starts clean") {
+		t.Fatalf("dev on a broken sandbox state: %v", err)
+	}
+	p := launchDev(t, devConfigIn(dir), DevOptions{Reset: true})
+	p.out.waitFor(t, "Starting clean: removed")
+}
