@@ -14,9 +14,9 @@ var Manifest []byte
 // SocketMode is the manifest of an app that takes its events over Socket
 // Mode, with no public address: what `bastion dev --slack` runs with (an
 // app-level token with connections:write and the bot token), and `bastion
-// serve` behind a firewall. It asks for the scopes of Manifest plus
-// channels:read and groups:read, with which dev learns the workspace's
-// channels.
+// serve` behind a firewall. It asks for the scopes of Manifest and
+// subscribes to its events; channels:read and groups:read among them let
+// dev learn the workspace's channels.
 //
 //go:embed socket-mode.yaml
 var SocketMode []byte
