@@ -3,6 +3,7 @@ package namesql
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -84,6 +85,20 @@ func (s *Store) Learn(ctx context.Context, entries []names.Entry) (int, error) {
 	written := 0
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range entries {
+			if s.db.Dialect == sqldb.MySQL {
+				// MySQL counts a pinned row the upsert leaves as it is
+				// (found rows, as the store's connections ask): skip it here,
+				// locked so a concurrent Set cannot slip in between.
+				var pinned bool
+				err := tx.QueryRowContext(ctx, `SELECT pinned FROM directory_names WHERE kind = ? AND id = ? FOR UPDATE`,
+					string(e.Kind), e.ID).Scan(&pinned)
+				switch {
+				case err == nil && pinned:
+					continue
+				case err != nil && !errors.Is(err, sql.ErrNoRows):
+					return fmt.Errorf("learn %s: %w", e.Key(), err)
+				}
+			}
 			res, err := tx.ExecContext(ctx, q, args(e, false, at)...)
 			if err != nil {
 				return fmt.Errorf("learn %s: %w", e.Key(), err)
