@@ -162,8 +162,12 @@ func (r *Router) authorizeAndRun(ctx context.Context, req *bot.Request, inv *Inv
 		// Roles grant permissions on channels (and the workspaces and
 		// enterprises above them); a direct message is none of these.
 		inv.Verdict, inv.Reason = Denied, "needs a permission, which no role grants in a direct message"
-		reply(fmt.Sprintf("Denied: `%s` needs %s, which roles grant on channels, so it does not run in a direct message. "+
-			"Run it in a channel where you hold %s.", cmd.Usage(), cmd.Permission, cmd.Permission))
+		text := fmt.Sprintf("Denied: `%s` needs %s, which roles grant on channels, so it does not run in a direct message: "+
+			"ask in a channel where you hold %s.", cmd.Usage(), cmd.Permission, cmd.Permission)
+		if n := r.ApprovalsNeeded(cmd); n > 0 {
+			text += fmt.Sprintf(" Its %d approver(s) could not see a direct message either.", n)
+		}
+		reply(text)
 		return
 	}
 	if cmd.Permission != "" {
