@@ -53,7 +53,7 @@ func allowed(t *testing.T, eng *authz.Engine) map[fact]bool {
 		parent[e.ID] = e
 	}
 	teamOf := func(id string) string {
-		for d := 0; id != "" && d < 8; d++ {
+		for d := 0; id != "" && d < authz.MaxDepth; d++ {
 			if parent[id].Type == authz.TypeWorkspace {
 				return id
 			}
@@ -102,7 +102,7 @@ func parents(t *testing.T, eng *authz.Engine) map[string]string {
 
 // within reports whether id is at or below top in the tree parent.
 func within(id, top string, parent map[string]string) bool {
-	for d := 0; id != "" && d < 8; d++ {
+	for d := 0; id != "" && d < authz.MaxDepth; d++ {
 		if id == top {
 			return true
 		}
@@ -133,7 +133,7 @@ func covers(t *testing.T, what string, res preview.Result, gains bool, facts map
 	}
 	for f := range facts {
 		found := false
-		for id, d := f.entity, 0; id != "" && d < 8 && !found; d++ {
+		for id, d := f.entity, 0; id != "" && d < authz.MaxDepth && !found; d++ {
 			found = named[fact{f.user, f.perm, id}]
 			id = parent[id]
 		}
