@@ -55,10 +55,17 @@ type Ledger struct {
 
 var _ httpcommand.RunLedger = (*Ledger)(nil)
 
+// Tables lists the tables the http command ledger creates: on Vitess, tables of the
+// unsharded keyspace (deploy/vitess), which Open checks before migrating.
+func Tables() []string { return sqldb.CreatedTables(migrations, sqldb.MySQL) }
+
 // Open migrates the ledger's table in db and returns a ledger on it; db
 // stays the caller's to close. It refuses (sqldb.ErrCollation) a table
 // whose ids would not compare byte for byte.
 func Open(ctx context.Context, db *sqldb.DB) (*Ledger, error) {
+	if err := sqldb.CheckVitessUnsharded(ctx, db, "http command ledger", Tables()); err != nil {
+		return nil, err
+	}
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, fmt.Errorf("open http command ledger: %w", err)
 	}
