@@ -19,10 +19,6 @@ type Store struct {
 
 var _ names.Directory = (*Store)(nil)
 
-// Tables lists the tables the name directory creates: on Vitess, tables of the
-// unsharded keyspace (deploy/vitess), which Open checks before migrating.
-func Tables() []string { return sqldb.CreatedTables(migrations(), sqldb.MySQL) }
-
 // Open migrates the directory's table and returns a store over db.
 func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
 	if err := sqldb.CheckVitessUnsharded(ctx, db, "name directory", Tables()); err != nil {
