@@ -86,7 +86,7 @@ func roleImpact(ctx context.Context, src Source, before, after *side) (*Impact, 
 		b, a := before.roleByName(name), after.roleByName(name)
 		gained, lost := a.andNot(b), b.andNot(a)
 		rd := RoleDelta{Role: name, Gained: before.ix.namesOf(gained), Lost: before.ix.namesOf(lost)}
-		if before.scopeByName(name) != after.scopeByName(name) {
+		if roleExists(before, name) && roleExists(after, name) && before.scopeByName(name) != after.scopeByName(name) {
 			// Where its assignments grant changes: everything it grants,
 			// before or after, may change for its holders.
 			gained, lost = a, b
@@ -153,6 +153,14 @@ func roleImpact(ctx context.Context, src Source, before, after *side) (*Impact, 
 	}
 	imp.Changes = compare(before, after, users, delta, nil)
 	return imp, nil
+}
+
+// roleExists reports whether side s has a role of that name, system or
+// custom.
+func roleExists(s *side, name string) bool {
+	_, system := s.cat.Roles[name]
+	_, custom := s.ref.Roles[name]
+	return system || custom
 }
 
 // scopeOf is the scope a role grants within on side s, as the engine

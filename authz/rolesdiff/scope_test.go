@@ -221,3 +221,52 @@ func TestMovingAChannelOutOfItsRoleScopeLosesWhatTheRoleGranted(t *testing.T) {
 		t.Fatalf("the engine still allows after the move: %+v", res)
 	}
 }
+
+// A custom role given another scope is listed with both scopes; its
+// holders lose what it granted where the new scope no longer encloses
+// their assignments, and nothing where it still does.
+func TestANewScopeIsAChangeOfTheRole(t *testing.T) {
+	ctx := context.Background()
+	cat, err := rolesfile.LoadBuiltin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := rolestest.OpenScratch(ctx, cat, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	local := authz.Role{Name: "LOCAL", Scope: "T1", Permissions: []string{"ARCHIVE_CHANNEL"}}
+	err = rolestest.Build(ctx, sc.Engine, rolestest.Org{
+		Entities: []authz.Entity{
+			{ID: "E1", Type: authz.TypeEnterprise},
+			{ID: "T1", Type: authz.TypeWorkspace, ParentID: "E1"},
+			{ID: "T2", Type: authz.TypeWorkspace, ParentID: "E1"},
+			{ID: "C1", Type: authz.TypeChannel, ParentID: "T1"},
+		},
+		Accounts:    []authz.ImportedAccount{{TeamID: "T1", UserID: "U1", Type: authz.AccountMember}},
+		CustomRoles: []authz.Role{local},
+		Assignments: []authz.Assignment{{UserID: "U1", Role: "LOCAL", EntityID: "C1"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := rolesdiff.FromStore(sc.Engine.Store())
+	for scope, want := range map[string][]rolesdiff.Change{
+		"E1": nil,
+		"T2": {{UserID: "U1", Permission: "ARCHIVE_CHANNEL", EntityID: "C1", EntityType: authz.TypeChannel}},
+	} {
+		r := local
+		r.Scope = scope
+		imp, err := rolesdiff.ForWrite(ctx, src, cat, rolesdiff.Write{Kind: authz.WritePutRole, Role: r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(imp.Roles) != 1 || imp.Roles[0].OldScope != "T1" || imp.Roles[0].NewScope != scope {
+			t.Errorf("scope %s: roles %+v; want LOCAL listed from T1 to %s", scope, imp.Roles, scope)
+		}
+		if !slices.Equal(imp.Changes, want) {
+			t.Errorf("scope %s: changes %v, want %v", scope, imp.Changes, want)
+		}
+	}
+}
