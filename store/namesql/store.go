@@ -22,6 +22,9 @@ var _ names.Directory = (*Store)(nil)
 
 // Open migrates the directory's table and returns a store over db.
 func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
+	if err := sqldb.CheckVitessUnsharded(ctx, db, "name directory", Tables()); err != nil {
+		return nil, err
+	}
 	if err := sqldb.Migrate(ctx, db, component, migrations()); err != nil {
 		return nil, fmt.Errorf("open name directory: %w", err)
 	}
