@@ -42,6 +42,8 @@ func readable(text string) string {
 			}
 			name, _, _ := strings.Cut(target[1:], "^")
 			return "@" + name
+		case !strings.Contains(target, ":"):
+			return ref // not a link: shown as written, escaped below
 		case label != "":
 			return label
 		default:

@@ -14,6 +14,7 @@ func TestEscapeWritesReferencesAsReadersSeeThem(t *testing.T) {
 		"see <https://x.test/>":                             "see https://x.test/",
 		"a `b` & c < d":                                     "a 'b' &amp; c &lt; d",
 		"<<@U1>>":                                           "&lt;@U1&gt;",
+		"Acme <Corp>":                                       "Acme &lt;Corp&gt;",
 		"unclosed <@U1":                                     "unclosed &lt;@U1",
 	} {
 		if got := Escape(in); got != want {
