@@ -10,8 +10,8 @@ import (
 	"github.com/bastionhq/bastion/authz/demo"
 	"github.com/bastionhq/bastion/internal/config"
 	"github.com/bastionhq/bastion/names"
-	"github.com/bastionhq/bastion/store/namesql"
 	"github.com/bastionhq/bastion/store/botsql"
+	"github.com/bastionhq/bastion/store/namesql"
 	"github.com/bastionhq/bastion/store/sqlite"
 )
 
