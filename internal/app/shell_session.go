@@ -211,8 +211,11 @@ func (s *shellSession) enter(_ context.Context, id string) error {
 		}
 	}
 	c := sandbox.Channel{ID: id, Name: id}
-	if strings.HasPrefix(id, "G") {
+	switch {
+	case strings.HasPrefix(id, "G"):
 		c.Type = sandbox.PrivateChannel
+	case strings.HasPrefix(id, "D"):
+		c.Type, c.User = sandbox.DirectMessage, s.user
 	}
 	return s.sb.AddChannel(s.team, c)
 }
