@@ -47,5 +47,15 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	return &sqldb.DB{DB: db, Dialect: sqldb.SQLite, URL: "sqlite://" + path}, nil
+	out := &sqldb.DB{DB: db, Dialect: sqldb.SQLite, URL: "sqlite://" + path}
+	probe, err := openWALProbe(ctx, dsn, path)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if probe != nil {
+		out.Changes = probe
+		out.OnClose(probe.Close)
+	}
+	return out, nil
 }
