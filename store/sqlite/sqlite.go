@@ -11,19 +11,27 @@ import (
 	"path/filepath"
 
 	"github.com/bastionhq/bastion/store/sqldb"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	msqlite "modernc.org/sqlite" // also registers the "sqlite" driver
 )
 
 // Open opens (creating it and its folder if needed) the SQLite database at
 // path. Writers take the lock at the start of a transaction and wait up to
-// five seconds for it, so concurrent processes queue instead of failing.
+// five seconds for it, so concurrent processes queue instead of failing;
+// the writes of one handle take turns before they reach SQLite (see
+// writeGate).
 func Open(ctx context.Context, path string) (*sqldb.DB, error) {
+	db, _, err := open(ctx, path)
+	return db, err
+}
+
+// open is Open, returning the handle's write gate too.
+func open(ctx context.Context, path string) (*sqldb.DB, writeGate, error) {
 	if path == "" {
-		return nil, fmt.Errorf("open sqlite: empty path")
+		return nil, nil, fmt.Errorf("open sqlite: empty path")
 	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("open sqlite %s: create folder: %w", path, err)
+			return nil, nil, fmt.Errorf("open sqlite %s: create folder: %w", path, err)
 		}
 	}
 	q := url.Values{}
@@ -35,27 +43,32 @@ func Open(ctx context.Context, path string) (*sqldb.DB, error) {
 	// check path's B-tree pages in memory as the store grows.
 	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_pragma", "mmap_size(268435456)")
+	// The held connection of the WAL probe checkpoints in the background
+	// (checkpoint.go); commits do not.
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
+	connector, err := msqlite.NewConnector(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	gate := newWriteGate()
+	db := sql.OpenDB(&gatedConnector{inner: connector, gate: gate})
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	out := &sqldb.DB{DB: db, Dialect: sqldb.SQLite, URL: "sqlite://" + path}
 	probe, err := openWALProbe(ctx, dsn, path)
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	if probe != nil {
 		out.Changes = probe
 		out.OnClose(probe.Close)
 	}
-	return out, nil
+	return out, gate, nil
 }

@@ -25,6 +25,8 @@ const walIndexHeader = 2 * 48
 // query that starts a read transaction (PRAGMA data_version) costs about
 // as much as the check path's whole version read.
 //
+// The connection also checkpoints the WAL in the background (checkpoint).
+//
 // A connection of its own stays open for the probe's lifetime, so that
 // this process keeps the -shm file in use: SQLite deletes and later
 // recreates it only when the last connection to the database closes, and
@@ -33,6 +35,8 @@ type walProbe struct {
 	hold *sql.DB   // one connection, kept open
 	conn *sql.Conn // that connection
 	shm  *os.File
+
+	stop, stopped chan struct{} // of the checkpoint loop
 }
 
 var _ sqldb.ChangeProbe = (*walProbe)(nil)
@@ -76,6 +80,8 @@ func openWALProbe(ctx context.Context, dsn, path string) (*walProbe, error) {
 		p.Close()
 		return nil, fmt.Errorf("read the WAL index %s-shm: no initialised header", path)
 	}
+	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
+	go p.checkpoint(p.stop, p.stopped)
 	return p, nil
 }
 
@@ -95,8 +101,13 @@ func (p *walProbe) Token() (sqldb.ChangeToken, bool) {
 	return t, true
 }
 
-// Close closes the index file and the held connection.
+// Close ends the checkpoints, then closes the index file and the held
+// connection.
 func (p *walProbe) Close() error {
+	if p.stop != nil {
+		close(p.stop)
+		<-p.stopped
+	}
 	var errs []error
 	if p.shm != nil {
 		errs = append(errs, p.shm.Close())
