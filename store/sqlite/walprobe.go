@@ -25,12 +25,11 @@ const walIndexHeader = 2 * 48
 // query that starts a read transaction (PRAGMA data_version) costs about
 // as much as the check path's whole version read.
 //
-// The connection also checkpoints the WAL in the background (checkpoint).
-//
 // A connection of its own stays open for the probe's lifetime, so that
 // this process keeps the -shm file in use: SQLite deletes and later
 // recreates it only when the last connection to the database closes, and
-// a probe reading a deleted file would no longer see commits.
+// a probe reading a deleted file would no longer see commits. That
+// connection also checkpoints the WAL in the background (checkpoint).
 type walProbe struct {
 	hold *sql.DB   // one connection, kept open
 	conn *sql.Conn // that connection
