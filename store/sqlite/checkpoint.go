@@ -6,10 +6,10 @@ import (
 )
 
 // checkpointEvery is how often the WAL is copied back into the database
-// file. Connections do not checkpoint on commit (wal_autocheckpoint(0)):
-// the commit that crossed SQLite's threshold of 1,000 pages used to copy
-// them and sync both files before it returned, which made one write in
-// a few hundred wait tens of milliseconds.
+// file. Commits checkpoint only past 10,000 pages (wal_autocheckpoint in
+// Open): the commit that crossed SQLite's default threshold of 1,000
+// pages copied them and synced both files before it returned, which made
+// one write in a few hundred wait tens of milliseconds.
 const checkpointEvery = time.Second
 
 // checkpoint runs a passive checkpoint on the held connection every

@@ -49,8 +49,11 @@ func open(ctx context.Context, path string) (*sqldb.DB, writeGate, error) {
 	q.Add("_pragma", "cache_size(-65536)")
 	q.Add("_pragma", "mmap_size(0)")
 	// The held connection of the WAL probe checkpoints in the background
-	// (checkpoint.go); commits do not.
-	q.Add("_pragma", "wal_autocheckpoint(0)")
+	// (checkpoint.go); a commit checkpoints only once the WAL holds 10,000
+	// pages (40 MiB), which back-to-back writes such as an import reach
+	// because the WAL starts over only when a write begins after a
+	// complete checkpoint.
+	q.Add("_pragma", "wal_autocheckpoint(10000)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	connector, err := msqlite.NewConnector(dsn)
