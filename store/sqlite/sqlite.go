@@ -50,9 +50,7 @@ func open(ctx context.Context, path string) (*sqldb.DB, writeGate, error) {
 	q.Add("_pragma", "mmap_size(0)")
 	// The held connection of the WAL probe checkpoints in the background
 	// (checkpoint.go); a commit checkpoints only once the WAL holds 10,000
-	// pages (40 MiB), which back-to-back writes such as an import reach
-	// because the WAL starts over only when a write begins after a
-	// complete checkpoint.
+	// pages (40 MiB), should those checkpoints fall behind.
 	q.Add("_pragma", "wal_autocheckpoint(10000)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
@@ -69,7 +67,7 @@ func open(ctx context.Context, path string) (*sqldb.DB, writeGate, error) {
 		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	out := &sqldb.DB{DB: db, Dialect: sqldb.SQLite, URL: "sqlite://" + path}
-	probe, err := openWALProbe(ctx, dsn, path)
+	probe, err := openWALProbe(ctx, dsn, path, gate)
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("open sqlite %s: %w", path, err)

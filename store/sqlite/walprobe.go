@@ -42,7 +42,8 @@ var _ sqldb.ChangeProbe = (*walProbe)(nil)
 
 // openWALProbe opens the probe for the database at path through dsn, or
 // returns nil when the database is not in WAL mode.
-func openWALProbe(ctx context.Context, dsn, path string) (*walProbe, error) {
+// Its checkpoints take turns with the handle's writes through gate.
+func openWALProbe(ctx context.Context, dsn, path string, gate writeGate) (*walProbe, error) {
 	hold, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -65,6 +66,11 @@ func openWALProbe(ctx context.Context, dsn, path string) (*walProbe, error) {
 		p.Close()
 		return nil, nil
 	}
+	// Checkpoints wait briefly (checkpoint.go).
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", checkpointBusy)); err != nil {
+		p.Close()
+		return nil, fmt.Errorf("set the checkpoint's busy timeout: %w", err)
+	}
 	var schema int64
 	if err := conn.QueryRowContext(ctx, "PRAGMA schema_version").Scan(&schema); err != nil {
 		p.Close()
@@ -80,7 +86,7 @@ func openWALProbe(ctx context.Context, dsn, path string) (*walProbe, error) {
 		return nil, fmt.Errorf("read the WAL index %s-shm: no initialised header", path)
 	}
 	p.stop, p.stopped = make(chan struct{}), make(chan struct{})
-	go p.checkpoint(p.stop, p.stopped)
+	go p.checkpoint(gate, p.stop, p.stopped)
 	return p, nil
 }
 
