@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/names"
+	"github.com/bastionhq/bastion/store/namesql"
 )
 
 // assignmentCmd builds assign and revoke, which take the same flags.
@@ -38,10 +41,36 @@ func assignmentCmd(a *cli, use, short string, do func(e *authz.Engine, cmd *cobr
 }
 
 func newAssignCmd(a *cli) *cobra.Command {
-	return assignmentCmd(a, "assign", "Give a user a role on an entity",
+	var allowUnknown bool
+	cmd := assignmentCmd(a, "assign", "Give a user a role on an entity",
 		func(e *authz.Engine, cmd *cobra.Command, user, role, entity, actor string) (authz.Revision, error) {
+			if !allowUnknown {
+				if err := a.knownUser(cmd.Context(), e, user); err != nil {
+					return 0, err
+				}
+			}
 			return e.Assign(cmd.Context(), user, role, entity, actor)
 		})
+	cmd.Flags().BoolVar(&allowUnknown, "allow-unknown-user", false,
+		"assign even if the user has no account in any workspace (pre-provisioning someone who has not joined yet)")
+	return cmd
+}
+
+// knownUser refuses a user with no account in any workspace, naming the
+// users of the name directory that look like what was typed.
+func (a *cli) knownUser(ctx context.Context, e *authz.Engine, user string) error {
+	ok, err := e.HasAccount(ctx, user)
+	if err != nil || ok {
+		return err
+	}
+	unknown := &authz.UnknownUserError{UserID: user}
+	if err := a.withNames(ctx, func(dir *namesql.Store) error {
+		unknown.Suggestions, err = names.SuggestUsers(ctx, dir, user)
+		return err
+	}); err != nil {
+		fmt.Fprintf(a.stderr, "bastion: no suggestions: %v\n", err)
+	}
+	return exitError{code: 2, msg: unknown.Error() + "; pass --allow-unknown-user to assign anyway (pre-provisioning)"}
 }
 
 func newRevokeCmd(a *cli) *cobra.Command {

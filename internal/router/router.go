@@ -130,14 +130,14 @@ func (r *Router) Handle(ctx context.Context, msg bot.Message, out bot.Responder)
 	switch {
 	case cmd == nil && len(near) > 0:
 		inv.Verdict, inv.Command = Usage, near[0].cmd.Usage()
-		inv.Reason = "arguments do not fit"
+		inv.Reason = near[0].pattern.Explain(msg.Text)
 		if res.Err != nil && res.NearMiss[0] == indexOf(r, near[0]) {
 			inv.Reason = res.Err.Error()
 		}
 		reply(usageText(near, inv.Reason))
 	case cmd == nil:
 		inv.Verdict, inv.Reason = Unknown, "no command matches"
-		reply(fmt.Sprintf("I don't know `%s`. Say `help` to see the commands you can use here.", bot.Escape(clip(msg.Text, 80))))
+		reply(r.unknownText(msg.Text, msg.ChannelID))
 	default:
 		inv.Command = cmd.cmd.Usage()
 		req := bot.NewRequest(msg, &cmd.cmd, res.Args, out)
@@ -150,8 +150,24 @@ func (r *Router) Handle(ctx context.Context, msg bot.Message, out bot.Responder)
 func (r *Router) authorizeAndRun(ctx context.Context, req *bot.Request, inv *Invocation, reply func(string)) {
 	cmd := req.Command
 	if !cmd.AllowedIn(req.ChannelID) {
-		inv.Verdict, inv.Reason = Denied, "not available in this channel"
-		reply(fmt.Sprintf("Denied: `%s` is not available in this channel. It works in %s.", cmd.Usage(), channelList(cmd.Channels)))
+		where := "this channel"
+		if req.Direct {
+			where = "a direct message"
+		}
+		inv.Verdict, inv.Reason = Denied, "not available in "+where
+		reply(fmt.Sprintf("Denied: `%s` is not available in %s. It works in %s.", cmd.Usage(), where, channelList(cmd.Channels)))
+		return
+	}
+	if cmd.Permission != "" && req.Direct {
+		// Roles grant permissions on channels (and the workspaces and
+		// enterprises above them); a direct message is none of these.
+		inv.Verdict, inv.Reason = Denied, "needs a permission, which no role grants in a direct message"
+		text := fmt.Sprintf("Denied: `%s` needs %s, which roles grant on channels, so it does not run in a direct message: "+
+			"ask in a channel where you hold %s.", cmd.Usage(), cmd.Permission, cmd.Permission)
+		if n := r.ApprovalsNeeded(cmd); n > 0 {
+			text += fmt.Sprintf(" Its %d approver(s) could not see a direct message either.", n)
+		}
+		reply(text)
 		return
 	}
 	if cmd.Permission != "" {
@@ -285,18 +301,6 @@ func indexOf(r *Router, c *compiled) int {
 		}
 	}
 	return -1
-}
-
-func usageText(near []*compiled, reason string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "That does not fit (%s). Usage:", reason)
-	for i, c := range near {
-		if i == 3 {
-			break
-		}
-		fmt.Fprintf(&b, "\n• `%s`: %s", c.cmd.Usage(), c.cmd.Description)
-	}
-	return b.String()
 }
 
 func channelList(ids []string) string {
