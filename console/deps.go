@@ -19,6 +19,7 @@ type Engine interface {
 	PutRoleAs(ctx context.Context, actor authz.Actor, r authz.Role) (authz.Revision, error)
 	DeleteRoleAs(ctx context.Context, actor authz.Actor, name string) (authz.Revision, error)
 	AssignAs(ctx context.Context, actor authz.Actor, userID, roleName, entityID string) (authz.Revision, error)
+	AssignRoleAs(ctx context.Context, actor authz.Actor, req authz.AssignRequest) (authz.Revision, error)
 	// HasAccount reports whether userID has an account in some workspace;
 	// it returns an error if the store cannot be read.
 	HasAccount(ctx context.Context, userID string) (bool, error)
