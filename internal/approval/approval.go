@@ -272,6 +272,10 @@ func (a *Workflow) Submit(ctx context.Context, req *bot.Request) error {
 	}
 	ar.PostTS = postTS
 	if mode != ByReaction {
+		// Clicks that came before the post was recorded counted; show them.
+		if votes, err := a.opts.Store.ApprovalVotes(ctx, ar.ID); err == nil && len(votes) > 0 {
+			a.showProgress(ctx, ar)
+		}
 		return nil
 	}
 	// The bot adds no reactions of its own to the post: Slack would count

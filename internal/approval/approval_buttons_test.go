@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bastionhq/bastion/sandbox"
+	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/storetest"
 )
 
@@ -122,5 +123,36 @@ func TestNewApprovalsChecksOptions(t *testing.T) {
 	first, again, other := approval.ID("T1", "C1", "1.1"), approval.ID("T1", "C1", "1.1"), approval.ID("T1", "C1", "1.2")
 	if first != again || other == first {
 		t.Fatal("approval ids are not one per message")
+	}
+}
+
+// lateRecord is a store that holds SetApprovalPost until release closes,
+// so that clicks can arrive between the post and its record.
+type lateRecord struct {
+	*botsql.Store
+	release chan struct{}
+}
+
+func (s lateRecord) SetApprovalPost(ctx context.Context, id, postTS string) error {
+	<-s.release
+	return s.Store.SetApprovalPost(ctx, id, postTS)
+}
+
+// A click on the request's post counts even when it arrives before the
+// post is recorded: people click as soon as the buttons appear.
+func TestAClickBeforeThePostIsRecordedCounts(t *testing.T) {
+	e := newApprovalEnv(t, storetest.SQLite(t))
+	late := lateRecord{Store: e.store, release: make(chan struct{})}
+	e.start(t, "p1", procOptions{scopes: noReactionScopes, workers: 2, store: late})
+	ts := e.ask(t, "U1", "extend acme trial")
+	post := e.reply(t, ts, "Approval needed")
+	must(t, e.sb.Click("T1", "U2", "C1", post.TS, approval.ApproveActionID))
+	e.reply(t, ts, "<@U2> approved.")
+	close(late.release)
+	e.postSays(t, ts, post.TS, "1 of 2 approvals so far")
+	must(t, e.sb.Click("T1", "U1", "C1", post.TS, approval.ApproveActionID))
+	e.reply(t, ts, "trial of acme extended")
+	if n := e.ran("extend"); n != 1 {
+		t.Fatalf("ran %d times", n)
 	}
 }

@@ -159,7 +159,10 @@ func (a *Workflow) HandleAction(ctx context.Context, ev slackbot.ActionEvent) er
 		return nil
 	case err != nil:
 		return fmt.Errorf("button %s: %w", ev.ActionID, err)
-	case ar.TeamID != ev.TeamID || ar.ChannelID != ev.ChannelID || (ev.MessageTS != "" && ev.MessageTS != ar.PostTS):
+	// A click can come before the post it was made on is recorded (the
+	// post is sent, then stored): its buttons carry the request's id, so
+	// the click counts; once the post is recorded, a click must be on it.
+	case ar.TeamID != ev.TeamID || ar.ChannelID != ev.ChannelID || (ev.MessageTS != "" && ar.PostTS != "" && ev.MessageTS != ar.PostTS):
 		a.log.Warn("button for an approval posted elsewhere", "id", ar.ID, "team", ev.TeamID, "channel", ev.ChannelID)
 		return nil
 	case ar.State != Pending:
