@@ -78,7 +78,7 @@ type Request struct {
 	// Summary, for a request a command opened itself (OpenRequest), heads
 	// the post in place of the command and its dry run.
 	Summary string
-	Mode       Mode
+	Mode    Mode
 	// PostTS is the bot's request post that people vote on.
 	PostTS    string
 	DryRun    string

@@ -111,7 +111,7 @@ var approvalsAliveMigration = sqldb.Migration{
 // approvalsEntityMigration lets a request name the entity its approvers
 // hold the permission on (an access request's entity, which need not be
 // the channel it is asked in) and a summary heading its post in place of
-// a command's dry run. Older rows keep '': the channel, and a command.
+// a command's dry run. Older rows keep ”: the channel, and a command.
 var approvalsEntityMigration = sqldb.Migration{
 	Version: 6,
 	Name:    "approval entities and summaries",
