@@ -38,3 +38,6 @@ func (c *Catalog) RequestPolicyOf(role string) (RequestPolicy, bool) {
 	p, ok := c.Requests[role]
 	return p, ok
 }
+
+// RequestableRoles lists the system roles that can be requested, sorted.
+func (c *Catalog) RequestableRoles() []string { return sortedKeys(c.Requests) }
