@@ -15,14 +15,10 @@ import (
 // server, the admin console and the bot's grant and revoke write through
 // them.
 
-// AssignAs gives userID the role on entityID on behalf of actor, who
-// needs ASSIGN_ROLES on the entity.
+// AssignAs gives userID the role on entityID, with no end, on behalf of
+// actor, who needs ASSIGN_ROLES on the entity (AssignRoleAs).
 func (e *Engine) AssignAs(ctx context.Context, actor Actor, userID, roleName, entityID string) (Revision, error) {
-	prior, err := e.authorize(ctx, actor, AdminWrite{Kind: WriteAssign, EntityID: entityID})
-	if err != nil {
-		return 0, err
-	}
-	return e.assign(ctx, userID, roleName, entityID, prior, actor.String())
+	return e.AssignRoleAs(ctx, actor, AssignRequest{UserID: userID, Role: roleName, EntityID: entityID})
 }
 
 // RevokeAs removes userID's role on entityID on behalf of actor, who

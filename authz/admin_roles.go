@@ -52,25 +52,10 @@ func (e *Engine) deleteRole(ctx context.Context, name string, prior Prior, actor
 	return e.afterWrite(ctx)(e.store.DeleteRole(ctx, name, prior, actor))
 }
 
-// Assign gives userID the role on entityID. A custom role can only be
-// assigned within its scope.
+// Assign gives userID the role on entityID, with no end (AssignRole). A
+// custom role can only be assigned within its scope.
 func (e *Engine) Assign(ctx context.Context, userID, roleName, entityID, actor string) (Revision, error) {
-	return e.assign(ctx, userID, roleName, entityID, Prior{}, actor)
-}
-
-// assign is Assign, written only if the store holds what prior expects;
-// a checked prior then expects the custom role assigned as validated too.
-func (e *Engine) assign(ctx context.Context, userID, roleName, entityID string, prior Prior, actor string) (Revision, error) {
-	a, roleRow, err := e.validateAssignment(ctx, userID, roleName, entityID)
-	if err != nil {
-		return 0, err
-	}
-	if prior.Checked && roleRow != nil {
-		prior = prior.With(*roleRow)
-	}
-	a.GrantedBy = actor
-	a.GrantedAt = e.now().UTC()
-	return e.afterWrite(ctx)(e.store.Assign(ctx, a, prior, actor))
+	return e.assign(ctx, AssignRequest{UserID: userID, Role: roleName, EntityID: entityID}, Prior{}, actor)
 }
 
 // Revoke removes an assignment; ErrNotFound when it does not exist.

@@ -1,5 +1,7 @@
 package authz
 
+import "time"
+
 // Revision numbers every write to the store; it only grows.
 type Revision int64
 
@@ -22,6 +24,8 @@ type Grant struct {
 	Role      string `json:"role"`
 	EntityID  string `json:"entity_id"`
 	GrantedBy string `json:"granted_by,omitempty"`
+	// ExpiresAt is when the assignment ends (zero: never).
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
 // Reason explains a decision.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // subject is what one check evaluates against; built under e.refMu.
@@ -17,8 +18,27 @@ type subject struct {
 	acct   AccountType
 	// outOfScope explains the assignments the last rule evaluated passed
 	// over because their custom role's scope does not enclose their
-	// entity (the role or the entity moved since they were made).
+	// entity (the role or the entity moved since they were made), or
+	// because they have ended.
 	outOfScope []string
+	// now is the engine's clock as the check first needed it (nowSet),
+	// read once so that every rule of a check sees one instant.
+	now    time.Time
+	nowSet bool
+	clock  func() time.Time
+}
+
+// active reports whether assignment a grants anything at the instant the
+// check is decided by (the engine's clock, read once per check, and only
+// when an assignment has an end).
+func (s *subject) active(a *Assignment) bool {
+	if a.ExpiresAt.IsZero() {
+		return true
+	}
+	if !s.nowSet {
+		s.now, s.nowSet = s.clock(), true
+	}
+	return a.ActiveAt(s.now)
 }
 
 // newSubject resolves the team and entity of a check; e.refMu is held.
@@ -31,7 +51,7 @@ func (e *Engine) newSubject(user *UserRecord, teamID, entityID string) (*subject
 	if !ok {
 		return nil, fmt.Errorf("%w: entity %s is not known", ErrNotFound, entityID)
 	}
-	s := &subject{user: user, teamID: teamID, entity: ent, acct: user.AccountType(teamID)}
+	s := &subject{user: user, teamID: teamID, entity: ent, acct: user.AccountType(teamID), clock: e.now}
 	id := entityID
 	for id != "" {
 		if s.depth == MaxDepth {
@@ -134,7 +154,8 @@ func (e *Engine) evaluateRule(r Rule, s *subject) (allowed bool, msg string, gra
 			return true, fmt.Sprintf("user %s created %s", s.user.UserID, s.entity.ID), nil, true
 		}
 	case RuleAllowIfHasPermission:
-		for _, a := range s.user.Assignments {
+		for i := range s.user.Assignments {
+			a := &s.user.Assignments[i]
 			at := s.coveredAt(a.EntityID)
 			if at < 0 {
 				continue
@@ -143,14 +164,18 @@ func (e *Engine) evaluateRule(r Rule, s *subject) (allowed bool, msg string, gra
 			if !ok || !role.Grants(r.Permission) {
 				continue
 			}
+			if !s.active(a) {
+				s.outOfScope = append(s.outOfScope, fmt.Sprintf("role %s on %s grants nothing: it ended at %s", a.Role, a.EntityID, a.ExpiresAt.UTC().Format(time.RFC3339Nano)))
+				continue
+			}
 			// A custom role grants only within its scope, wherever the
 			// role or the entity has moved since the assignment was made.
 			if role.Scope != "" && !slices.Contains(s.chain[at:s.depth], role.Scope) {
-				s.outOfScope = append(s.outOfScope, outOfScope(a, role))
+				s.outOfScope = append(s.outOfScope, outOfScope(*a, role))
 				continue
 			}
 			return true, "role " + a.Role + " on " + a.EntityID + " grants " + r.Permission,
-				&Grant{Role: a.Role, EntityID: a.EntityID, GrantedBy: a.GrantedBy}, true
+				&Grant{Role: a.Role, EntityID: a.EntityID, GrantedBy: a.GrantedBy, ExpiresAt: a.ExpiresAt}, true
 		}
 	}
 	return false, "", nil, false

@@ -19,6 +19,23 @@ type Assignment struct {
 	EntityID  string    `json:"entity_id"`
 	GrantedBy string    `json:"granted_by,omitempty"`
 	GrantedAt time.Time `json:"granted_at"`
+	// ExpiresAt is when the assignment ends; zero when it never does.
+	// From that instant, by the engine's clock (Options.Now), every check
+	// treats it as absent, whether or not the sweeper (Engine.Sweep) has
+	// removed it yet. Stored to the millisecond.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// Reason says why the role was given (at most MaxReasonLength bytes);
+	// it is stored with the assignment and in the audit log.
+	Reason string `json:"reason,omitempty"`
+}
+
+// MaxReasonLength bounds Assignment.Reason, in bytes.
+const MaxReasonLength = 1024
+
+// ActiveAt reports whether the assignment grants anything at now: it has
+// no end, or ends after now.
+func (a *Assignment) ActiveAt(now time.Time) bool {
+	return a.ExpiresAt.IsZero() || now.Before(a.ExpiresAt)
 }
 
 // AccountTypeRecord is a user's account type in one team.
@@ -112,6 +129,9 @@ const (
 	ChangeRoleDelete  ChangeKind = "role.delete"
 	ChangeAssign      ChangeKind = "assignment.add"
 	ChangeRevoke      ChangeKind = "assignment.remove"
+	// ChangeExpire removes an assignment whose end has come: the sweeper
+	// writes it once per assignment, whichever process sweeps first.
+	ChangeExpire ChangeKind = "assignment.expire"
 	// ChangeImport is a bulk load; followers reload all reference data.
 	ChangeImport ChangeKind = "bulk.import"
 )
@@ -169,9 +189,15 @@ type ChangeFilter struct {
 	Limit    int
 }
 
-// AssignmentFilter selects assignments by exactly one of its fields.
+// AssignmentFilter selects assignments by exactly one of UserID, EntityID,
+// Role, or by ExpiringBefore alone.
 type AssignmentFilter struct {
 	UserID   string
 	EntityID string
 	Role     string
+	// ExpiringBefore, when set, selects the assignments that have an end
+	// at or before it (ended ones not yet swept included), soonest first.
+	ExpiringBefore time.Time
+	// Limit bounds an ExpiringBefore listing (0: no bound).
+	Limit int
 }

@@ -63,7 +63,12 @@ func (e *Engine) userPermissions(teamID, userID string, user *UserRecord, epoch 
 		return out, nil
 	}
 	byEntity := map[string]*EntityPermissions{}
+	now := e.now()
 	for _, a := range user.Assignments {
+		if !a.ActiveAt(now) {
+			// Ended: absent from this instant, swept or not.
+			continue
+		}
 		role, ok := e.role(a.Role)
 		ent, entOK := e.ref.Entities[a.EntityID]
 		if !ok || !entOK || (role.Scope != "" && !e.isWithin(a.EntityID, role.Scope)) {
@@ -76,7 +81,7 @@ func (e *Engine) userPermissions(teamID, userID string, user *UserRecord, epoch 
 			ep = &EntityPermissions{EntityID: a.EntityID, EntityType: ent.Type}
 			byEntity[a.EntityID] = ep
 		}
-		ep.Grants = append(ep.Grants, Grant{Role: a.Role, EntityID: a.EntityID, GrantedBy: a.GrantedBy})
+		ep.Grants = append(ep.Grants, Grant{Role: a.Role, EntityID: a.EntityID, GrantedBy: a.GrantedBy, ExpiresAt: a.ExpiresAt})
 		for _, p := range role.Permissions {
 			if !contains(ep.Permissions, p) {
 				ep.Permissions = append(ep.Permissions, p)

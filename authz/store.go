@@ -1,6 +1,9 @@
 package authz
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Store persists the permission model. Every write runs in one transaction
 // that also appends a Change with the next revision, and returns that
@@ -40,11 +43,20 @@ type Store interface {
 	// DeleteRole deletes a custom role that has no assignments, or fails
 	// with ErrNotFound.
 	DeleteRole(ctx context.Context, name string, prior Prior, actor string) (Revision, error)
-	// Assign adds an assignment; assigning an existing one changes nothing
-	// and returns the current revision.
+	// Assign adds an assignment. Assigning an existing one with the same
+	// end and reason changes nothing and returns the current revision;
+	// with another end or reason it replaces the stored one (its end,
+	// reason, grantor and time), logged with the row it replaced.
 	Assign(ctx context.Context, a Assignment, prior Prior, actor string) (Revision, error)
 	// Revoke removes an assignment, or fails with ErrNotFound.
 	Revoke(ctx context.Context, a Assignment, prior Prior, actor string) (Revision, error)
+	// Expire removes the assignment a names if the store still holds it
+	// with a.ExpiresAt as its end, logged as one ChangeExpire entry; when
+	// it holds it no more (another process expired it, it was revoked, or
+	// it was given another end) it changes nothing and returns the current
+	// revision. Fails with ErrInvalidRequest if a has no end or ends after
+	// now.
+	Expire(ctx context.Context, a Assignment, now time.Time, actor string) (Revision, error)
 	// Import writes a batch of rows in one transaction, logged as one
 	// ChangeImport entry.
 	Import(ctx context.Context, batch Import, actor string) (Revision, error)

@@ -152,6 +152,12 @@ func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prio
 	return s.next.Assign(ctx, a, prior, actor)
 }
 
+// Expire implements authz.Store.
+func (s *Store) Expire(ctx context.Context, a authz.Assignment, now time.Time, actor string) (r authz.Revision, err error) {
+	defer func(t time.Time) { s.observe("expire", t, err) }(time.Now())
+	return s.next.Expire(ctx, a, now, actor)
+}
+
 // Revoke implements authz.Store.
 func (s *Store) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prior, actor string) (r authz.Revision, err error) {
 	defer func(t time.Time) { s.observe("revoke", t, err) }(time.Now())

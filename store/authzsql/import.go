@@ -32,9 +32,10 @@ func (s *Store) Import(ctx context.Context, b authz.Import, actor string) (authz
 		}
 		asg := make([][]any, len(b.Assignments))
 		for i, a := range b.Assignments {
-			asg[i] = []any{a.UserID, a.Role, a.EntityID, a.GrantedBy, a.GrantedAt.UnixMilli(), rev}
+			asg[i] = []any{a.UserID, a.Role, a.EntityID, a.GrantedBy, a.GrantedAt.UnixMilli(), toMillis(a.ExpiresAt), a.Reason, rev}
 		}
-		if err := s.insertRows(ctx, tx, "authz_assignments (user_id, role, entity_id, granted_by, granted_at, revision)", asg, "user_id, role, entity_id", "granted_by", "granted_at", "revision"); err != nil {
+		if err := s.insertRows(ctx, tx, "authz_assignments (user_id, role, entity_id, granted_by, granted_at, expires_at, reason, revision)", asg,
+			"user_id, role, entity_id", "granted_by", "granted_at", "expires_at", "reason", "revision"); err != nil {
 			return c, false, fmt.Errorf("import assignments: %w", err)
 		}
 		if err := s.bumpUsers(ctx, tx, rev, importedUsers(b)); err != nil {

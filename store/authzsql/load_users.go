@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/bastionhq/bastion/authz"
 )
@@ -12,6 +14,10 @@ import (
 // fieldSep separates the fields of a packed row of a user read. Ids and
 // names cannot contain it (authz.ValidateID, authz.ValidateName).
 const fieldSep = "\x1f"
+
+// An assignment row packs its kind, user, role, entity, end (unix
+// milliseconds, 0 for none) and grantor, in that order: the grantor, free
+// text, comes last.
 
 // Kinds of rows of a user read: the first field of the packed column.
 const (
@@ -35,7 +41,7 @@ func loadUsersQuery(n int) string {
 	sep := "'" + fieldSep + "'"
 	return `SELECT concat_ws(` + sep + `, '` + rowVersion + `', user_id), rev FROM authz_user_revisions WHERE user_id IN ` + in + `
 UNION ALL
-SELECT concat_ws(` + sep + `, '` + rowAssignment + `', user_id, role, entity_id, granted_by), granted_at FROM authz_assignments WHERE user_id IN ` + in + `
+SELECT concat_ws(` + sep + `, '` + rowAssignment + `', user_id, role, entity_id, expires_at, granted_by), granted_at FROM authz_assignments WHERE user_id IN ` + in + `
 UNION ALL
 SELECT concat_ws(` + sep + `, '` + rowAccountType + `', user_id, team_id, account_type), 0 FROM authz_account_types WHERE user_id IN ` + in + `
 UNION ALL
@@ -126,14 +132,23 @@ func scanUsers(rows *sql.Rows, recs []authz.UserRecord) error {
 		switch kind {
 		case rowAssignment:
 			role, rest, _ := strings.Cut(rest, fieldSep)
-			entity, grantedBy, ok := strings.Cut(rest, fieldSep)
+			entity, rest, _ := strings.Cut(rest, fieldSep)
+			expires, grantedBy, ok := strings.Cut(rest, fieldSep)
 			if !ok {
 				return fmt.Errorf("malformed assignment row of user %s", user)
+			}
+			var expiresAt time.Time
+			if expires != "0" {
+				ms, err := strconv.ParseInt(expires, 10, 64)
+				if err != nil {
+					return fmt.Errorf("assignment of user %s: end %q: %w", user, expires, err)
+				}
+				expiresAt = fromMillis(ms)
 			}
 			if rec.Assignments == nil {
 				rec.Assignments = make([]authz.Assignment, 0, typicalAssignments)
 			}
-			rec.Assignments = append(rec.Assignments, authz.Assignment{UserID: rec.UserID, Role: role, EntityID: entity, GrantedBy: grantedBy, GrantedAt: fromMillis(n)})
+			rec.Assignments = append(rec.Assignments, authz.Assignment{UserID: rec.UserID, Role: role, EntityID: entity, GrantedBy: grantedBy, GrantedAt: fromMillis(n), ExpiresAt: expiresAt})
 		case rowAccountType:
 			team, accountType, ok := strings.Cut(rest, fieldSep)
 			if !ok {

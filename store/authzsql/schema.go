@@ -174,6 +174,25 @@ ALTER TABLE authz_changes MODIFY actor VARBINARY(512) NOT NULL, MODIFY kind VARB
 	MODIFY team_id VARBINARY(64) NOT NULL DEFAULT '', MODIFY entity_id VARBINARY(64) NOT NULL DEFAULT '';
 ALTER TABLE authz_user_revisions MODIFY user_id VARBINARY(64) NOT NULL;
 `,
+}, {
+	Version: 6,
+	Name:    "assignments that expire",
+	// An assignment may end: expires_at is that instant in unix
+	// milliseconds, 0 for none. The index finds the ended ones for the
+	// sweeper (Store.Expire) and the listing of those ending soon; on
+	// Vitess it is a per-shard index of the sharded table, which the
+	// sweeper reads on every shard. reason says why the role was given.
+	// Each statement can run again.
+	SQL: `
+ALTER TABLE authz_assignments ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE authz_assignments ADD COLUMN reason VARCHAR(1024) NOT NULL DEFAULT '';
+CREATE INDEX authz_assignments_expires ON authz_assignments (expires_at);
+`,
+	MySQL: `
+ALTER TABLE authz_assignments ADD COLUMN expires_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE authz_assignments ADD COLUMN reason VARBINARY(4096) NOT NULL DEFAULT '';
+CREATE INDEX authz_assignments_expires ON authz_assignments (expires_at);
+`,
 }}
 
 // backfillUserRevisions gives every existing user a version.
