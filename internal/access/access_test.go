@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/internal/access"
 	"github.com/bastionhq/bastion/internal/approval"
 	"github.com/bastionhq/bastion/store/sqldb"
@@ -98,7 +99,14 @@ func TestReminderOnceThenEnd(t *testing.T) {
 		if n := sweepTogether(t, e.clock.Now(), p1.access.EndDue, p2.access.EndDue); n != 0 {
 			t.Fatalf("%d ends told before the end", n)
 		}
+		if !e.miaMayExtend(t) {
+			t.Fatal("mia lost the role before its end")
+		}
 		e.clock.Add(15 * time.Minute)
+		// The engine ends it at its end, before anything is swept or told.
+		if e.miaMayExtend(t) {
+			t.Fatal("mia still holds the role at its end")
+		}
 		if n := sweepTogether(t, e.clock.Now(), p1.access.EndDue, p2.access.EndDue); n != 1 {
 			t.Fatalf("%d ends told by two processes at once, want 1", n)
 		}
@@ -268,6 +276,48 @@ func TestExtendAloneWithinTheMaximumThenByRequest(t *testing.T) {
 		must(t, err)
 		if want := time.Date(2026, 12, 3, 2, 0, 0, 0, time.UTC); !g.EndsAt.Equal(want) {
 			t.Fatalf("grant ends at %s, want %s", g.EndsAt, want)
+		}
+	})
+}
+
+// TestAuditRecordHasReasonAndEveryApprover: with two approvals needed,
+// the engine's audit entry of the grant carries the reason, the
+// requester, both approvers and the request.
+func TestAuditRecordHasReasonAndEveryApprover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		e := newEnv(t, db)
+		pol, _ := e.catalog.RequestPolicyOf("BACKOFFICE_OPERATOR")
+		pol.Approvals = 2
+		e.catalog.Requests["BACKOFFICE_OPERATOR"] = pol
+		e.start(t, "p1", 2)
+		ts, post, id := e.request(t, ask2h)
+		if !strings.Contains(post.Text, "Approval needed from 2 other people") {
+			t.Fatalf("post = %q", post.Text)
+		}
+		e.react(t, rita, post.TS, "white_check_mark")
+		e.eventually(t, "rita's vote", func() bool {
+			votes, err := e.bot.ApprovalVotes(context.Background(), id)
+			must(t, err)
+			return len(votes) == 2
+		})
+		if len(e.granter.writes()) != 0 {
+			t.Fatal("granted with one approval of two")
+		}
+		e.react(t, pia, post.TS, "white_check_mark")
+		e.reply(t, ts, "Granted")
+		changes, err := e.engine.Audit(context.Background(), authz.ChangeFilter{UserID: mia, Kind: authz.ChangeAssign})
+		must(t, err)
+		if len(changes) != 1 {
+			t.Fatalf("%d assignment changes for mia, want 1: %+v", len(changes), changes)
+		}
+		c := changes[0]
+		for _, want := range []string{"INC-4211", "requested by " + mia, "approved by " + pia + ", " + rita, "access request " + id, `"expires_at"`} {
+			if !strings.Contains(c.After, want) {
+				t.Fatalf("audit entry lacks %q: %+v", want, c)
+			}
+		}
+		if c.Actor != team+"/"+pia && c.Actor != team+"/"+rita {
+			t.Fatalf("audit actor = %q, want an approver", c.Actor)
 		}
 	})
 }

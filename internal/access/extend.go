@@ -97,7 +97,7 @@ func (s *Service) HandleAction(ctx context.Context, ev slackbot.ActionEvent) err
 func (s *Service) extendAlone(ctx context.Context, g Grant, ent authz.Entity, amount time.Duration, now time.Time) error {
 	to := g.EndsAt.Add(amount)
 	if err := s.opts.Granter.GrantUntil(ctx, GrantRequest{TeamID: g.TeamID, UserID: g.UserID, Role: g.Role, EntityID: g.EntityID,
-		Until: to, RequestID: g.RequestID, Reason: g.Reason + " (extended by the holder)"}); err != nil {
+		Until: to, RequestID: g.RequestID, Reason: g.Reason}); err != nil {
 		return fmt.Errorf("extend %s of %s: %w", g.Role, g.UserID, err)
 	}
 	won, err := s.opts.Store.ExtendGrant(ctx, g.ID, g.EndsAt, to)

@@ -212,6 +212,7 @@ func (s *Service) grant(ctx context.Context, req *bot.Request, a asked) error {
 			g.Approvers = append(g.Approvers, u)
 		}
 	}
+	slices.Sort(g.Approvers)
 	extended := false
 	prev, err := s.opts.Store.Grant(ctx, id)
 	switch {
