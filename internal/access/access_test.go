@@ -187,6 +187,9 @@ func TestRejectedAndExpiredRequestsGrantNothing(t *testing.T) {
 		e.react(t, pia, post.TS, "x")
 		e.reply(t, ts, "Rejected by <@"+pia+">")
 		ts2, _, id2 := e.request(t, "request BACKOFFICE_OPERATOR on here for 30m because INC-4212")
+		// Events still queued (the bot's own reactions) would expire it
+		// first once the clock moves.
+		e.drained(t)
 		e.clock.Add(approval.DefaultTTL)
 		if n, err := p.approvals.ExpireDue(context.Background(), e.clock.Now()); err != nil || n != 1 {
 			t.Fatalf("expired %d, %v", n, err)
@@ -244,6 +247,7 @@ func TestExtendAloneWithinTheMaximumThenByRequest(t *testing.T) {
 		ts, post, _ := e.request(t, "request BACKOFFICE_OPERATOR on here for 4h because INC-7")
 		e.react(t, rita, post.TS, "white_check_mark")
 		e.reply(t, ts, "Granted")
+		e.drained(t)
 		e.clock.Add(3*time.Hour + 50*time.Minute)
 		_, err := p.access.RemindDue(ctx, e.clock.Now())
 		must(t, err)

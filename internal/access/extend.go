@@ -101,8 +101,15 @@ func (s *Service) extendAlone(ctx context.Context, g Grant, ent authz.Entity, am
 		return fmt.Errorf("extend %s of %s: %w", g.Role, g.UserID, err)
 	}
 	won, err := s.opts.Store.ExtendGrant(ctx, g.ID, g.EndsAt, to)
-	if err != nil || !won {
+	if err != nil {
 		return err
+	}
+	if !won {
+		// Another click on the same button won at the same moment.
+		if now, err := s.opts.Store.Grant(ctx, g.ID); err == nil {
+			s.say(ctx, g, fmt.Sprintf("<@%s>, your `%s` was extended already: it ends at %s.", g.UserID, g.Role, When(now.EndsAt, s.opts.Now())))
+		}
+		return nil
 	}
 	s.say(ctx, g, fmt.Sprintf("<@%s> extended `%s` on %s by %s: it now ends at %s.", g.UserID, g.Role, Place(ent), Duration(amount), When(to, now)))
 	return nil
