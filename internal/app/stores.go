@@ -17,6 +17,7 @@ import (
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/httpcommandsql"
 	"github.com/bastionhq/bastion/store/installsql"
+	"github.com/bastionhq/bastion/store/accesssql"
 	"github.com/bastionhq/bastion/store/namesql"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
@@ -31,6 +32,9 @@ type Stores struct {
 	// Bot keeps the bot's message claims, audit log and approvals; nil
 	// unless StoreOptions.Bot.
 	Bot *botsql.Store
+	// Access keeps the grants of just-in-time access, to remind their
+	// holders and tell their ends; opened with Bot.
+	Access *accesssql.Store
 	// Runs is the ledger of the runs sent to the endpoints of the commands
 	// file; nil unless StoreOptions.Runs.
 	Runs *httpcommandsql.Ledger
@@ -84,6 +88,9 @@ func (s *Stores) open(ctx context.Context, cfg config.Config, o StoreOptions) er
 	if o.Bot {
 		if s.Bot, err = botsql.Open(ctx, s.DB); err != nil {
 			return fmt.Errorf("open the bot's store: %w", err)
+		}
+		if s.Access, err = accesssql.Open(ctx, s.DB); err != nil {
+			return fmt.Errorf("open the store of temporary grants: %w", err)
 		}
 	}
 	if o.Runs {
