@@ -35,6 +35,9 @@ type botSetup struct {
 	// long; zero reads the store for every event.
 	InstallCacheTTL    time.Duration
 	ApprovalRunTimeout time.Duration
+	// AccessSweepEvery is how often reminders and ends of temporary
+	// grants are looked for (access.DefaultSweepEvery when zero).
+	AccessSweepEvery time.Duration
 	// Slack is the installation service: it gates events by installation,
 	// holds each workspace's bot token and tells approvals which
 	// workspaces granted the reaction scopes. Nil: one token for all.
@@ -189,7 +192,7 @@ func newAccess(st *Stores, r *router.Router, approvals *approval.Workflow, chats
 		Chats: approval.ChatSourceFunc(func(ctx context.Context, team string) (approval.Chat, error) {
 			return chats.SlackChatFor(ctx, slackbot.Workspace{TeamID: team})
 		}),
-		Store: st.Access, Granter: access.EngineGranter{Engine: st.Engine}, Logger: setup.Logger})
+		Store: st.Access, Granter: access.EngineGranter{Engine: st.Engine}, SweepEvery: setup.AccessSweepEvery, Logger: setup.Logger})
 	if err != nil {
 		return nil, err
 	}
