@@ -25,7 +25,11 @@ var ErrStale = errors.New("store is behind the requested revision")
 type Options struct {
 	// MaxStaleness bounds BoundedStaleness answers (default 1 s).
 	MaxStaleness time.Duration
-	// Now is the clock (default time.Now).
+	// Now is the clock (default time.Now). It is the one clock assignments
+	// end by: every check reads it to decide whether an assignment has
+	// ended, and the sweeper (Sweep) to remove ended ones. Processes
+	// sharing a store must keep their clocks in step (NTP); a check never
+	// grants past an end by its own clock, whatever the store holds.
 	Now func() time.Time
 	// Logger receives Follow's warnings (default slog.Default()).
 	Logger *slog.Logger
@@ -76,6 +80,8 @@ type Engine struct {
 
 	hub    hub
 	logger *slog.Logger
+	// sweepWake tells RunSweeper of an assignment with an end.
+	sweepWake chan struct{}
 }
 
 type cachedUser struct {
@@ -109,7 +115,7 @@ func NewEngine(ctx context.Context, store Store, catalog *Catalog, opts Options)
 	}
 	ref.init()
 	return &Engine{store: store, catalog: catalog, now: opts.Now, maxStaleness: opts.MaxStaleness, ref: ref, last: ref.Last,
-		maxUsers: int64(opts.UsersInMemory), logger: defaultLogger(opts.Logger)}, nil
+		maxUsers: int64(opts.UsersInMemory), logger: defaultLogger(opts.Logger), sweepWake: make(chan struct{}, 1)}, nil
 }
 
 // Catalog returns the declared model the engine checks against.

@@ -3,7 +3,9 @@ package authz_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,18 +14,6 @@ import (
 	"github.com/bastionhq/bastion/store/sqldb"
 	"github.com/bastionhq/bastion/store/storetest"
 )
-
-// bothDatabases runs f on a fresh SQLite file and a fresh MariaDB database.
-func bothDatabases(t *testing.T, f func(t *testing.T, open func() *sqldb.DB)) {
-	t.Run("sqlite", func(t *testing.T) {
-		db := storetest.SQLite(t)
-		f(t, func() *sqldb.DB { return db })
-	})
-	t.Run("mariadb", func(t *testing.T) {
-		db := storetest.MySQL(t)
-		f(t, func() *sqldb.DB { return db })
-	})
-}
 
 // replicas returns two engines on one store, sharing clock, with the
 // demo organisation loaded: two processes of one deployment.
@@ -50,10 +40,10 @@ func allowed(t *testing.T, e *authz.Engine, user, entity, perm string, c authz.C
 var cachedOK = authz.Consistency{Mode: authz.BoundedStaleness}
 
 func TestAssignmentEndsAtOnceOnEveryReplica(t *testing.T) {
-	bothDatabases(t, func(t *testing.T, open func() *sqldb.DB) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-		a, b := replicas(t, open(), clock)
+		a, b := replicas(t, db, clock)
 		if _, err := a.AssignRoleAs(ctx, rita, authz.AssignRequest{UserID: "UMEMBER", Role: "BACKOFFICE_OPERATOR", EntityID: demo.ChannelBackoffice, For: time.Hour, Reason: "INC-4211"}); err != nil {
 			t.Fatal(err)
 		}
@@ -113,10 +103,10 @@ func TestAssignRequestRejectsBadEnds(t *testing.T) {
 }
 
 func TestExtendingIsAnAuditedWrite(t *testing.T) {
-	bothDatabases(t, func(t *testing.T, open func() *sqldb.DB) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
 		ctx := context.Background()
 		clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-		a, b := replicas(t, open(), clock)
+		a, b := replicas(t, db, clock)
 		req := authz.AssignRequest{UserID: "UMEMBER", Role: "BACKOFFICE_OPERATOR", EntityID: demo.ChannelBackoffice, For: time.Hour}
 		first, err := a.AssignRoleAs(ctx, rita, req)
 		if err != nil {
@@ -139,6 +129,126 @@ func TestExtendingIsAnAuditedWrite(t *testing.T) {
 		clock.Advance(45 * time.Minute) // 10:15: past the first end, before the new one
 		if ok, why := allowed(t, b, "UMEMBER", demo.ChannelBackoffice, "EXTEND_TRIAL", authz.Consistency{}); !ok {
 			t.Fatalf("extended to 10:30, denied at 10:15: %s", why)
+		}
+	})
+}
+
+// expireChanges counts the ChangeExpire entries of the log, by key.
+func expireChanges(t *testing.T, e *authz.Engine) map[string]int {
+	t.Helper()
+	log, err := e.Audit(context.Background(), authz.ChangeFilter{Kind: authz.ChangeExpire, Limit: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, c := range log {
+		if c.Actor != authz.ExpiryActor || c.UserID == "" || c.Before == "" {
+			t.Fatalf("expiry entry %+v: want the sweeper as actor, the user and the row removed", c)
+		}
+		out[c.Key]++
+	}
+	return out
+}
+
+func TestSweepersOfTwoReplicasWriteEachExpiryOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+		a, b := replicas(t, db, clock)
+		const users, rounds = 12, 8
+		total := 0
+		for round := 0; round < rounds; round++ {
+			for i := 0; i < users; i++ {
+				req := authz.AssignRequest{UserID: fmt.Sprintf("UTEMP%02d", i), Role: "BACKOFFICE_VIEWER", EntityID: demo.ChannelBackoffice, For: time.Duration(1+i%3) * time.Minute}
+				if _, err := a.AssignRole(ctx, req, "test"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A permanent one and one ending later stay.
+			if _, err := a.AssignRole(ctx, authz.AssignRequest{UserID: "UMEMBER", Role: "BACKOFFICE_VIEWER", EntityID: demo.ChannelBackoffice, For: 24 * time.Hour}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(3 * time.Minute)
+			// Both replicas sweep at once, each from several goroutines.
+			var wg sync.WaitGroup
+			removed := make(chan int, 8)
+			for _, e := range []*authz.Engine{a, b, a, b, a, b, a, b} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					n, err := e.Sweep(ctx)
+					if err != nil {
+						t.Error(err)
+					}
+					removed <- n
+				}()
+			}
+			wg.Wait()
+			close(removed)
+			sum := 0
+			for n := range removed {
+				sum += n
+			}
+			total += users
+			if sum != users {
+				t.Fatalf("round %d: the sweepers say they removed %d, want %d", round, sum, users)
+			}
+			counts := expireChanges(t, a)
+			n := 0
+			for key, c := range counts {
+				n += c
+				if c != round+1 {
+					t.Fatalf("round %d: %s expired %d times in the log, want %d (once per round)", round, key, c, round+1)
+				}
+			}
+			if n != total {
+				t.Fatalf("round %d: %d expiry entries, want %d", round, n, total)
+			}
+		}
+		left, err := b.Assignments(ctx, authz.AssignmentFilter{EntityID: demo.ChannelBackoffice})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range left {
+			if strings.HasPrefix(x.UserID, "UTEMP") {
+				t.Fatalf("an ended assignment is still stored: %+v", x)
+			}
+		}
+		if ok, why := allowed(t, b, "UMEMBER", demo.ChannelBackoffice, "VIEW_ACCOUNT", authz.Consistency{}); !ok {
+			t.Fatalf("an assignment ending tomorrow was swept: %s", why)
+		}
+	})
+}
+
+func TestAWatcherOnAnotherReplicaHearsOfAnExpiry(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+		a, b := replicas(t, db, clock)
+		rev, err := a.AssignRoleAs(ctx, rita, authz.AssignRequest{UserID: "UMEMBER", Role: "BACKOFFICE_OPERATOR", EntityID: demo.ChannelBackoffice, For: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Sync(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ch, stop := b.Subscribe("UMEMBER")
+		defer stop()
+		followed := make(chan struct{})
+		go func() { defer close(followed); b.Follow(ctx, 0) }()
+		defer func() { cancel(); <-followed }()
+		clock.Advance(time.Hour)
+		if n, err := a.Sweep(ctx); err != nil || n != 1 {
+			t.Fatalf("sweep: %d, %v", n, err)
+		}
+		heard := waitNotified(t, ch, "the expiry, on the other replica")
+		if heard <= rev {
+			t.Fatalf("notified at revision %d, want after the grant's %d", heard, rev)
+		}
+		up, err := b.ListUserPermissions(ctx, demo.TeamMain, "UMEMBER")
+		if err != nil || len(up.Entities) != 0 || up.Revision < heard {
+			t.Fatalf("permissions after the notification: %+v, %v", up, err)
 		}
 	})
 }

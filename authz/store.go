@@ -51,12 +51,12 @@ type Store interface {
 	// Revoke removes an assignment, or fails with ErrNotFound.
 	Revoke(ctx context.Context, a Assignment, prior Prior, actor string) (Revision, error)
 	// Expire removes the assignment a names if the store still holds it
-	// with a.ExpiresAt as its end, logged as one ChangeExpire entry; when
-	// it holds it no more (another process expired it, it was revoked, or
-	// it was given another end) it changes nothing and returns the current
-	// revision. Fails with ErrInvalidRequest if a has no end or ends after
-	// now.
-	Expire(ctx context.Context, a Assignment, now time.Time, actor string) (Revision, error)
+	// with a.ExpiresAt as its end, logged as one ChangeExpire entry, and
+	// returns its revision and true; when it holds it no more (another
+	// process expired it, it was revoked, or it was given another end) it
+	// changes nothing and returns the current revision and false. Fails
+	// with ErrInvalidRequest if a has no end or ends after now.
+	Expire(ctx context.Context, a Assignment, now time.Time, actor string) (Revision, bool, error)
 	// Import writes a batch of rows in one transaction, logged as one
 	// ChangeImport entry.
 	Import(ctx context.Context, batch Import, actor string) (Revision, error)

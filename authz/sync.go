@@ -123,6 +123,7 @@ func (e *Engine) applyChange(c Change) error {
 			e.userCount.Add(-1)
 		}
 	}
+	e.wakeSweeper(c)
 	switch c.Kind {
 	case ChangeEntity:
 		var ent Entity

@@ -23,12 +23,17 @@ func (e *Engine) Subscribe(userID string) (<-chan Revision, func()) {
 }
 
 // Follow syncs from the store's change log every interval until ctx ends,
-// so cached answers and subscribers follow writes made by other processes.
-// Store errors are logged and retried; Follow returns ctx's error.
+// so cached answers and subscribers follow writes made by other processes,
+// and runs the sweeper (RunSweeper) alongside, so that assignments that
+// end are removed with an entry in the change log. Store errors are logged
+// and retried; Follow returns ctx's error.
 func (e *Engine) Follow(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = DefaultFollowInterval
 	}
+	swept := make(chan struct{})
+	go func() { defer close(swept); e.RunSweeper(ctx, DefaultSweepPoll) }()
+	defer func() { <-swept }()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failing := false

@@ -153,7 +153,7 @@ func (s *Store) Assign(ctx context.Context, a authz.Assignment, prior authz.Prio
 }
 
 // Expire implements authz.Store.
-func (s *Store) Expire(ctx context.Context, a authz.Assignment, now time.Time, actor string) (r authz.Revision, err error) {
+func (s *Store) Expire(ctx context.Context, a authz.Assignment, now time.Time, actor string) (r authz.Revision, removed bool, err error) {
 	defer func(t time.Time) { s.observe("expire", t, err) }(time.Now())
 	return s.next.Expire(ctx, a, now, actor)
 }

@@ -95,11 +95,12 @@ func (s *Store) Revoke(ctx context.Context, a authz.Assignment, prior authz.Prio
 // delete and the change-log entry commit together under the revision
 // row's lock, so of two processes expiring one assignment at once the
 // second finds it gone and writes nothing.
-func (s *Store) Expire(ctx context.Context, a authz.Assignment, now time.Time, actor string) (authz.Revision, error) {
+func (s *Store) Expire(ctx context.Context, a authz.Assignment, now time.Time, actor string) (authz.Revision, bool, error) {
 	if a.ExpiresAt.IsZero() || a.ExpiresAt.After(now) {
-		return 0, fmt.Errorf("%w: assignment %s has not ended at %s", authz.ErrInvalidRequest, assignmentKey(a), now.UTC().Format(time.RFC3339Nano))
+		return 0, false, fmt.Errorf("%w: assignment %s has not ended at %s", authz.ErrInvalidRequest, assignmentKey(a), now.UTC().Format(time.RFC3339Nano))
 	}
-	return s.writeUser(ctx, a.UserID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
+	removed := false
+	rev, err := s.writeUser(ctx, a.UserID, func(tx *sql.Tx, rev int64) (authz.Change, bool, error) {
 		c := authz.Change{Actor: actor, Kind: authz.ChangeExpire, Key: assignmentKey(a), UserID: a.UserID, EntityID: a.EntityID}
 		before, exists, err := s.readAssignment(ctx, tx, a)
 		if err != nil {
@@ -119,8 +120,10 @@ func (s *Store) Expire(ctx context.Context, a authz.Assignment, now time.Time, a
 		if err != nil {
 			return c, false, fmt.Errorf("expire %s: %w", c.Key, err)
 		}
-		return c, n > 0, nil
+		removed = n > 0
+		return c, removed, nil
 	})
+	return rev, removed && err == nil, err
 }
 
 // ListAssignments implements authz.Store. Listing by user is keyed by the
