@@ -32,9 +32,10 @@ const deadline = 2 * time.Minute
 
 // buildOwnBinary copies examples/own-binary into a temporary directory,
 // points its replace directive at this repository, and builds it with the
-// go command running these tests (shared module and build caches, modules
-// resolved as needed with -mod=mod, so a dependency added to the main
-// module since go.mod was written does not break the build).
+// go command running these tests (shared module and build caches). It
+// builds with -mod=readonly, as a team's `go run .` does: a go.mod or go.sum
+// that fell behind the main module's requirements fails here, not in the
+// hands of the first reader of the example.
 func buildOwnBinary(t *testing.T) string {
 	t.Helper()
 	root, err := filepath.Abs("..")
@@ -70,9 +71,9 @@ func buildOwnBinary(t *testing.T) string {
 	}
 	build := exec.Command(gobin, "build", "-o", bin, ".")
 	build.Dir = dir
-	build.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	build.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build in the example module: %v\n%s", err, out)
+		t.Fatalf("go build in the example module: %v\n%s\n(after a change to the main module's requirements, run `go mod tidy` in examples/own-binary)", err, out)
 	}
 	return bin
 }

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,11 +86,11 @@ func serve(t *testing.T, bin, db string) string {
 		}
 	})
 	addr := make(chan string, 1)
+	var lines []string
 	go func() {
 		defer close(exited)
 		defer cmd.Wait()
 		sc := bufio.NewScanner(stderr)
-		var lines []string
 		for sc.Scan() {
 			var line struct{ Msg, Addr string }
 			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "bastion serve listening" {
@@ -108,7 +109,8 @@ func serve(t *testing.T, bin, db string) string {
 	select {
 	case a, ok := <-addr:
 		if !ok {
-			t.Fatal("bastion serve ended before listening")
+			// The reader closed addr after its last line: lines is complete.
+			t.Fatalf("bastion serve ended before listening; its output:\n%s", strings.Join(lines, "\n"))
 		}
 		return "http://" + a
 	case <-time.After(hangGuard):

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/bastionhq/bastion/store/authzsql"
+	"github.com/bastionhq/bastion/store/namesql"
 )
 
 // These tests read the deployment files of deploy/vitess; the tests in
@@ -103,13 +104,15 @@ func TestCheckPathQueriesNameTheShardKey(t *testing.T) {
 
 // Every table of the schema is placed: the user-keyed ones in the sharded
 // keyspace with user_id as primary vindex, all the others in the unsharded
-// keyspace and routed there by name, and nothing twice.
+// keyspace and routed there by name, and nothing twice. The name directory,
+// which every process opens, lives in the unsharded keyspace too.
 func TestVitessFilesPlaceEveryTable(t *testing.T) {
 	sharded, ref, rules := loadVSchema(t, "vschema_bastion.json"), loadVSchema(t, "vschema_bastion_ref.json"), loadRoutingRules(t)
 	if ref.Sharded {
 		t.Fatal("bastion_ref must be unsharded")
 	}
 	all := append(authzsql.Tables(), "schema_migrations")
+	all = append(all, namesql.Tables()...)
 	for _, table := range all {
 		userKeyed := slices.Contains(authzsql.UserKeyedTables(), table)
 		s, inSharded := sharded.Tables[table]
@@ -139,8 +142,8 @@ func TestVitessFilesPlaceEveryTable(t *testing.T) {
 			t.Errorf("vschema_bastion.json names %s, which the schema does not create", table)
 		}
 	}
-	if len(rules) != len(authzsql.UnshardedTables()) {
-		t.Errorf("routing_rules.json has %d rules, want one per unsharded table (%d)", len(rules), len(authzsql.UnshardedTables()))
+	if want := len(authzsql.UnshardedTables()) + len(namesql.Tables()); len(rules) != want {
+		t.Errorf("routing_rules.json has %d rules, want one per unsharded table (%d)", len(rules), want)
 	}
 }
 

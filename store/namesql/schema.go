@@ -50,3 +50,8 @@ CREATE INDEX directory_names_team ON directory_names (kind, team_id);`,
 CREATE INDEX directory_names_team ON directory_names (kind, team_id);`,
 	}}
 }
+
+// Tables lists the tables this store creates. On Vitess they live in the
+// unsharded keyspace (deploy/vitess/vschema_bastion_ref.json), as the
+// directory is small and read by id from every process.
+func Tables() []string { return sqldb.CreatedTables(migrations(), sqldb.MySQL) }
