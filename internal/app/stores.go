@@ -12,12 +12,12 @@ import (
 	"github.com/bastionhq/bastion/internal/config"
 	"github.com/bastionhq/bastion/slackapp"
 	"github.com/bastionhq/bastion/store"
+	"github.com/bastionhq/bastion/store/accesssql"
 	"github.com/bastionhq/bastion/store/authzmetrics"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/httpcommandsql"
 	"github.com/bastionhq/bastion/store/installsql"
-	"github.com/bastionhq/bastion/store/accesssql"
 	"github.com/bastionhq/bastion/store/namesql"
 	"github.com/bastionhq/bastion/store/sqldb"
 )
