@@ -325,3 +325,26 @@ func TestAuditRecordHasReasonAndEveryApprover(t *testing.T) {
 		}
 	})
 }
+
+// TestApproverWhoLostThePermissionDoesNotCount: eligibility is asked at
+// the moment of the vote, not when the request opened.
+func TestApproverWhoLostThePermissionDoesNotCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		e := newEnv(t, db)
+		e.start(t, "p1", 1)
+		ts, post, _ := e.request(t, ask2h)
+		if !strings.Contains(post.Text, "<@"+rita+">") {
+			t.Fatalf("rita is not named as an approver:\n%s", post.Text)
+		}
+		_, err := e.engine.Revoke(context.Background(), rita, "ROLES_ADMIN", "E1", "test")
+		must(t, err)
+		e.react(t, rita, post.TS, "white_check_mark")
+		e.reply(t, ts, "<@"+rita+">'s approval does not count: approvers need ASSIGN_ROLES in this channel.")
+		e.drained(t)
+		if len(e.granter.writes()) != 0 || e.miaMayExtend(t) {
+			t.Fatal("granted on the vote of someone who lost ASSIGN_ROLES")
+		}
+		e.react(t, pia, post.TS, "white_check_mark")
+		e.reply(t, ts, "Granted")
+	})
+}
