@@ -40,6 +40,8 @@ type Directory interface {
 	Entity(ctx context.Context, id string) (authz.Entity, error)
 	// LookupUsers lists who holds permission on entityID in teamID.
 	LookupUsers(ctx context.Context, teamID, entityID, permission string) ([]string, authz.Revision, error)
+	// Assignments lists assignments by one field of f (here: a user's).
+	Assignments(ctx context.Context, f authz.AssignmentFilter) ([]authz.Assignment, error)
 }
 
 // Opener opens approval requests a command decides the requirements of;

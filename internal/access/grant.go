@@ -68,9 +68,6 @@ type Store interface {
 	// reports whether it did: false when its end is no longer `from`
 	// (another extension won) or it ended.
 	ExtendGrant(ctx context.Context, id string, from, to time.Time) (bool, error)
-	// ActiveGrants lists a user's active grants in a team, soonest end
-	// first.
-	ActiveGrants(ctx context.Context, teamID, userID string) ([]Grant, error)
 	// DueReminders lists up to limit active grants ending at or before by
 	// whose holder was not reminded of that end.
 	DueReminders(ctx context.Context, by time.Time, limit int) ([]Grant, error)

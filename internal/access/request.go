@@ -244,21 +244,33 @@ func (s *Service) grant(ctx context.Context, req *bot.Request, a asked) error {
 		verb, a.role, req.UserID, Place(a.entity), When(g.EndsAt, now), Duration(g.EndsAt.Sub(now)), mentions(g.Approvers), bot.Escape(clipText(a.reason, 300))))
 }
 
-// handleMyAccess lists the caller's grants still running.
+// handleMyAccess lists the caller's assignments that have an end still
+// to come, as the engine holds them (however they were made: a request
+// here, or the command line's --for), with the reason of this package's
+// record when there is one.
 func (s *Service) handleMyAccess(ctx context.Context, req *bot.Request) error {
 	now := s.opts.Now()
-	grants, err := s.opts.Store.ActiveGrants(ctx, req.TeamID, req.UserID)
+	held, err := s.opts.Directory.Assignments(ctx, authz.AssignmentFilter{UserID: req.UserID})
 	if err != nil {
-		return fmt.Errorf("list temporary grants of %s: %w", req.UserID, err)
+		return fmt.Errorf("list the assignments of %s: %w", req.UserID, err)
 	}
+	held = slices.DeleteFunc(held, func(a authz.Assignment) bool { return a.ExpiresAt.IsZero() || !a.ExpiresAt.After(now) })
+	slices.SortFunc(held, func(a, b authz.Assignment) int { return a.ExpiresAt.Compare(b.ExpiresAt) })
 	var b strings.Builder
-	for _, g := range grants {
-		if !g.EndsAt.After(now) {
+	for _, a := range held {
+		ent := s.entity(ctx, a.EntityID)
+		in, err := s.within(ctx, ent, req.TeamID)
+		if err != nil || !in {
 			continue
 		}
-		ent := s.entity(ctx, g.EntityID)
-		fmt.Fprintf(&b, "\n• `%s` on %s until %s (%s left), because: %s", g.Role, Place(ent), When(g.EndsAt, now),
-			Duration(g.EndsAt.Sub(now)), bot.Escape(clipText(g.Reason, 200)))
+		reason := a.Reason
+		if g, err := s.opts.Store.Grant(ctx, GrantID(req.TeamID, req.UserID, a.Role, a.EntityID)); err == nil && g.State == Active {
+			reason = g.Reason
+		}
+		fmt.Fprintf(&b, "\n• `%s` on %s until %s (%s left)", a.Role, Place(ent), When(a.ExpiresAt, now), Duration(a.ExpiresAt.Sub(now)))
+		if reason != "" {
+			fmt.Fprintf(&b, ", because: %s", bot.Escape(clipText(reason, 200)))
+		}
 	}
 	if b.Len() == 0 {
 		return req.Reply(ctx, "You hold no role for a while. Ask with `request <role> on <#channel> for 2h because <reason>`.")

@@ -120,11 +120,6 @@ func (s *Store) ExtendGrant(ctx context.Context, id string, from, to time.Time) 
 	return ok, nil
 }
 
-// ActiveGrants lists a user's active grants, soonest end first.
-func (s *Store) ActiveGrants(ctx context.Context, teamID, userID string) ([]access.Grant, error) {
-	return s.list(ctx, "active grants of "+userID, `team_id = ? AND user_id = ? AND state = ? ORDER BY ends_at, id`, teamID, userID, access.Active)
-}
-
 // DueReminders lists active grants ending by `by` not reminded of that end.
 func (s *Store) DueReminders(ctx context.Context, by time.Time, limit int) ([]access.Grant, error) {
 	return s.list(ctx, "grants to remind of", `state = ? AND ends_at <= ? AND reminded_for <> ends_at ORDER BY ends_at, id LIMIT ?`,
