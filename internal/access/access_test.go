@@ -224,6 +224,10 @@ func TestRequestsTheRolesFileRefuses(t *testing.T) {
 			ts := e.ask(t, mia, text)
 			e.reply(t, ts, want)
 		}
+		// Ada holds the role on the workspace for good: a grant with an
+		// end there would end it.
+		ts := e.ask(t, ada, "request BACKOFFICE_OPERATOR on workspace for 1h because x")
+		e.reply(t, ts, "<@"+ada+"> holds `BACKOFFICE_OPERATOR` on workspace T1 already, with no end: nothing to request.")
 		e.drained(t)
 		list, err := e.bot.ListApprovals(context.Background(), approval.Filter{})
 		must(t, err)

@@ -74,6 +74,17 @@ func (s *Service) check(ctx context.Context, msg bot.Message, role, where string
 			a.role, Place(ent), pol.ApproverPermission, ent.Type), nil
 	}
 	a.entity = ent
+	// A grant with an end would put an end to an assignment held for
+	// good: the engine replaces the end of an assignment that exists.
+	held, err := s.opts.Directory.Assignments(ctx, authz.AssignmentFilter{UserID: msg.UserID})
+	if err != nil {
+		return a, "", fmt.Errorf("list the assignments of %s: %w", msg.UserID, err)
+	}
+	for _, h := range held {
+		if h.Role == a.role && h.EntityID == ent.ID && h.ExpiresAt.IsZero() {
+			return a, fmt.Sprintf("<@%s> holds `%s` on %s already, with no end: nothing to request.", msg.UserID, a.role, Place(ent)), nil
+		}
+	}
 	return a, "", nil
 }
 
