@@ -113,7 +113,9 @@ func (e *Engine) isWithin(id, ancestor string) bool {
 	return slices.Contains(up, ancestor)
 }
 
-// Assignments lists assignments by user, entity or role.
+// Assignments lists assignments by user, entity or role, or those ending
+// at or before f.ExpiringBefore, soonest first. Ended assignments not yet
+// swept are listed with their end.
 func (e *Engine) Assignments(ctx context.Context, f AssignmentFilter) ([]Assignment, error) {
 	n := 0
 	for _, v := range []string{f.UserID, f.EntityID, f.Role} {
@@ -121,8 +123,14 @@ func (e *Engine) Assignments(ctx context.Context, f AssignmentFilter) ([]Assignm
 			n++
 		}
 	}
+	if !f.ExpiringBefore.IsZero() {
+		n++
+	}
 	if n != 1 {
-		return nil, fmt.Errorf("%w: list assignments by exactly one of user, entity or role", ErrInvalidRequest)
+		return nil, fmt.Errorf("%w: list assignments by exactly one of user, entity, role or end", ErrInvalidRequest)
+	}
+	if f.Limit < 0 {
+		return nil, fmt.Errorf("%w: limit %d is negative", ErrInvalidRequest, f.Limit)
 	}
 	return e.store.ListAssignments(ctx, f)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // EntityPermissions is what a user may do on one entity and everything
@@ -14,6 +15,9 @@ type EntityPermissions struct {
 	EntityType  string   `json:"entity_type"`
 	Permissions []string `json:"permissions"`
 	Grants      []Grant  `json:"grants"`
+	// Until is the earliest end of Grants (zero when none ends): from
+	// then on Permissions may name some no longer held.
+	Until time.Time `json:"until,omitzero"`
 }
 
 // UserPermissions is a user's effective RBAC permissions, what a client
@@ -25,6 +29,10 @@ type UserPermissions struct {
 	AccountType AccountType         `json:"account_type"`
 	Entities    []EntityPermissions `json:"entities"`
 	Revision    Revision            `json:"revision"`
+	// At is the engine's clock (Options.Now) when the permissions were
+	// computed: assignments ended by then are left out, and the Until of
+	// each entity is to be compared with it, not with another clock.
+	At time.Time `json:"at,omitzero"`
 }
 
 // ListUserPermissions returns the user's effective permissions by entity,
@@ -58,12 +66,12 @@ func (e *Engine) userPermissions(teamID, userID string, user *UserRecord, epoch 
 	if t, ok := e.ref.Entities[teamID]; !ok || t.Type != TypeWorkspace {
 		return UserPermissions{}, fmt.Errorf("%w: team %s is not a known workspace", ErrNotFound, teamID)
 	}
-	out := UserPermissions{TeamID: teamID, UserID: userID, AccountType: user.AccountType(teamID), Revision: user.Revision}
+	now := e.now()
+	out := UserPermissions{TeamID: teamID, UserID: userID, AccountType: user.AccountType(teamID), Revision: user.Revision, At: now.UTC()}
 	if out.AccountType == AccountNone || out.AccountType.Restricted() {
 		return out, nil
 	}
 	byEntity := map[string]*EntityPermissions{}
-	now := e.now()
 	for _, a := range user.Assignments {
 		if !a.ActiveAt(now) {
 			// Ended: absent from this instant, swept or not.
@@ -82,6 +90,9 @@ func (e *Engine) userPermissions(teamID, userID string, user *UserRecord, epoch 
 			byEntity[a.EntityID] = ep
 		}
 		ep.Grants = append(ep.Grants, Grant{Role: a.Role, EntityID: a.EntityID, GrantedBy: a.GrantedBy, ExpiresAt: a.ExpiresAt})
+		if !a.ExpiresAt.IsZero() && (ep.Until.IsZero() || a.ExpiresAt.Before(ep.Until)) {
+			ep.Until = a.ExpiresAt
+		}
 		for _, p := range role.Permissions {
 			if !contains(ep.Permissions, p) {
 				ep.Permissions = append(ep.Permissions, p)

@@ -14,13 +14,20 @@
 #   DURATION     length of each measured run (default 10s)
 #   RUNS         "mode:clients" list (default "grpc:32 batch:32 connect-json:32")
 #   SERVER_ENV   extra environment for the server, e.g. GOMAXPROCS=2
+#   EXPIRING     percent of assignments seeded with an end (default 0;
+#                the default DB is then .../<ASSIGNMENTS>-expiring<N>.db)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 assignments=${ASSIGNMENTS:-1000000}
 duration=${DURATION:-10s}
 runs=${RUNS:-"grpc:32 batch:32 connect-json:32"}
-db=${DB:-/tmp/bastion-bench/$assignments.db}
+expiring=${EXPIRING:-0}
+if [[ "$expiring" == 0 ]]; then
+	db=${DB:-/tmp/bastion-bench/$assignments.db}
+else
+	db=${DB:-/tmp/bastion-bench/$assignments-expiring$expiring.db}
+fi
 work=$(mktemp -d)
 trap 'kill "${server:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -33,7 +40,7 @@ fi
 mkdir -p "$(dirname "$db")"
 if [[ ! -s "$db" ]]; then
 	echo "seeding $assignments assignments into $db"
-	/usr/bin/time -f "seed: %e s wall, %M KB max RSS" "$BASTION" --db "$db" bench seed --assignments "$assignments"
+	/usr/bin/time -f "seed: %e s wall, %M KB max RSS" "$BASTION" --db "$db" bench seed --assignments "$assignments" --expiring-percent "$expiring"
 fi
 
 key=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"connectrpc.com/connect"
 
@@ -20,7 +21,11 @@ import (
 // cannot answer from memory goes to the remote server: policy checks
 // (legacy rules and creators need the server), other teams, entities it
 // has not seen, a permission it has not yet seen applied to an entity
-// type, a revision it has not reached, and users whose stream broke.
+// type, a revision it has not reached, and users whose stream broke. A
+// permission on an entity where a grant ends is answered from memory only
+// until the server's clock may have reached that end (measured from the
+// server's own reading of its clock, never by comparing clocks); from then
+// on the server answers until the watch stream brings what is left.
 type Cached struct {
 	remote *Remote
 	teamID string
@@ -40,6 +45,9 @@ type Cached struct {
 
 type cachedUser struct {
 	perms atomic.Pointer[userIndex]
+	// clock relates the server's clock to the local one, as of the
+	// user's first read (set before perms).
+	clock serverClock
 }
 
 // NewCached returns a cache of teamID's users' permissions in front of
@@ -102,11 +110,14 @@ func (c *Cached) boot(ctx context.Context, userID string, u *cachedUser) error {
 			return err
 		}
 	}
+	sent := time.Now()
 	res, err := c.remote.rpc.ListUserPermissions(ctx, connect.NewRequest(&authzv1.ListUserPermissionsRequest{TeamId: c.teamID, UserId: userID}))
 	if err != nil {
 		return fmt.Errorf("list permissions of %s: %w", userID, err)
 	}
-	u.perms.Store(indexPermissions(convert.UserPermissions(res.Msg.GetPermissions())))
+	perms := convert.UserPermissions(res.Msg.GetPermissions())
+	u.clock = serverClock{sent: sent, server: perms.At}
+	u.perms.Store(indexPermissions(perms, u.clock))
 	stream, err := c.remote.rpc.WatchPermissions(c.ctx, connect.NewRequest(&authzv1.WatchPermissionsRequest{TeamId: c.teamID, UserId: userID}))
 	if err != nil {
 		return fmt.Errorf("watch permissions of %s: %w", userID, err)
@@ -125,7 +136,7 @@ func (c *Cached) follow(userID string, u *cachedUser, stream *connect.ServerStre
 		if ev.GetKind() == authzv1.WatchEventKind_WATCH_EVENT_KIND_SHUTDOWN {
 			return
 		}
-		u.perms.Store(indexPermissions(convert.UserPermissions(ev.GetPermissions())))
+		u.perms.Store(indexPermissions(convert.UserPermissions(ev.GetPermissions()), u.clock))
 	}
 	if err := stream.Err(); err != nil && c.ctx.Err() == nil {
 		c.log.Warn("bastion cache: watch stream ended", "user", userID, "error", err)

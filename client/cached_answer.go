@@ -1,6 +1,8 @@
 package client
 
 import (
+	"time"
+
 	"github.com/bastionhq/bastion/authz"
 )
 
@@ -37,6 +39,12 @@ func (c *Cached) answer(idx *userIndex, req authz.EligibilityRequest) (authz.Res
 			continue
 		}
 		if a := allowanceFor(idx, node.chain, perm); a != nil {
+			if !a.deadline.IsZero() && !time.Now().Before(a.deadline) {
+				// A grant here may have ended by the server's clock:
+				// the server decides until the watch stream says what
+				// is left.
+				return authz.Result{}, false
+			}
 			g := a.grant
 			d.Allowed = true
 			d.Reason = authz.Reason{Kind: authz.ReasonRule, Rule: authz.RuleAllowIfHasPermission, RuleIndex: 1, Grant: &g, Message: a.message}

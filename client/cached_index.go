@@ -3,6 +3,7 @@ package client
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bastionhq/bastion/authz"
 )
@@ -19,12 +20,43 @@ type userIndex struct {
 type allowance struct {
 	grant   authz.Grant
 	message string
+	// deadline, when set, is the local instant (with its monotonic
+	// reading) from which the server's clock may have reached the end of
+	// a grant on the entity: from then on the allowance is not answered
+	// from memory (serverClock.local).
+	deadline time.Time
 }
 
-// indexPermissions builds the index of p.
-func indexPermissions(p authz.UserPermissions) *userIndex {
+// serverClock pairs a local instant, taken before a request, with the
+// server's clock as the answer reported it (UserPermissions.At), read
+// after that instant.
+type serverClock struct {
+	sent   time.Time // local, with a monotonic reading
+	server time.Time // the server's clock, zero when it reported none
+}
+
+// local returns the local instant from which the server's clock may read
+// t or later: the server read its clock after sent, so at sent+d it reads
+// at most server+d. Used for ends, it errs early, never late, and never
+// compares the server's clock with the local one. Zero when t or the
+// server's clock is unknown.
+func (c serverClock) local(t time.Time) time.Time {
+	if t.IsZero() || c.server.IsZero() {
+		return time.Time{}
+	}
+	return c.sent.Add(t.Sub(c.server))
+}
+
+// indexPermissions builds the index of p, with the deadlines of entities
+// whose grants end read through clock.
+func indexPermissions(p authz.UserPermissions, clock serverClock) *userIndex {
 	idx := &userIndex{perms: p, byEntity: make(map[string]map[string]*allowance, len(p.Entities))}
 	for _, ep := range p.Entities {
+		deadline := clock.local(ep.Until)
+		if !ep.Until.IsZero() && deadline.IsZero() {
+			// An end without the server's clock: never answer it here.
+			deadline = clock.sent
+		}
 		g := authz.Grant{EntityID: ep.EntityID}
 		if len(ep.Grants) > 0 {
 			g = ep.Grants[0]
@@ -36,7 +68,7 @@ func indexPermissions(p authz.UserPermissions) *userIndex {
 		}
 		for _, perm := range ep.Permissions {
 			if _, ok := m[perm]; !ok {
-				m[perm] = &allowance{grant: g, message: "role " + g.Role + " on " + g.EntityID + " grants " + perm}
+				m[perm] = &allowance{grant: g, message: "role " + g.Role + " on " + g.EntityID + " grants " + perm, deadline: deadline}
 			}
 		}
 	}

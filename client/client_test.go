@@ -13,6 +13,7 @@ import (
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 	"github.com/bastionhq/bastion/server/servertest"
 	"github.com/bastionhq/bastion/store/storetest"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 func perm(user, entity, p string) authz.EligibilityRequest {
@@ -167,4 +168,54 @@ func TestCachedFollowsRevoke(t *testing.T) {
 	if err == nil || res.Allowed() {
 		t.Errorf("future revision: %+v, %v; want the server's failed precondition as a deny", res, err)
 	}
+}
+
+func TestCachedNeverAllowsPastAnEnd(t *testing.T) {
+	// No sweeper: after the end, only the cache's own reading of the
+	// server's clock keeps it from answering the old allow from memory.
+	env := servertest.StartConfig(t, storetest.SQLite(t), servertest.Config{NoFollow: true})
+	remote := client.NewRemote(env.URL, servertest.APIKey)
+	cached := client.NewCached(remote, "T1", nil)
+	defer cached.Close()
+	ctx := context.Background()
+	req := perm("UMEMBER", "C2", "VIEW_ACCOUNT")
+	if _, err := cached.Check(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := remote.Service().AssignRole(ctx, connect.NewRequest(&authzv1.AssignRoleRequest{
+		Actor: &authzv1.Actor{TeamId: "T1", UserId: "UROLES"}, UserId: "UMEMBER", Role: "BACKOFFICE_VIEWER", EntityId: "C2",
+		ExpiresIn: durationpb.New(2 * time.Second), Reason: "INC-1",
+	})); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "a cached allow", func() bool {
+		res, err := cached.Check(ctx, req)
+		return err == nil && res.Allowed() && !res.Authoritative
+	})
+	list, err := remote.Service().ListAssignments(ctx, connect.NewRequest(&authzv1.ListAssignmentsRequest{By: &authzv1.ListAssignmentsRequest_UserId{UserId: "UMEMBER"}}))
+	if err != nil || len(list.Msg.GetAssignments()) != 1 || list.Msg.GetAssignments()[0].GetExpiresAt() == nil || list.Msg.GetAssignments()[0].GetReason() != "INC-1" {
+		t.Fatalf("listing = %v, %v; want the assignment with its end and reason", list, err)
+	}
+	end := list.Msg.GetAssignments()[0].GetExpiresAt().AsTime()
+	res, err := cached.Check(ctx, req)
+	if err != nil || !res.Allowed() || res.Decisions[0].Reason.Grant == nil || !res.Decisions[0].Reason.Grant.ExpiresAt.Equal(end) {
+		t.Fatalf("before the end: %+v, %v; want an allow naming the grant's end %s", res, err, end)
+	}
+	// Wait for the end by the server's clock (this machine's), then ask
+	// at once and for a while: never an allow.
+	time.Sleep(time.Until(end))
+	for i := 0; i < 50; i++ {
+		res, err := cached.Check(ctx, req)
+		if err != nil || res.Allowed() {
+			t.Fatalf("check %d after the end (%s): %+v, %v; want a deny", i, time.Since(end), res, err)
+		}
+	}
+	// The sweep's change reaches the cache, which answers from memory again.
+	if n, err := env.Engine.Sweep(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep: %d, %v", n, err)
+	}
+	eventually(t, "a cached deny after the sweep", func() bool {
+		res, err := cached.Check(ctx, req)
+		return err == nil && !res.Allowed() && !res.Authoritative
+	})
 }

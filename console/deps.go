@@ -19,6 +19,7 @@ type Engine interface {
 	PutRoleAs(ctx context.Context, actor authz.Actor, r authz.Role) (authz.Revision, error)
 	DeleteRoleAs(ctx context.Context, actor authz.Actor, name string) (authz.Revision, error)
 	AssignAs(ctx context.Context, actor authz.Actor, userID, roleName, entityID string) (authz.Revision, error)
+	AssignRoleAs(ctx context.Context, actor authz.Actor, req authz.AssignRequest) (authz.Revision, error)
 	RevokeAs(ctx context.Context, actor authz.Actor, userID, roleName, entityID string) (authz.Revision, error)
 	Assignments(ctx context.Context, f authz.AssignmentFilter) ([]authz.Assignment, error)
 	Entities(ctx context.Context) ([]authz.Entity, error)

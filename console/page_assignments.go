@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/console/preview"
@@ -28,6 +29,8 @@ type assignmentsBody struct {
 	Entities []authz.Entity
 	Users    []pickOption
 	Previews bool
+	// Durations are the lengths the assign form offers.
+	Durations []struct{ Value, Label string }
 }
 
 // pickOption is one choice of a picker: an id, the name it is shown by,
@@ -39,6 +42,28 @@ type pickOption struct{ ID, Label, Search string }
 type assignmentRow struct {
 	authz.Assignment
 	Attrs template.HTMLAttr
+	// Ended is set when the assignment's end has come (it grants
+	// nothing; the sweeper removes it).
+	Ended bool
+}
+
+// assignDurations are the lengths the assign form offers, "" for none.
+var assignDurations = []struct{ Value, Label string }{
+	{"", "for good"}, {"1h", "1 hour"}, {"4h", "4 hours"}, {"8h", "8 hours"}, {"24h", "1 day"}, {"168h", "7 days"}, {"720h", "30 days"},
+}
+
+// assignEnd reads the form's duration: one the form offers, or none.
+func assignEnd(r *http.Request) (time.Duration, error) {
+	v := strings.TrimSpace(r.PostFormValue("for"))
+	for _, d := range assignDurations {
+		if d.Value == v {
+			if v == "" {
+				return 0, nil
+			}
+			return time.ParseDuration(v)
+		}
+	}
+	return 0, fmt.Errorf("%w: duration %.20q is not one the form offers", authz.ErrInvalidRequest, v)
 }
 
 // assignmentsPage serves GET /assignments?user=U, ?entity=E or ?role=R:
@@ -77,11 +102,13 @@ func (c *Console) assignmentsPage(w http.ResponseWriter, r *http.Request, s *use
 		c.readFailed(w, r, s, fmt.Errorf("list assignments by %s %s: %w", b.By, b.Value, err))
 		return
 	}
+	now := time.Now()
 	for _, a := range list {
 		if sh, ok := pv.assignmentShown(a); ok {
-			b.Assignments = append(b.Assignments, assignmentRow{Assignment: a, Attrs: sh.attrs()})
+			b.Assignments = append(b.Assignments, assignmentRow{Assignment: a, Attrs: sh.attrs(), Ended: !a.ActiveAt(now)})
 		}
 	}
+	b.Durations = assignDurations
 	var users []string
 	if pv.anywhere(authz.PermAssignRoles) {
 		var err error
@@ -213,12 +240,22 @@ func assignmentForm(r *http.Request) (user, role, entity string) {
 func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *userSession) {
 	user, role, entity := assignmentForm(r)
 	what := fmt.Sprintf("assign %s to %s on %s", role, user, entity)
-	if _, err := c.engine.AssignAs(r.Context(), s.Actor(), user, role, entity); err != nil {
+	dur, err := assignEnd(r)
+	if err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	if _, err := c.engine.AssignRoleAs(r.Context(), s.Actor(), authz.AssignRequest{UserID: user, Role: role, EntityID: entity, For: dur, Reason: reason}); err != nil {
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
 	l := c.label(r.Context(), s, []string{user}, []string{entity})
-	c.done(w, r, s, fmt.Sprintf("Assigned %s to %s on %s.", role, l.userText(user), l.entityText(entity)), "/assignments?user="+url.QueryEscape(user))
+	until := ""
+	if dur > 0 {
+		until = " for " + dur.String()
+	}
+	c.done(w, r, s, fmt.Sprintf("Assigned %s to %s on %s%s.", role, l.userText(user), l.entityText(entity), until), "/assignments?user="+url.QueryEscape(user))
 }
 
 // revoke serves POST /assignments/revoke; it needs ASSIGN_ROLES on the
@@ -247,6 +284,9 @@ func (c *Console) previewAssignment(w http.ResponseWriter, r *http.Request, s *u
 	back := c.assignBack(r, user)
 	b := confirmBody{Heading: verb + " a role", Action: c.opts.Prefix + path, Button: verb, Back: back,
 		Fields: []formField{{"user", user}, {"role", role}, {"entity", entity}, {"back", back}}}
+	if kind == preview.Assign {
+		b.Fields = append(b.Fields, formField{"for", r.PostFormValue("for")}, formField{"reason", r.PostFormValue("reason")})
+	}
 	what := fmt.Sprintf("%s %s for %s on %s", strings.ToLower(verb), role, user, entity)
 	c.confirmWrite(w, r, s, what, authz.AdminWrite{Kind: wk, EntityID: entity},
 		preview.Write{Kind: kind, UserID: user, Role: role, EntityID: entity}, b)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"connectrpc.com/connect"
 
@@ -36,7 +37,14 @@ func (v *service) GetRole(ctx context.Context, req *connect.Request[authzv1.GetR
 // ListAssignments lists assignments by user, entity or role.
 func (v *service) ListAssignments(ctx context.Context, req *connect.Request[authzv1.ListAssignmentsRequest]) (*connect.Response[authzv1.ListAssignmentsResponse], error) {
 	m := req.Msg
-	as, err := v.s.engine.Assignments(ctx, authz.AssignmentFilter{UserID: m.GetUserId(), EntityID: m.GetEntityId(), Role: m.GetRole()})
+	f := authz.AssignmentFilter{UserID: m.GetUserId(), EntityID: m.GetEntityId(), Role: m.GetRole()}
+	if b := m.GetExpiringBefore(); b != nil {
+		if err := b.CheckValid(); err != nil {
+			return nil, v.s.connectError(req.Spec().Procedure, fmt.Errorf("%w: expiring_before: %v", authz.ErrInvalidRequest, err))
+		}
+		f.ExpiringBefore = b.AsTime()
+	}
+	as, err := v.s.engine.Assignments(ctx, f)
 	if err != nil {
 		return nil, v.s.connectError(req.Spec().Procedure, err)
 	}

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"connectrpc.com/connect"
 
+	"github.com/bastionhq/bastion/authz"
 	authzv1 "github.com/bastionhq/bastion/gen/bastion/authz/v1"
 	"github.com/bastionhq/bastion/server/convert"
 )
@@ -40,15 +42,31 @@ func (v *service) DeleteRole(ctx context.Context, req *connect.Request[authzv1.D
 	return connect.NewResponse(&authzv1.DeleteRoleResponse{Revision: rev}), nil
 }
 
-// AssignRole assigns a role; the actor needs ASSIGN_ROLES on the entity
-// (authz.Engine.AssignAs).
+// AssignRole assigns a role, until the end the request names if any; the
+// actor needs ASSIGN_ROLES on the entity (authz.Engine.AssignRoleAs).
 func (v *service) AssignRole(ctx context.Context, req *connect.Request[authzv1.AssignRoleRequest]) (*connect.Response[authzv1.AssignRoleResponse], error) {
 	p, m := req.Spec().Procedure, req.Msg
 	actor, err := actorOf(m.GetActor())
 	if err != nil {
 		return nil, err
 	}
-	rev, err := v.s.written(p, actor.String())(v.s.engine.AssignAs(ctx, actor, m.GetUserId(), m.GetRole(), m.GetEntityId()))
+	ar := authz.AssignRequest{UserID: m.GetUserId(), Role: m.GetRole(), EntityID: m.GetEntityId(), Reason: m.GetReason()}
+	if m.GetExpiresAt() != nil {
+		if err := m.GetExpiresAt().CheckValid(); err != nil {
+			return nil, v.s.connectError(p, fmt.Errorf("%w: expires_at: %v", authz.ErrInvalidRequest, err))
+		}
+		ar.ExpiresAt = m.GetExpiresAt().AsTime()
+	}
+	if m.GetExpiresIn() != nil {
+		if err := m.GetExpiresIn().CheckValid(); err != nil {
+			return nil, v.s.connectError(p, fmt.Errorf("%w: expires_in: %v", authz.ErrInvalidRequest, err))
+		}
+		ar.For = m.GetExpiresIn().AsDuration()
+		if ar.For == 0 {
+			return nil, v.s.connectError(p, fmt.Errorf("%w: expires_in is zero: leave it unset for an assignment that never ends", authz.ErrInvalidRequest))
+		}
+	}
+	rev, err := v.s.written(p, actor.String())(v.s.engine.AssignRoleAs(ctx, actor, ar))
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,11 @@ type Spec struct {
 	ChannelsPerWorkspace int
 	Users                int
 	AssignmentsPerUser   int
+	// ExpiringPercent is the share of assignments (0-100) given an end,
+	// between an hour and 30 days after Generate runs: assignments that
+	// still grant, but whose ends every check reads. The ids generated do
+	// not depend on it.
+	ExpiringPercent int
 	// Seed makes the dataset reproducible.
 	Seed uint64
 }
@@ -69,6 +74,9 @@ func Describe(spec Spec) (*Dataset, error) {
 	if spec.Workspaces <= 0 || spec.ChannelsPerWorkspace <= 0 || spec.Users <= 0 || spec.AssignmentsPerUser < 0 {
 		return nil, fmt.Errorf("dataset: every size must be positive: %+v", spec)
 	}
+	if spec.ExpiringPercent < 0 || spec.ExpiringPercent > 100 {
+		return nil, fmt.Errorf("dataset: expiring percent %d is not within 0-100", spec.ExpiringPercent)
+	}
 	d := &Dataset{Spec: spec, Enterprise: "E0"}
 	for w := 0; w < spec.Workspaces; w++ {
 		d.Workspaces = append(d.Workspaces, fmt.Sprintf("T%03d", w))
@@ -96,6 +104,10 @@ func Generate(ctx context.Context, imp Importer, spec Spec, progress func(done, 
 	}
 	roles := []string{"CHANNELS_ADMIN", "USERS_ADMIN", "ROLES_ADMIN", "BACKOFFICE_VIEWER", "BACKOFFICE_OPERATOR"}
 	now := time.Unix(1_700_000_000, 0)
+	// Ends come from their own generator, so that the ids are the same
+	// with or without them.
+	ends := rand.New(rand.NewPCG(spec.Seed^0x5bd1e995, spec.Seed))
+	started := time.Now()
 	total, done := spec.Users*spec.AssignmentsPerUser, 0
 	flush := func() error {
 		if _, err := imp.Import(ctx, batch, "dataset"); err != nil {
@@ -128,7 +140,11 @@ func Generate(ctx context.Context, imp Importer, spec Spec, progress func(done, 
 				continue
 			}
 			seen[role+ent] = true
-			batch.Assignments = append(batch.Assignments, authz.Assignment{UserID: user, Role: role, EntityID: ent, GrantedBy: "dataset", GrantedAt: now})
+			asg := authz.Assignment{UserID: user, Role: role, EntityID: ent, GrantedBy: "dataset", GrantedAt: now}
+			if ends.IntN(100) < spec.ExpiringPercent {
+				asg.ExpiresAt = started.Add(time.Hour + time.Duration(ends.Int64N(int64(30*24*time.Hour)))).Truncate(time.Millisecond).UTC()
+			}
+			batch.Assignments = append(batch.Assignments, asg)
 		}
 		if len(batch.Assignments)+len(batch.AccountTypes) >= batchRows {
 			if err := flush(); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -38,10 +39,52 @@ func assignmentCmd(a *cli, use, short string, do func(e *authz.Engine, cmd *cobr
 }
 
 func newAssignCmd(a *cli) *cobra.Command {
-	return assignmentCmd(a, "assign", "Give a user a role on an entity",
+	var dur time.Duration
+	var until, reason string
+	cmd := assignmentCmd(a, "assign", "Give a user a role on an entity, for good or until an end",
 		func(e *authz.Engine, cmd *cobra.Command, user, role, entity, actor string) (authz.Revision, error) {
-			return e.Assign(cmd.Context(), user, role, entity, actor)
+			req := authz.AssignRequest{UserID: user, Role: role, EntityID: entity, For: dur, Reason: reason}
+			if cmd.Flags().Changed("for") && dur <= 0 {
+				return 0, fmt.Errorf("--for %s: give a positive duration, such as 4h or 90m", dur)
+			}
+			if until != "" {
+				t, err := parseUntil(until)
+				if err != nil {
+					return 0, err
+				}
+				req.ExpiresAt = t
+			}
+			return e.AssignRole(cmd.Context(), req, actor)
 		})
+	cmd.Example += "\n  bastion assign --user U1 --role BACKOFFICE_OPERATOR --entity C2 --for 4h --reason INC-4211\n" +
+		"  bastion assign --user U1 --role BACKOFFICE_OPERATOR --entity C2 --until 2026-03-01T18:00:00Z"
+	cmd.Flags().DurationVar(&dur, "for", 0, "end the assignment this long from now (4h, 90m); assigning again extends it")
+	cmd.Flags().StringVar(&until, "until", "", "end the assignment at this time (RFC 3339, e.g. 2026-03-01T18:00:00Z)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the listing and the audit log")
+	cmd.MarkFlagsMutuallyExclusive("for", "until")
+	return cmd
+}
+
+// parseUntil reads an end time: RFC 3339, with or without fractions.
+func parseUntil(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--until %q: want a time such as 2026-03-01T18:00:00Z or 2026-03-01T19:00:00+01:00", s)
+	}
+	return t, nil
+}
+
+// formatEnd shows an assignment's end for a listing: "never", or the
+// time and how far off it is (or that it has passed) at now.
+func formatEnd(end, now time.Time) string {
+	if end.IsZero() {
+		return "never"
+	}
+	at := end.UTC().Format("2006-01-02 15:04:05Z")
+	if !end.After(now) {
+		return at + " (ended)"
+	}
+	return at + " (in " + end.Sub(now).Round(time.Second).String() + ")"
 }
 
 func newRevokeCmd(a *cli) *cobra.Command {
@@ -53,31 +96,41 @@ func newRevokeCmd(a *cli) *cobra.Command {
 
 func newAssignmentsCmd(a *cli) *cobra.Command {
 	var f authz.AssignmentFilter
+	var expiring time.Duration
 	cmd := &cobra.Command{
 		Use:     "assignments",
-		Short:   "List role assignments by user, entity or role",
-		Example: "  bastion assignments --user U1\n  bastion assignments --role CHANNELS_ADMIN",
+		Short:   "List role assignments by user, entity or role, or those ending soon",
+		Example: "  bastion assignments --user U1\n  bastion assignments --role CHANNELS_ADMIN\n  bastion assignments --expiring 24h",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			now := time.Now()
+			if cmd.Flags().Changed("expiring") {
+				if expiring <= 0 {
+					return fmt.Errorf("--expiring %s: give a positive duration, such as 24h", expiring)
+				}
+				f.ExpiringBefore = now.Add(expiring)
+			}
 			return a.withEngine(cmd.Context(), func(e *authz.Engine) error {
 				list, err := e.Assignments(cmd.Context(), f)
 				if err != nil {
 					return err
 				}
 				tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "USER\tROLE\tENTITY\tGRANTED BY\tGRANTED AT")
+				fmt.Fprintln(tw, "USER\tROLE\tENTITY\tGRANTED BY\tGRANTED AT\tENDS\tREASON")
 				for _, x := range list {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.UserID, x.Role, x.EntityID, x.GrantedBy, x.GrantedAt.Format("2006-01-02 15:04:05Z"))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", x.UserID, x.Role, x.EntityID, x.GrantedBy, x.GrantedAt.Format("2006-01-02 15:04:05Z"),
+						formatEnd(x.ExpiresAt, now), x.Reason)
 				}
 				return tw.Flush()
 			})
 		},
 	}
+	cmd.Flags().DurationVar(&expiring, "expiring", 0, "list the assignments ending within this long (24h), soonest first, ended ones not yet removed included")
 	cmd.Flags().StringVar(&f.UserID, "user", "", "list this user's assignments")
 	cmd.Flags().StringVar(&f.EntityID, "entity", "", "list assignments on this entity")
 	cmd.Flags().StringVar(&f.Role, "role", "", "list holders of this role")
-	cmd.MarkFlagsOneRequired("user", "entity", "role")
-	cmd.MarkFlagsMutuallyExclusive("user", "entity", "role")
+	cmd.MarkFlagsOneRequired("user", "entity", "role", "expiring")
+	cmd.MarkFlagsMutuallyExclusive("user", "entity", "role", "expiring")
 	return reads(cmd)
 }
 

@@ -24,18 +24,19 @@ import (
 
 func newBenchCmd(a *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "bench", Short: "Load-test the permission service on generated data"}
-	var assignments int
+	var assignments, expiring int
 	seed := &cobra.Command{
 		Use:   "seed",
 		Short: "Generate an organisation with N assignments into --db (10 assignments per user; 10k channels, one per 100 assignments past 1M)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withEngine(cmd.Context(), func(e *authz.Engine) error {
-				return a.seedBench(cmd.Context(), e, assignments)
+				return a.seedBench(cmd.Context(), e, assignments, expiring)
 			})
 		},
 	}
 	seed.Flags().IntVar(&assignments, "assignments", 1_000_000, "how many role assignments to generate")
+	seed.Flags().IntVar(&expiring, "expiring-percent", 0, "give this share of the assignments (0-100) an end between an hour and 30 days away")
 
 	var o benchOptions
 	check := &cobra.Command{
@@ -74,6 +75,7 @@ rate falls below the offered one.`,
 	}
 	f := check.Flags()
 	f.IntVar(&o.assignments, "assignments", 1_000_000, "size of the generated data set")
+	f.IntVar(&o.expiring, "expiring-percent", 0, "when seeding: give this share of the assignments (0-100) an end between an hour and 30 days away")
 	f.IntVar(&o.clients, "clients", 64, "concurrent callers (with --rate: the most checks in flight)")
 	f.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive load")
 	f.Float64Var(&o.rate, "rate", 0, "offer this many checks/s at fixed intervals, timing each from its scheduled start (0: closed loop, each client calling back to back)")
@@ -92,6 +94,7 @@ rate falls below the offered one.`,
 
 type benchOptions struct {
 	assignments, clients int
+	expiring             int
 	duration             time.Duration
 	rate                 float64
 	target, apiKey, mode string
@@ -126,10 +129,12 @@ func (o benchOptions) remoteOptions() ([]client.Option, error) {
 	return opts, nil
 }
 
-func (a *cli) seedBench(ctx context.Context, e *authz.Engine, assignments int) error {
+func (a *cli) seedBench(ctx context.Context, e *authz.Engine, assignments, expiringPercent int) error {
 	start := time.Now()
 	last := time.Time{}
-	_, err := dataset.Generate(ctx, e, dataset.ForAssignments(assignments), func(done, total int) {
+	spec := dataset.ForAssignments(assignments)
+	spec.ExpiringPercent = expiringPercent
+	_, err := dataset.Generate(ctx, e, spec, func(done, total int) {
 		if time.Since(last) > time.Second || done == total {
 			fmt.Fprintf(a.stderr, "\rseeding: %d/%d assignments (%.0f%%)", done, total, 100*float64(done)/float64(total))
 			last = time.Now()
@@ -139,7 +144,7 @@ func (a *cli) seedBench(ctx context.Context, e *authz.Engine, assignments int) e
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "seeded %d assignments in %v\n", assignments, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "seeded %d assignments (%d%% with an end) in %v\n", assignments, expiringPercent, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -163,7 +168,7 @@ func (a *cli) benchCheck(ctx context.Context, o benchOptions) error {
 	}
 	defer closeEngine()
 	if _, err := e.Entity(ctx, "E0"); errors.Is(err, authz.ErrNotFound) {
-		if err := a.seedBench(ctx, e, o.assignments); err != nil {
+		if err := a.seedBench(ctx, e, o.assignments, o.expiring); err != nil {
 			return err
 		}
 	} else if err != nil {

@@ -93,7 +93,7 @@ func GrantToProto(g *authz.Grant) *authzv1.Grant {
 	if g == nil {
 		return nil
 	}
-	return &authzv1.Grant{Role: g.Role, EntityId: g.EntityID, GrantedBy: g.GrantedBy}
+	return &authzv1.Grant{Role: g.Role, EntityId: g.EntityID, GrantedBy: g.GrantedBy, ExpiresAt: timestamp(g.ExpiresAt)}
 }
 
 // Grant returns the engine grant for a message; nil stays nil.
@@ -101,7 +101,7 @@ func Grant(m *authzv1.Grant) *authz.Grant {
 	if m == nil {
 		return nil
 	}
-	return &authz.Grant{Role: m.GetRole(), EntityID: m.GetEntityId(), GrantedBy: m.GetGrantedBy()}
+	return &authz.Grant{Role: m.GetRole(), EntityID: m.GetEntityId(), GrantedBy: m.GetGrantedBy(), ExpiresAt: fromTimestamp(m.GetExpiresAt())}
 }
 
 // ResultToProto returns the response message for an engine result.

@@ -38,7 +38,14 @@ func Entity(m *authzv1.Entity) authz.Entity {
 
 // AssignmentToProto returns the message for an assignment.
 func AssignmentToProto(a authz.Assignment) *authzv1.Assignment {
-	return &authzv1.Assignment{UserId: a.UserID, Role: a.Role, EntityId: a.EntityID, GrantedBy: a.GrantedBy, GrantedAt: timestamp(a.GrantedAt)}
+	return &authzv1.Assignment{UserId: a.UserID, Role: a.Role, EntityId: a.EntityID, GrantedBy: a.GrantedBy, GrantedAt: timestamp(a.GrantedAt),
+		ExpiresAt: timestamp(a.ExpiresAt), Reason: a.Reason}
+}
+
+// Assignment returns the engine assignment for a message.
+func Assignment(m *authzv1.Assignment) authz.Assignment {
+	return authz.Assignment{UserID: m.GetUserId(), Role: m.GetRole(), EntityID: m.GetEntityId(), GrantedBy: m.GetGrantedBy(),
+		GrantedAt: fromTimestamp(m.GetGrantedAt()), ExpiresAt: fromTimestamp(m.GetExpiresAt()), Reason: m.GetReason()}
 }
 
 // ChangeToProto returns the message for an audit-log entry.
@@ -56,18 +63,26 @@ func timestamp(t time.Time) *timestamppb.Timestamp {
 	return timestamppb.New(t)
 }
 
+// fromTimestamp is the time of m, zero when m is unset.
+func fromTimestamp(m *timestamppb.Timestamp) time.Time {
+	if m == nil {
+		return time.Time{}
+	}
+	return m.AsTime()
+}
+
 // UserPermissionsToProto returns the message for a user's permissions.
 func UserPermissionsToProto(u authz.UserPermissions) *authzv1.UserPermissions {
 	out := &authzv1.UserPermissions{
 		TeamId: u.TeamID, UserId: u.UserID, AccountType: AccountTypeToProto(u.AccountType),
-		Entities: make([]*authzv1.EntityPermissions, len(u.Entities)), Revision: int64(u.Revision),
+		Entities: make([]*authzv1.EntityPermissions, len(u.Entities)), Revision: int64(u.Revision), At: timestamp(u.At),
 	}
 	for i, e := range u.Entities {
 		grants := make([]*authzv1.Grant, len(e.Grants))
 		for j := range e.Grants {
 			grants[j] = GrantToProto(&e.Grants[j])
 		}
-		out.Entities[i] = &authzv1.EntityPermissions{EntityId: e.EntityID, EntityType: e.EntityType, Permissions: e.Permissions, Grants: grants}
+		out.Entities[i] = &authzv1.EntityPermissions{EntityId: e.EntityID, EntityType: e.EntityType, Permissions: e.Permissions, Grants: grants, Until: timestamp(e.Until)}
 	}
 	return out
 }
@@ -76,14 +91,14 @@ func UserPermissionsToProto(u authz.UserPermissions) *authzv1.UserPermissions {
 func UserPermissions(m *authzv1.UserPermissions) authz.UserPermissions {
 	out := authz.UserPermissions{
 		TeamID: m.GetTeamId(), UserID: m.GetUserId(), AccountType: AccountType(m.GetAccountType()),
-		Entities: make([]authz.EntityPermissions, len(m.GetEntities())), Revision: authz.Revision(m.GetRevision()),
+		Entities: make([]authz.EntityPermissions, len(m.GetEntities())), Revision: authz.Revision(m.GetRevision()), At: fromTimestamp(m.GetAt()),
 	}
 	for i, e := range m.GetEntities() {
 		grants := make([]authz.Grant, len(e.GetGrants()))
 		for j, g := range e.GetGrants() {
 			grants[j] = *Grant(g)
 		}
-		out.Entities[i] = authz.EntityPermissions{EntityID: e.GetEntityId(), EntityType: e.GetEntityType(), Permissions: e.GetPermissions(), Grants: grants}
+		out.Entities[i] = authz.EntityPermissions{EntityID: e.GetEntityId(), EntityType: e.GetEntityType(), Permissions: e.GetPermissions(), Grants: grants, Until: fromTimestamp(e.GetUntil())}
 	}
 	return out
 }

@@ -53,6 +53,25 @@ func Start(t testing.TB, db *sqldb.DB) *Env {
 // limits); the keys, registry and logger are Start's.
 func StartWith(t testing.TB, db *sqldb.DB, opts server.Options) *Env {
 	t.Helper()
+	return StartConfig(t, db, Config{Server: opts})
+}
+
+// Config is what StartConfig builds a test server from.
+type Config struct {
+	// Server holds server options, as StartWith takes them.
+	Server server.Options
+	// Now is the engine's clock (default time.Now).
+	Now func() time.Time
+	// NoFollow leaves the engine without its change follower and sweeper
+	// (Engine.Follow): ended assignments stay stored until the test calls
+	// Engine.Sweep, and writes of other processes are seen by checks only.
+	NoFollow bool
+}
+
+// StartConfig is Start with the options of cfg.
+func StartConfig(t testing.TB, db *sqldb.DB, cfg Config) *Env {
+	t.Helper()
+	opts := cfg.Server
 	ctx := context.Background()
 	st, err := authzsql.Open(ctx, db)
 	if err != nil {
@@ -64,7 +83,7 @@ func StartWith(t testing.TB, db *sqldb.DB, opts server.Options) *Env {
 		t.Fatalf("built-in roles: %v", err)
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	eng, err := authz.NewEngine(ctx, st, cat, authz.Options{Logger: logger})
+	eng, err := authz.NewEngine(ctx, st, cat, authz.Options{Logger: logger, Now: cfg.Now})
 	if err != nil {
 		t.Fatalf("new engine: %v", err)
 	}
@@ -73,7 +92,11 @@ func StartWith(t testing.TB, db *sqldb.DB, opts server.Options) *Env {
 	}
 	followCtx, stopFollow := context.WithCancel(ctx)
 	followed := make(chan struct{})
-	go func() { defer close(followed); eng.Follow(followCtx, 0) }()
+	if cfg.NoFollow {
+		close(followed)
+	} else {
+		go func() { defer close(followed); eng.Follow(followCtx, 0) }()
+	}
 
 	reg := prometheus.NewRegistry()
 	opts.APIKeys, opts.Registry, opts.Logger = []string{APIKey}, reg, logger

@@ -9,6 +9,8 @@ package authzv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -445,11 +447,23 @@ func (x *GetRoleResponse) GetRole() *Role {
 
 // AssignRoleRequest gives user_id the role on entity_id.
 type AssignRoleRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Actor         *Actor                 `protobuf:"bytes,1,opt,name=actor,proto3" json:"actor,omitempty"`
-	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Role          string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
-	EntityId      string                 `protobuf:"bytes,4,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Actor    *Actor                 `protobuf:"bytes,1,opt,name=actor,proto3" json:"actor,omitempty"`
+	UserId   string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Role     string                 `protobuf:"bytes,3,opt,name=role,proto3" json:"role,omitempty"`
+	EntityId string                 `protobuf:"bytes,4,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
+	// expires_at ends the assignment at that instant (it must lie after the
+	// server's clock reads now); expires_in ends it that long after the
+	// server's clock reads now. Set at most one; neither gives an assignment
+	// that never ends. From its end every check treats the assignment as
+	// absent, and the server removes it with an assignment.expire entry in
+	// the audit log. Assigning an existing assignment replaces its end and
+	// reason: that is how it is extended.
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpiresIn *durationpb.Duration   `protobuf:"bytes,6,opt,name=expires_in,json=expiresIn,proto3" json:"expires_in,omitempty"`
+	// Why the role is given (at most 1024 bytes), stored with the assignment
+	// and in the audit log.
+	Reason        string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -508,6 +522,27 @@ func (x *AssignRoleRequest) GetRole() string {
 func (x *AssignRoleRequest) GetEntityId() string {
 	if x != nil {
 		return x.EntityId
+	}
+	return ""
+}
+
+func (x *AssignRoleRequest) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *AssignRoleRequest) GetExpiresIn() *durationpb.Duration {
+	if x != nil {
+		return x.ExpiresIn
+	}
+	return nil
+}
+
+func (x *AssignRoleRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
 	}
 	return ""
 }
@@ -680,6 +715,7 @@ type ListAssignmentsRequest struct {
 	//	*ListAssignmentsRequest_UserId
 	//	*ListAssignmentsRequest_EntityId
 	//	*ListAssignmentsRequest_Role
+	//	*ListAssignmentsRequest_ExpiringBefore
 	By            isListAssignmentsRequest_By `protobuf_oneof:"by"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -749,6 +785,15 @@ func (x *ListAssignmentsRequest) GetRole() string {
 	return ""
 }
 
+func (x *ListAssignmentsRequest) GetExpiringBefore() *timestamppb.Timestamp {
+	if x != nil {
+		if x, ok := x.By.(*ListAssignmentsRequest_ExpiringBefore); ok {
+			return x.ExpiringBefore
+		}
+	}
+	return nil
+}
+
 type isListAssignmentsRequest_By interface {
 	isListAssignmentsRequest_By()
 }
@@ -765,11 +810,19 @@ type ListAssignmentsRequest_Role struct {
 	Role string `protobuf:"bytes,3,opt,name=role,proto3,oneof"`
 }
 
+type ListAssignmentsRequest_ExpiringBefore struct {
+	// The assignments whose end is at or before this instant (ended ones
+	// the server has not yet removed included), soonest first.
+	ExpiringBefore *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expiring_before,json=expiringBefore,proto3,oneof"`
+}
+
 func (*ListAssignmentsRequest_UserId) isListAssignmentsRequest_By() {}
 
 func (*ListAssignmentsRequest_EntityId) isListAssignmentsRequest_By() {}
 
 func (*ListAssignmentsRequest_Role) isListAssignmentsRequest_By() {}
+
+func (*ListAssignmentsRequest_ExpiringBefore) isListAssignmentsRequest_By() {}
 
 // ListAssignmentsResponse lists the matching assignments.
 type ListAssignmentsResponse struct {
@@ -1532,7 +1585,7 @@ var File_bastion_authz_v1_admin_proto protoreflect.FileDescriptor
 
 const file_bastion_authz_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x1cbastion/authz/v1/admin.proto\x12\x10bastion.authz.v1\x1a\x1cbastion/authz/v1/model.proto\"9\n" +
+	"\x1cbastion/authz/v1/admin.proto\x12\x10bastion.authz.v1\x1a\x1cbastion/authz/v1/model.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"9\n" +
 	"\x05Actor\x12\x17\n" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\"k\n" +
@@ -1552,12 +1605,17 @@ const file_bastion_authz_v1_admin_proto_rawDesc = "" +
 	"\x0eGetRoleRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"=\n" +
 	"\x0fGetRoleResponse\x12*\n" +
-	"\x04role\x18\x01 \x01(\v2\x16.bastion.authz.v1.RoleR\x04role\"\x8c\x01\n" +
+	"\x04role\x18\x01 \x01(\v2\x16.bastion.authz.v1.RoleR\x04role\"\x99\x02\n" +
 	"\x11AssignRoleRequest\x12-\n" +
 	"\x05actor\x18\x01 \x01(\v2\x17.bastion.authz.v1.ActorR\x05actor\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x12\n" +
 	"\x04role\x18\x03 \x01(\tR\x04role\x12\x1b\n" +
-	"\tentity_id\x18\x04 \x01(\tR\bentityId\"0\n" +
+	"\tentity_id\x18\x04 \x01(\tR\bentityId\x129\n" +
+	"\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x128\n" +
+	"\n" +
+	"expires_in\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\texpiresIn\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\"0\n" +
 	"\x12AssignRoleResponse\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\"\x8c\x01\n" +
 	"\x11RevokeRoleRequest\x12-\n" +
@@ -1566,11 +1624,12 @@ const file_bastion_authz_v1_admin_proto_rawDesc = "" +
 	"\x04role\x18\x03 \x01(\tR\x04role\x12\x1b\n" +
 	"\tentity_id\x18\x04 \x01(\tR\bentityId\"0\n" +
 	"\x12RevokeRoleResponse\x12\x1a\n" +
-	"\brevision\x18\x01 \x01(\x03R\brevision\"n\n" +
+	"\brevision\x18\x01 \x01(\x03R\brevision\"\xb5\x01\n" +
 	"\x16ListAssignmentsRequest\x12\x19\n" +
 	"\auser_id\x18\x01 \x01(\tH\x00R\x06userId\x12\x1d\n" +
 	"\tentity_id\x18\x02 \x01(\tH\x00R\bentityId\x12\x14\n" +
-	"\x04role\x18\x03 \x01(\tH\x00R\x04roleB\x04\n" +
+	"\x04role\x18\x03 \x01(\tH\x00R\x04role\x12E\n" +
+	"\x0fexpiring_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\x0eexpiringBeforeB\x04\n" +
 	"\x02by\"Y\n" +
 	"\x17ListAssignmentsResponse\x12>\n" +
 	"\vassignments\x18\x01 \x03(\v2\x1c.bastion.authz.v1.AssignmentR\vassignments\"v\n" +
@@ -1665,10 +1724,12 @@ var file_bastion_authz_v1_admin_proto_goTypes = []any{
 	nil,                                // 29: bastion.authz.v1.SetTeamPreferencesRequest.PreferencesEntry
 	nil,                                // 30: bastion.authz.v1.GetTeamPreferencesResponse.PreferencesEntry
 	(*Role)(nil),                       // 31: bastion.authz.v1.Role
-	(*Assignment)(nil),                 // 32: bastion.authz.v1.Assignment
-	(*Entity)(nil),                     // 33: bastion.authz.v1.Entity
-	(AccountType)(0),                   // 34: bastion.authz.v1.AccountType
-	(*Change)(nil),                     // 35: bastion.authz.v1.Change
+	(*timestamppb.Timestamp)(nil),      // 32: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),        // 33: google.protobuf.Duration
+	(*Assignment)(nil),                 // 34: bastion.authz.v1.Assignment
+	(*Entity)(nil),                     // 35: bastion.authz.v1.Entity
+	(AccountType)(0),                   // 36: bastion.authz.v1.AccountType
+	(*Change)(nil),                     // 37: bastion.authz.v1.Change
 }
 var file_bastion_authz_v1_admin_proto_depIdxs = []int32{
 	0,  // 0: bastion.authz.v1.PutRoleRequest.actor:type_name -> bastion.authz.v1.Actor
@@ -1677,23 +1738,26 @@ var file_bastion_authz_v1_admin_proto_depIdxs = []int32{
 	31, // 3: bastion.authz.v1.ListRolesResponse.roles:type_name -> bastion.authz.v1.Role
 	31, // 4: bastion.authz.v1.GetRoleResponse.role:type_name -> bastion.authz.v1.Role
 	0,  // 5: bastion.authz.v1.AssignRoleRequest.actor:type_name -> bastion.authz.v1.Actor
-	0,  // 6: bastion.authz.v1.RevokeRoleRequest.actor:type_name -> bastion.authz.v1.Actor
-	32, // 7: bastion.authz.v1.ListAssignmentsResponse.assignments:type_name -> bastion.authz.v1.Assignment
-	0,  // 8: bastion.authz.v1.UpsertEntityRequest.actor:type_name -> bastion.authz.v1.Actor
-	33, // 9: bastion.authz.v1.UpsertEntityRequest.entity:type_name -> bastion.authz.v1.Entity
-	33, // 10: bastion.authz.v1.ListEntitiesResponse.entities:type_name -> bastion.authz.v1.Entity
-	33, // 11: bastion.authz.v1.GetEntityResponse.entity:type_name -> bastion.authz.v1.Entity
-	0,  // 12: bastion.authz.v1.SetAccountTypeRequest.actor:type_name -> bastion.authz.v1.Actor
-	34, // 13: bastion.authz.v1.SetAccountTypeRequest.account_type:type_name -> bastion.authz.v1.AccountType
-	0,  // 14: bastion.authz.v1.SetTeamPreferencesRequest.actor:type_name -> bastion.authz.v1.Actor
-	29, // 15: bastion.authz.v1.SetTeamPreferencesRequest.preferences:type_name -> bastion.authz.v1.SetTeamPreferencesRequest.PreferencesEntry
-	30, // 16: bastion.authz.v1.GetTeamPreferencesResponse.preferences:type_name -> bastion.authz.v1.GetTeamPreferencesResponse.PreferencesEntry
-	35, // 17: bastion.authz.v1.ListAuditLogResponse.changes:type_name -> bastion.authz.v1.Change
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	32, // 6: bastion.authz.v1.AssignRoleRequest.expires_at:type_name -> google.protobuf.Timestamp
+	33, // 7: bastion.authz.v1.AssignRoleRequest.expires_in:type_name -> google.protobuf.Duration
+	0,  // 8: bastion.authz.v1.RevokeRoleRequest.actor:type_name -> bastion.authz.v1.Actor
+	32, // 9: bastion.authz.v1.ListAssignmentsRequest.expiring_before:type_name -> google.protobuf.Timestamp
+	34, // 10: bastion.authz.v1.ListAssignmentsResponse.assignments:type_name -> bastion.authz.v1.Assignment
+	0,  // 11: bastion.authz.v1.UpsertEntityRequest.actor:type_name -> bastion.authz.v1.Actor
+	35, // 12: bastion.authz.v1.UpsertEntityRequest.entity:type_name -> bastion.authz.v1.Entity
+	35, // 13: bastion.authz.v1.ListEntitiesResponse.entities:type_name -> bastion.authz.v1.Entity
+	35, // 14: bastion.authz.v1.GetEntityResponse.entity:type_name -> bastion.authz.v1.Entity
+	0,  // 15: bastion.authz.v1.SetAccountTypeRequest.actor:type_name -> bastion.authz.v1.Actor
+	36, // 16: bastion.authz.v1.SetAccountTypeRequest.account_type:type_name -> bastion.authz.v1.AccountType
+	0,  // 17: bastion.authz.v1.SetTeamPreferencesRequest.actor:type_name -> bastion.authz.v1.Actor
+	29, // 18: bastion.authz.v1.SetTeamPreferencesRequest.preferences:type_name -> bastion.authz.v1.SetTeamPreferencesRequest.PreferencesEntry
+	30, // 19: bastion.authz.v1.GetTeamPreferencesResponse.preferences:type_name -> bastion.authz.v1.GetTeamPreferencesResponse.PreferencesEntry
+	37, // 20: bastion.authz.v1.ListAuditLogResponse.changes:type_name -> bastion.authz.v1.Change
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_bastion_authz_v1_admin_proto_init() }
@@ -1706,6 +1770,7 @@ func file_bastion_authz_v1_admin_proto_init() {
 		(*ListAssignmentsRequest_UserId)(nil),
 		(*ListAssignmentsRequest_EntityId)(nil),
 		(*ListAssignmentsRequest_Role)(nil),
+		(*ListAssignmentsRequest_ExpiringBefore)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

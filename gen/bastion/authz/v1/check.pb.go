@@ -9,6 +9,7 @@ package authzv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -346,10 +347,12 @@ func (x *PolicyRequest) GetConsistency() *Consistency {
 
 // Grant names the role assignment through which RBAC allowed.
 type Grant struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Role          string                 `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
-	EntityId      string                 `protobuf:"bytes,2,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
-	GrantedBy     string                 `protobuf:"bytes,3,opt,name=granted_by,json=grantedBy,proto3" json:"granted_by,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Role      string                 `protobuf:"bytes,1,opt,name=role,proto3" json:"role,omitempty"`
+	EntityId  string                 `protobuf:"bytes,2,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
+	GrantedBy string                 `protobuf:"bytes,3,opt,name=granted_by,json=grantedBy,proto3" json:"granted_by,omitempty"`
+	// When the assignment ends; unset when it never does.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -403,6 +406,13 @@ func (x *Grant) GetGrantedBy() string {
 		return x.GrantedBy
 	}
 	return ""
+}
+
+func (x *Grant) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
 }
 
 // Reason explains a decision.
@@ -933,7 +943,7 @@ var File_bastion_authz_v1_check_proto protoreflect.FileDescriptor
 
 const file_bastion_authz_v1_check_proto_rawDesc = "" +
 	"\n" +
-	"\x1cbastion/authz/v1/check.proto\x12\x10bastion.authz.v1\"p\n" +
+	"\x1cbastion/authz/v1/check.proto\x12\x10bastion.authz.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"p\n" +
 	"\vConsistency\x125\n" +
 	"\x04mode\x18\x01 \x01(\x0e2!.bastion.authz.v1.ConsistencyModeR\x04mode\x12*\n" +
 	"\x11at_least_revision\x18\x02 \x01(\x03R\x0fatLeastRevision\"\xc6\x01\n" +
@@ -948,12 +958,14 @@ const file_bastion_authz_v1_check_proto_rawDesc = "" +
 	"\ateam_id\x18\x02 \x01(\tR\x06teamId\x12\x17\n" +
 	"\auser_id\x18\x03 \x01(\tR\x06userId\x12\x1b\n" +
 	"\tentity_id\x18\x04 \x01(\tR\bentityId\x12?\n" +
-	"\vconsistency\x18\x05 \x01(\v2\x1d.bastion.authz.v1.ConsistencyR\vconsistency\"W\n" +
+	"\vconsistency\x18\x05 \x01(\v2\x1d.bastion.authz.v1.ConsistencyR\vconsistency\"\x92\x01\n" +
 	"\x05Grant\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x1b\n" +
 	"\tentity_id\x18\x02 \x01(\tR\bentityId\x12\x1d\n" +
 	"\n" +
-	"granted_by\x18\x03 \x01(\tR\tgrantedBy\"\xb6\x01\n" +
+	"granted_by\x18\x03 \x01(\tR\tgrantedBy\x129\n" +
+	"\n" +
+	"expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\xb6\x01\n" +
 	"\x06Reason\x120\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1c.bastion.authz.v1.ReasonKindR\x04kind\x12\x12\n" +
 	"\x04rule\x18\x02 \x01(\tR\x04rule\x12\x1d\n" +
@@ -1013,40 +1025,42 @@ func file_bastion_authz_v1_check_proto_rawDescGZIP() []byte {
 var file_bastion_authz_v1_check_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_bastion_authz_v1_check_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_bastion_authz_v1_check_proto_goTypes = []any{
-	(ConsistencyMode)(0),       // 0: bastion.authz.v1.ConsistencyMode
-	(ReasonKind)(0),            // 1: bastion.authz.v1.ReasonKind
-	(*Consistency)(nil),        // 2: bastion.authz.v1.Consistency
-	(*EligibilityRequest)(nil), // 3: bastion.authz.v1.EligibilityRequest
-	(*PolicyRequest)(nil),      // 4: bastion.authz.v1.PolicyRequest
-	(*Grant)(nil),              // 5: bastion.authz.v1.Grant
-	(*Reason)(nil),             // 6: bastion.authz.v1.Reason
-	(*Decision)(nil),           // 7: bastion.authz.v1.Decision
-	(*CheckResponse)(nil),      // 8: bastion.authz.v1.CheckResponse
-	(*BatchCheckRequest)(nil),  // 9: bastion.authz.v1.BatchCheckRequest
-	(*BatchCheckItem)(nil),     // 10: bastion.authz.v1.BatchCheckItem
-	(*BatchCheckResponse)(nil), // 11: bastion.authz.v1.BatchCheckResponse
-	(*BatchCheckResult)(nil),   // 12: bastion.authz.v1.BatchCheckResult
-	(*BatchCheckError)(nil),    // 13: bastion.authz.v1.BatchCheckError
+	(ConsistencyMode)(0),          // 0: bastion.authz.v1.ConsistencyMode
+	(ReasonKind)(0),               // 1: bastion.authz.v1.ReasonKind
+	(*Consistency)(nil),           // 2: bastion.authz.v1.Consistency
+	(*EligibilityRequest)(nil),    // 3: bastion.authz.v1.EligibilityRequest
+	(*PolicyRequest)(nil),         // 4: bastion.authz.v1.PolicyRequest
+	(*Grant)(nil),                 // 5: bastion.authz.v1.Grant
+	(*Reason)(nil),                // 6: bastion.authz.v1.Reason
+	(*Decision)(nil),              // 7: bastion.authz.v1.Decision
+	(*CheckResponse)(nil),         // 8: bastion.authz.v1.CheckResponse
+	(*BatchCheckRequest)(nil),     // 9: bastion.authz.v1.BatchCheckRequest
+	(*BatchCheckItem)(nil),        // 10: bastion.authz.v1.BatchCheckItem
+	(*BatchCheckResponse)(nil),    // 11: bastion.authz.v1.BatchCheckResponse
+	(*BatchCheckResult)(nil),      // 12: bastion.authz.v1.BatchCheckResult
+	(*BatchCheckError)(nil),       // 13: bastion.authz.v1.BatchCheckError
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_bastion_authz_v1_check_proto_depIdxs = []int32{
 	0,  // 0: bastion.authz.v1.Consistency.mode:type_name -> bastion.authz.v1.ConsistencyMode
 	2,  // 1: bastion.authz.v1.EligibilityRequest.consistency:type_name -> bastion.authz.v1.Consistency
 	2,  // 2: bastion.authz.v1.PolicyRequest.consistency:type_name -> bastion.authz.v1.Consistency
-	1,  // 3: bastion.authz.v1.Reason.kind:type_name -> bastion.authz.v1.ReasonKind
-	5,  // 4: bastion.authz.v1.Reason.grant:type_name -> bastion.authz.v1.Grant
-	6,  // 5: bastion.authz.v1.Decision.reason:type_name -> bastion.authz.v1.Reason
-	7,  // 6: bastion.authz.v1.CheckResponse.decisions:type_name -> bastion.authz.v1.Decision
-	10, // 7: bastion.authz.v1.BatchCheckRequest.items:type_name -> bastion.authz.v1.BatchCheckItem
-	3,  // 8: bastion.authz.v1.BatchCheckItem.eligibility:type_name -> bastion.authz.v1.EligibilityRequest
-	4,  // 9: bastion.authz.v1.BatchCheckItem.policy:type_name -> bastion.authz.v1.PolicyRequest
-	12, // 10: bastion.authz.v1.BatchCheckResponse.results:type_name -> bastion.authz.v1.BatchCheckResult
-	8,  // 11: bastion.authz.v1.BatchCheckResult.response:type_name -> bastion.authz.v1.CheckResponse
-	13, // 12: bastion.authz.v1.BatchCheckResult.error:type_name -> bastion.authz.v1.BatchCheckError
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	14, // 3: bastion.authz.v1.Grant.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 4: bastion.authz.v1.Reason.kind:type_name -> bastion.authz.v1.ReasonKind
+	5,  // 5: bastion.authz.v1.Reason.grant:type_name -> bastion.authz.v1.Grant
+	6,  // 6: bastion.authz.v1.Decision.reason:type_name -> bastion.authz.v1.Reason
+	7,  // 7: bastion.authz.v1.CheckResponse.decisions:type_name -> bastion.authz.v1.Decision
+	10, // 8: bastion.authz.v1.BatchCheckRequest.items:type_name -> bastion.authz.v1.BatchCheckItem
+	3,  // 9: bastion.authz.v1.BatchCheckItem.eligibility:type_name -> bastion.authz.v1.EligibilityRequest
+	4,  // 10: bastion.authz.v1.BatchCheckItem.policy:type_name -> bastion.authz.v1.PolicyRequest
+	12, // 11: bastion.authz.v1.BatchCheckResponse.results:type_name -> bastion.authz.v1.BatchCheckResult
+	8,  // 12: bastion.authz.v1.BatchCheckResult.response:type_name -> bastion.authz.v1.CheckResponse
+	13, // 13: bastion.authz.v1.BatchCheckResult.error:type_name -> bastion.authz.v1.BatchCheckError
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_bastion_authz_v1_check_proto_init() }

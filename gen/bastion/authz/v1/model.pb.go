@@ -237,12 +237,16 @@ func (x *Entity) GetCreatorId() string {
 
 // Assignment gives a user a role on an entity and everything below it.
 type Assignment struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	UserId        string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	Role          string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
-	EntityId      string                 `protobuf:"bytes,3,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
-	GrantedBy     string                 `protobuf:"bytes,4,opt,name=granted_by,json=grantedBy,proto3" json:"granted_by,omitempty"`
-	GrantedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=granted_at,json=grantedAt,proto3" json:"granted_at,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	UserId    string                 `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	Role      string                 `protobuf:"bytes,2,opt,name=role,proto3" json:"role,omitempty"`
+	EntityId  string                 `protobuf:"bytes,3,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
+	GrantedBy string                 `protobuf:"bytes,4,opt,name=granted_by,json=grantedBy,proto3" json:"granted_by,omitempty"`
+	GrantedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=granted_at,json=grantedAt,proto3" json:"granted_at,omitempty"`
+	// When the assignment ends; unset when it never does.
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// Why the role was given.
+	Reason        string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -312,6 +316,20 @@ func (x *Assignment) GetGrantedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Assignment) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *Assignment) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // Change is one entry of the audit log (the store's change log).
 type Change struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -319,7 +337,7 @@ type Change struct {
 	At       *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=at,proto3" json:"at,omitempty"`
 	Actor    string                 `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
 	// entity.upsert, account_type.set, team_prefs.set, role.put, role.delete,
-	// assignment.add, assignment.remove, bulk.import.
+	// assignment.add, assignment.remove, assignment.expire, bulk.import.
 	Kind     string `protobuf:"bytes,4,opt,name=kind,proto3" json:"kind,omitempty"`
 	Key      string `protobuf:"bytes,5,opt,name=key,proto3" json:"key,omitempty"`
 	UserId   string `protobuf:"bytes,6,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
@@ -435,11 +453,15 @@ func (x *Change) GetAfter() string {
 // EntityPermissions are the permissions a user holds on an entity and
 // everything below it, with the grants they come from.
 type EntityPermissions struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	EntityId      string                 `protobuf:"bytes,1,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
-	EntityType    string                 `protobuf:"bytes,2,opt,name=entity_type,json=entityType,proto3" json:"entity_type,omitempty"`
-	Permissions   []string               `protobuf:"bytes,3,rep,name=permissions,proto3" json:"permissions,omitempty"`
-	Grants        []*Grant               `protobuf:"bytes,4,rep,name=grants,proto3" json:"grants,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	EntityId    string                 `protobuf:"bytes,1,opt,name=entity_id,json=entityId,proto3" json:"entity_id,omitempty"`
+	EntityType  string                 `protobuf:"bytes,2,opt,name=entity_type,json=entityType,proto3" json:"entity_type,omitempty"`
+	Permissions []string               `protobuf:"bytes,3,rep,name=permissions,proto3" json:"permissions,omitempty"`
+	Grants      []*Grant               `protobuf:"bytes,4,rep,name=grants,proto3" json:"grants,omitempty"`
+	// The earliest end of the grants listed; unset when none ends. From
+	// then on the list may name permissions no longer held: ask again, or
+	// wait for the watch event the removal brings.
+	Until         *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=until,proto3" json:"until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -502,14 +524,24 @@ func (x *EntityPermissions) GetGrants() []*Grant {
 	return nil
 }
 
+func (x *EntityPermissions) GetUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Until
+	}
+	return nil
+}
+
 // UserPermissions is a user's effective permissions in a team.
 type UserPermissions struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TeamId        string                 `protobuf:"bytes,1,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
-	UserId        string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
-	AccountType   AccountType            `protobuf:"varint,3,opt,name=account_type,json=accountType,proto3,enum=bastion.authz.v1.AccountType" json:"account_type,omitempty"`
-	Entities      []*EntityPermissions   `protobuf:"bytes,4,rep,name=entities,proto3" json:"entities,omitempty"`
-	Revision      int64                  `protobuf:"varint,5,opt,name=revision,proto3" json:"revision,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	TeamId      string                 `protobuf:"bytes,1,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
+	UserId      string                 `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	AccountType AccountType            `protobuf:"varint,3,opt,name=account_type,json=accountType,proto3,enum=bastion.authz.v1.AccountType" json:"account_type,omitempty"`
+	Entities    []*EntityPermissions   `protobuf:"bytes,4,rep,name=entities,proto3" json:"entities,omitempty"`
+	Revision    int64                  `protobuf:"varint,5,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The server's clock when the permissions were computed: the instant
+	// they hold at. Compare entities' until with it, not with a local clock.
+	At            *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=at,proto3" json:"at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -579,6 +611,13 @@ func (x *UserPermissions) GetRevision() int64 {
 	return 0
 }
 
+func (x *UserPermissions) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
 var File_bastion_authz_v1_model_proto protoreflect.FileDescriptor
 
 const file_bastion_authz_v1_model_proto_rawDesc = "" +
@@ -595,7 +634,7 @@ const file_bastion_authz_v1_model_proto_rawDesc = "" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12\x1b\n" +
 	"\tparent_id\x18\x03 \x01(\tR\bparentId\x12\x1d\n" +
 	"\n" +
-	"creator_id\x18\x04 \x01(\tR\tcreatorId\"\xb0\x01\n" +
+	"creator_id\x18\x04 \x01(\tR\tcreatorId\"\x83\x02\n" +
 	"\n" +
 	"Assignment\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12\x12\n" +
@@ -604,7 +643,10 @@ const file_bastion_authz_v1_model_proto_rawDesc = "" +
 	"\n" +
 	"granted_by\x18\x04 \x01(\tR\tgrantedBy\x129\n" +
 	"\n" +
-	"granted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tgrantedAt\"\x89\x02\n" +
+	"granted_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tgrantedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\"\x89\x02\n" +
 	"\x06Change\x12\x1a\n" +
 	"\brevision\x18\x01 \x01(\x03R\brevision\x12*\n" +
 	"\x02at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x14\n" +
@@ -616,19 +658,21 @@ const file_bastion_authz_v1_model_proto_rawDesc = "" +
 	"\tentity_id\x18\b \x01(\tR\bentityId\x12\x16\n" +
 	"\x06before\x18\t \x01(\tR\x06before\x12\x14\n" +
 	"\x05after\x18\n" +
-	" \x01(\tR\x05after\"\xa4\x01\n" +
+	" \x01(\tR\x05after\"\xd6\x01\n" +
 	"\x11EntityPermissions\x12\x1b\n" +
 	"\tentity_id\x18\x01 \x01(\tR\bentityId\x12\x1f\n" +
 	"\ventity_type\x18\x02 \x01(\tR\n" +
 	"entityType\x12 \n" +
 	"\vpermissions\x18\x03 \x03(\tR\vpermissions\x12/\n" +
-	"\x06grants\x18\x04 \x03(\v2\x17.bastion.authz.v1.GrantR\x06grants\"\xe2\x01\n" +
+	"\x06grants\x18\x04 \x03(\v2\x17.bastion.authz.v1.GrantR\x06grants\x120\n" +
+	"\x05until\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x05until\"\x8e\x02\n" +
 	"\x0fUserPermissions\x12\x17\n" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\x12\x17\n" +
 	"\auser_id\x18\x02 \x01(\tR\x06userId\x12@\n" +
 	"\faccount_type\x18\x03 \x01(\x0e2\x1d.bastion.authz.v1.AccountTypeR\vaccountType\x12?\n" +
 	"\bentities\x18\x04 \x03(\v2#.bastion.authz.v1.EntityPermissionsR\bentities\x12\x1a\n" +
-	"\brevision\x18\x05 \x01(\x03R\brevision*\xd4\x01\n" +
+	"\brevision\x18\x05 \x01(\x03R\brevision\x12*\n" +
+	"\x02at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x02at*\xd4\x01\n" +
 	"\vAccountType\x12\x1c\n" +
 	"\x18ACCOUNT_TYPE_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dACCOUNT_TYPE_ULTRA_RESTRICTED\x10\x01\x12\x1b\n" +
@@ -665,15 +709,18 @@ var file_bastion_authz_v1_model_proto_goTypes = []any{
 }
 var file_bastion_authz_v1_model_proto_depIdxs = []int32{
 	7, // 0: bastion.authz.v1.Assignment.granted_at:type_name -> google.protobuf.Timestamp
-	7, // 1: bastion.authz.v1.Change.at:type_name -> google.protobuf.Timestamp
-	8, // 2: bastion.authz.v1.EntityPermissions.grants:type_name -> bastion.authz.v1.Grant
-	0, // 3: bastion.authz.v1.UserPermissions.account_type:type_name -> bastion.authz.v1.AccountType
-	5, // 4: bastion.authz.v1.UserPermissions.entities:type_name -> bastion.authz.v1.EntityPermissions
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	7, // 1: bastion.authz.v1.Assignment.expires_at:type_name -> google.protobuf.Timestamp
+	7, // 2: bastion.authz.v1.Change.at:type_name -> google.protobuf.Timestamp
+	8, // 3: bastion.authz.v1.EntityPermissions.grants:type_name -> bastion.authz.v1.Grant
+	7, // 4: bastion.authz.v1.EntityPermissions.until:type_name -> google.protobuf.Timestamp
+	0, // 5: bastion.authz.v1.UserPermissions.account_type:type_name -> bastion.authz.v1.AccountType
+	5, // 6: bastion.authz.v1.UserPermissions.entities:type_name -> bastion.authz.v1.EntityPermissions
+	7, // 7: bastion.authz.v1.UserPermissions.at:type_name -> google.protobuf.Timestamp
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_bastion_authz_v1_model_proto_init() }
