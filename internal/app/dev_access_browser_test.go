@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/bastionhq/bastion/internal/browsertest"
 )
 
@@ -66,13 +68,17 @@ func TestDevJustInTimeAccessInBrowser(t *testing.T) {
 	mia.WaitVisible(testid("thread-panel", "data-ts", request))
 	mia.WaitText(botInThread, "your BACKOFFICE_OPERATOR")
 	mia.WaitText(`[data-testid="thread-messages"] button`, "Extend by 1m")
+	tall(mia, 1300)
 	mia.Screenshot("05-reminder-with-extend")
+	tall(mia, 0)
 
 	// At the end the thread says so, and the command is denied again.
 	// The grant lasts a real minute; waiting for its end takes that long.
 	b.Timeout = 3 * time.Minute
 	mia.WaitText(botInThread, "ended at")
+	tall(mia, 1300)
 	mia.Screenshot("06-grant-ended")
+	tall(mia, 0)
 	mia.Click(testid("thread-close"))
 	say(t, mia, "UMEMBER", "@bastion set acme trial remaining to 7 days")
 	mia.WaitText(botInThread, "Denied")
@@ -90,4 +96,14 @@ func TestDevJustInTimeAccessInBrowser(t *testing.T) {
 	if errs := slices.Concat(mia.ConsoleErrors(), rita.ConsoleErrors()); len(errs) > 0 {
 		t.Errorf("page console errors: %q", errs)
 	}
+}
+
+// tall makes the tab's viewport tall enough for a long thread (height)
+// or gives it back its usual size (0).
+func tall(p *browsertest.Tab, height int64) {
+	if height == 0 {
+		p.Do("usual viewport", chromedp.EmulateViewport(1280, 800))
+		return
+	}
+	p.Do("tall viewport", chromedp.EmulateViewport(1280, height))
 }
