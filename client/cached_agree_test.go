@@ -2,6 +2,7 @@ package client_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/bastionhq/bastion/authz"
@@ -51,5 +52,41 @@ func TestCachedAgreesWithTheServer(t *testing.T) {
 		if pass == 1 && fromMemory == 0 {
 			t.Fatal("no answer came from memory")
 		}
+	}
+}
+
+// An entity deeper than a check walks (authz.MaxDepth) is an error at the
+// server, and memory does not answer for it either, though the actor's
+// role lies on an ancestor it holds.
+func TestCachedDoesNotAnswerBelowTheDepthBound(t *testing.T) {
+	env := servertest.Start(t, storetest.SQLite(t))
+	ctx := context.Background()
+	// E1 > T1 > D3 > ... > D9: D9 is the ninth entity of its chain.
+	var batch authz.Import
+	parent := demo.TeamMain
+	for i := 3; i <= 9; i++ {
+		id := fmt.Sprintf("D%d", i)
+		batch.Entities = append(batch.Entities, authz.Entity{ID: id, Type: authz.TypeChannel, ParentID: parent})
+		parent = id
+	}
+	if _, err := env.Engine.Import(ctx, batch, "test"); err != nil {
+		t.Fatal(err)
+	}
+	remote := client.NewRemote(env.URL, servertest.APIKey)
+	cached := client.NewCached(remote, demo.TeamMain, nil)
+	defer cached.Close()
+	// UCHANADMIN holds CHANNELS_ADMIN on E1; the first answers teach the
+	// cache that ARCHIVE_CHANNEL applies to channels.
+	for _, id := range []string{demo.ChannelGeneral, "D8"} {
+		for range 2 {
+			res, err := cached.Check(ctx, authz.EligibilityRequest{TeamID: demo.TeamMain, UserID: "UCHANADMIN", EntityID: id, Permissions: []string{"ARCHIVE_CHANNEL"}})
+			if err != nil || !res.Allowed() {
+				t.Fatalf("check on %s: %+v, %v; want allowed", id, res, err)
+			}
+		}
+	}
+	res, err := cached.Check(ctx, authz.EligibilityRequest{TeamID: demo.TeamMain, UserID: "UCHANADMIN", EntityID: "D9", Permissions: []string{"ARCHIVE_CHANNEL"}})
+	if err == nil {
+		t.Fatalf("check on D9: %+v; want the server's error (deeper than %d)", res, authz.MaxDepth)
 	}
 }

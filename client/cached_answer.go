@@ -6,9 +6,6 @@ import (
 	"github.com/bastionhq/bastion/authz"
 )
 
-// maxDepth bounds a walk up the entity tree.
-const maxDepth = 32
-
 // answer decides req from the user's permissions, as the server's
 // permission policy does (guests and non-members are denied, then a role
 // assignment on the entity or an ancestor allows). ok is false when memory
@@ -22,6 +19,9 @@ func (c *Cached) answer(idx *userIndex, req authz.EligibilityRequest) (authz.Res
 	if !ok {
 		c.refreshEntitiesInBackground() // a new entity: learn it for next time
 		return authz.Result{}, false
+	}
+	if node.tooDeep {
+		return authz.Result{}, false // the server says why it cannot answer
 	}
 	ent := &node.entity
 	p := &idx.perms

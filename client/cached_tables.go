@@ -12,22 +12,30 @@ import (
 type entityNode struct {
 	entity authz.Entity
 	chain  []string
+	// tooDeep is set when the walk up did not reach a root within
+	// authz.MaxDepth entities: the server answers checks on the entity
+	// with an error, and memory does not answer them.
+	tooDeep bool
 }
 
 // entityTree is the entity tree by id.
 type entityTree map[string]*entityNode
 
 // newEntityTree indexes entities; a chain stops at a missing parent or
-// after maxDepth entities.
+// after authz.MaxDepth entities, as the engine's walk does.
 func newEntityTree(entities map[string]authz.Entity) entityTree {
 	t := make(entityTree, len(entities))
 	for id, e := range entities {
 		n := &entityNode{entity: e}
-		for cur := id; cur != "" && len(n.chain) < maxDepth; cur = entities[cur].ParentID {
+		cur := id
+		for ; cur != "" && len(n.chain) < authz.MaxDepth; cur = entities[cur].ParentID {
 			if _, ok := entities[cur]; !ok {
 				break
 			}
 			n.chain = append(n.chain, cur)
+		}
+		if cur != "" && len(n.chain) == authz.MaxDepth {
+			n.tooDeep = true
 		}
 		t[id] = n
 	}

@@ -118,7 +118,7 @@ func (c *Console) routes() *http.ServeMux {
 	mux.HandleFunc("GET /signin", c.signinPage)
 	mux.HandleFunc("POST /signin/dev", c.devSignIn)
 	mux.HandleFunc("GET /signin/slack", c.slackSignIn)
-	mux.HandleFunc("GET /signin/slack/callback", c.slackCallback)
+	mux.HandleFunc("GET "+SignInCallbackPath, c.slackCallback)
 	mux.HandleFunc("POST /signout", c.action(c.signOut))
 
 	mux.HandleFunc("GET /api/permissions", c.api(c.permissionsJSON))

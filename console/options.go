@@ -18,6 +18,11 @@ const (
 	DefaultSlackAPIURL  = "https://slack.com/api/"
 )
 
+// SignInCallbackPath is where Slack sends a person back after Sign in with
+// Slack, below the console's prefix: PREFIX + SignInCallbackPath, as a
+// full address, must be one of the Slack app's redirect URLs.
+const SignInCallbackPath = "/signin/slack/callback"
+
 // Options configure a Console. Engine and at least one sign-in method
 // (DevSignIn or Slack) are required.
 type Options struct {

@@ -203,7 +203,7 @@ func (c *Console) explain(r *http.Request, s *userSession, pv *permView, b *acce
 
 // teamOf is the workspace entity id lies in, "" above every workspace.
 func teamOf(pv *permView, id string) string {
-	for d := 0; id != "" && d < maxAncestry; d++ {
+	for d := 0; id != "" && d < authz.MaxDepth; d++ {
 		if pv.types[id] == authz.TypeWorkspace {
 			return id
 		}

@@ -49,7 +49,7 @@ func record(l *labels, ch authz.Change) template.HTML {
 		return template.HTML(`<code class="role">` + template.HTMLEscapeString(n) + `</code>`)
 	}
 	switch ch.Kind {
-	case authz.ChangeAssign, authz.ChangeRevoke:
+	case authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeExpire:
 		parts := strings.SplitN(ch.Key, "/", 3)
 		if len(parts) == 3 {
 			return l.userHTML(parts[0]) + sep + role(parts[1]) + sep + l.entityHTML(parts[2])
@@ -100,7 +100,7 @@ func (f auditFilter) url(prefix string, before int64) template.URL {
 }
 
 // auditKinds are the change kinds the filter offers.
-var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeRolePut, authz.ChangeRoleDelete,
+var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeExpire, authz.ChangeRolePut, authz.ChangeRoleDelete,
 	authz.ChangeAccountType, authz.ChangeTeamPrefs, authz.ChangeEntity, authz.ChangeImport}
 
 // defaultAuditBatch is how many entries one read of the log asks for, and

@@ -55,7 +55,7 @@ func entityTree(ents []authz.Entity) []entityRow {
 		kids := children[e.ID]
 		sort.Slice(kids, func(i, j int) bool { return kids[i].ID < kids[j].ID })
 		for _, k := range kids {
-			if depth < maxAncestry {
+			if depth < authz.MaxDepth {
 				walk(k, depth+1)
 			}
 		}

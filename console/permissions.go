@@ -38,9 +38,6 @@ type permView struct {
 	roots []string
 }
 
-// maxAncestry bounds parent walks, as the engine does.
-const maxAncestry = 8
-
 // holds reports whether the view grants permission on exactly id.
 func (p *permView) holds(permission, id string) bool {
 	for _, ep := range p.Entities {
@@ -62,7 +59,7 @@ func (p *permView) can(permission, entity string) bool {
 	if entity == "" {
 		return p.anywhere(permission)
 	}
-	for id, d := entity, 0; id != "" && d < maxAncestry; d++ {
+	for id, d := entity, 0; id != "" && d < authz.MaxDepth; d++ {
 		if p.holds(permission, id) {
 			return true
 		}
@@ -95,7 +92,7 @@ func (p *permView) inLine(permission, entity string) bool {
 		if !p.holds(permission, ep.EntityID) {
 			continue
 		}
-		for id, d := p.tree[ep.EntityID], 0; id != "" && d < maxAncestry; d++ {
+		for id, d := p.tree[ep.EntityID], 0; id != "" && d < authz.MaxDepth; d++ {
 			if id == entity {
 				return true
 			}
@@ -161,7 +158,7 @@ func newPermView(up authz.UserPermissions, ents []authz.Entity) *permView {
 	known, descended := map[string]bool{}, map[string]bool{}
 	var below func(id string, depth int)
 	below = func(id string, depth int) {
-		if descended[id] || depth > maxAncestry {
+		if descended[id] || depth > authz.MaxDepth {
 			return
 		}
 		known[id], descended[id] = true, true
@@ -171,7 +168,7 @@ func newPermView(up authz.UserPermissions, ents []authz.Entity) *permView {
 	}
 	for _, ep := range pv.Entities {
 		below(ep.EntityID, 0)
-		for id, d := pv.tree[ep.EntityID], 0; id != "" && d < maxAncestry; d++ {
+		for id, d := pv.tree[ep.EntityID], 0; id != "" && d < authz.MaxDepth; d++ {
 			known[id] = true
 			id = pv.tree[id]
 		}

@@ -18,6 +18,15 @@ const DefaultAuthorizeURL = "https://slack.com/oauth/v2/authorize"
 
 const stateCookie = "bastion_slack_oauth_state"
 
+// Paths of the install flow's endpoints, below the server's address.
+const (
+	// InstallPath starts an install: it redirects to Slack's authorize page.
+	InstallPath = "/slack/install"
+	// CallbackPath is where Slack sends the installer back: its full
+	// address (SLACK_REDIRECT_URL) must be one of the app's redirect URLs.
+	CallbackPath = "/slack/oauth/callback"
+)
+
 // OAuthConfig configures the install and callback endpoints.
 type OAuthConfig struct {
 	ClientID     string
@@ -61,8 +70,8 @@ func NewOAuthHandler(cfg OAuthConfig, svc *Service) (*OAuthHandler, error) {
 		cfg.StateTTL = 10 * time.Minute
 	}
 	h := &OAuthHandler{cfg: cfg, svc: svc, state: stateSigner{secret: cfg.StateSecret, ttl: cfg.StateTTL}, mux: http.NewServeMux()}
-	h.mux.HandleFunc("GET /slack/install", h.install)
-	h.mux.HandleFunc("GET /slack/oauth/callback", h.callback)
+	h.mux.HandleFunc("GET "+InstallPath, h.install)
+	h.mux.HandleFunc("GET "+CallbackPath, h.callback)
 	return h, nil
 }
 

@@ -21,21 +21,28 @@ type Change struct {
 	Gained     bool   `json:"gained"`
 }
 
-// RoleDelta is a role whose permissions change, and how many assignments
-// of it were read.
+// RoleDelta is a role whose permissions or scope change, and how many
+// assignments of it were read.
 type RoleDelta struct {
-	Role        string   `json:"role"`
-	Gained      []string `json:"gained,omitempty"`
-	Lost        []string `json:"lost,omitempty"`
-	Assignments int      `json:"assignments"`
+	Role   string   `json:"role"`
+	Gained []string `json:"gained,omitempty"`
+	Lost   []string `json:"lost,omitempty"`
+	// OldScope and NewScope are set when the scope a role grants within
+	// changes ("" for none: a system role, or no role).
+	OldScope    string `json:"old_scope,omitempty"`
+	NewScope    string `json:"new_scope,omitempty"`
+	Assignments int    `json:"assignments"`
 }
 
 // Impact is who gains and loses what. A user holds a permission on an
 // entity as ListUserPermissions and Check count it: through a role
-// assigned on the entity or an ancestor, while a member (not a guest) of
-// the entity's team. Changes are reported on the entities where they
-// happen: the entities of the assignments whose roles change, the entity
-// an assignment is made or revoked on, the entity that moves.
+// assigned on the entity or an ancestor (a custom role only while its
+// scope is that entity or one of its ancestors), while a member (not a
+// guest) of the entity's team. Changes are reported on the entities where
+// they happen: the entities of the assignments whose roles change, the
+// entity an assignment is made or revoked on, the entity that moves and
+// the assignments below it whose team or scope it leaves or enters. A
+// change covers the entity and what lies below it.
 type Impact struct {
 	// Changes are sorted by permission, losses first, then user and
 	// entity.
@@ -78,13 +85,20 @@ func roleImpact(ctx context.Context, src Source, before, after *side) (*Impact, 
 	for _, name := range sortedKeys(names) {
 		b, a := before.roleByName(name), after.roleByName(name)
 		gained, lost := a.andNot(b), b.andNot(a)
+		rd := RoleDelta{Role: name, Gained: before.ix.namesOf(gained), Lost: before.ix.namesOf(lost)}
+		if roleExists(before, name) && roleExists(after, name) && before.scopeByName(name) != after.scopeByName(name) {
+			// Where its assignments grant changes: everything it grants,
+			// before or after, may change for its holders.
+			gained, lost = a, b
+			rd.OldScope, rd.NewScope = scopeOf(before, name), scopeOf(after, name)
+		}
 		if gained.empty() && lost.empty() {
 			continue
 		}
 		delta.or(gained)
 		delta.or(lost)
 		changed = append(changed, name)
-		imp.Roles = append(imp.Roles, RoleDelta{Role: name, Gained: before.ix.namesOf(gained), Lost: before.ix.namesOf(lost)})
+		imp.Roles = append(imp.Roles, rd)
 	}
 	if len(changed) == 0 {
 		return imp, nil
@@ -139,6 +153,23 @@ func roleImpact(ctx context.Context, src Source, before, after *side) (*Impact, 
 	}
 	imp.Changes = compare(before, after, users, delta, nil)
 	return imp, nil
+}
+
+// roleExists reports whether side s has a role of that name, system or
+// custom.
+func roleExists(s *side, name string) bool {
+	_, system := s.cat.Roles[name]
+	_, custom := s.ref.Roles[name]
+	return system || custom
+}
+
+// scopeOf is the scope a role grants within on side s, as the engine
+// finds the role: "" for a system role or none.
+func scopeOf(s *side, name string) string {
+	if _, system := s.cat.Roles[name]; system {
+		return ""
+	}
+	return s.ref.Roles[name].Scope
 }
 
 // candidate is a user whose permissions may change, and the entities

@@ -101,37 +101,42 @@ type flip struct {
 }
 
 // checks answers every permission check of every user on every entity
-// (in the user's team; an enterprise in any team the user is in), where
-// the permission applies, with the engine.
+// (in the entity's team; an enterprise in each team the user is in,
+// allowed when one allows), where the permission applies, with the
+// engine.
 func checks(t *testing.T, e *authz.Engine, org rolestest.Org, perms []string) map[[3]string]bool {
 	t.Helper()
 	ctx := context.Background()
-	team := map[string]string{}
+	teams := map[string][]string{}
 	for _, a := range org.Accounts {
-		team[a.UserID] = a.TeamID
+		teams[a.UserID] = append(teams[a.UserID], a.TeamID)
 	}
 	out := map[[3]string]bool{}
 	for u := range 12 {
 		user := fmt.Sprintf("U%d", u)
 		for _, ent := range org.Entities {
-			tm := team[user]
+			tms := teams[user]
 			if ent.Type == authz.TypeWorkspace {
-				tm = ent.ID
+				tms = []string{ent.ID}
 			} else if ent.Type == authz.TypeChannel {
-				tm = ent.ParentID
+				tms = []string{ent.ParentID}
 			}
-			if tm == "" {
-				tm = "T1"
+			if len(tms) == 0 {
+				tms = []string{"T1"}
 			}
 			for _, p := range perms {
 				if !e.Catalog().Applies(p, ent.Type) {
 					continue
 				}
-				res, err := e.Check(ctx, authz.EligibilityRequest{TeamID: tm, UserID: user, EntityID: ent.ID, Permissions: []string{p}})
-				if err != nil {
-					t.Fatal(err)
+				allowed := false
+				for _, tm := range tms {
+					res, err := e.Check(ctx, authz.EligibilityRequest{TeamID: tm, UserID: user, EntityID: ent.ID, Permissions: []string{p}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					allowed = allowed || res.Allowed()
 				}
-				out[[3]string{user, p, ent.ID}] = res.Allowed()
+				out[[3]string{user, p, ent.ID}] = allowed
 			}
 		}
 	}

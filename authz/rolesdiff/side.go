@@ -7,10 +7,6 @@ import (
 	"github.com/bastionhq/bastion/authz"
 )
 
-// maxDepth is how many entities, from an entity up, the engine looks at
-// for assignments (the entity and seven ancestors).
-const maxDepth = 8
-
 // permSet is a set of permissions, as bits over a permIndex.
 type permSet []uint64
 
@@ -115,23 +111,27 @@ func (w *world) role(name string) int32 {
 	return n
 }
 
-// side is one state of the model: what each role grants and where each
-// entity lies.
+// side is one state of the model: what each role grants, within which
+// scope, and where each entity lies.
 type side struct {
 	cat    *authz.Catalog
 	ref    *authz.Reference
 	w      *world
 	ix     *permIndex
 	grants []permSet // by role number; nil until computed
+	scopes []int32   // by role number, set with grants: unscoped, or the scope's entity number (-1: an entity neither side has)
 	chains [][]int32 // by entity number: the entity and its ancestors, nearest first
 	teams  []int32   // by entity number: the workspace at or above it, or -1
 }
+
+// unscoped is the scope of a system role, and of a custom role with none.
+const unscoped = int32(-2)
 
 func newSide(cat *authz.Catalog, ref *authz.Reference, w *world) *side {
 	s := &side{cat: cat, ref: ref, w: w, ix: w.ix, chains: make([][]int32, len(w.entIDs)), teams: make([]int32, len(w.entIDs))}
 	for n, id := range w.entIDs {
 		s.teams[n] = -1
-		for cur := id; cur != "" && len(s.chains[n]) < maxDepth; {
+		for cur := id; cur != "" && len(s.chains[n]) < authz.MaxDepth; {
 			e, ok := ref.Entities[cur]
 			if !ok {
 				break
@@ -153,6 +153,7 @@ func newSide(cat *authz.Catalog, ref *authz.Reference, w *world) *side {
 func (s *side) role(n int32) permSet {
 	for int(n) >= len(s.grants) {
 		s.grants = append(s.grants, nil)
+		s.scopes = append(s.scopes, unscoped)
 	}
 	if g := s.grants[n]; g != nil {
 		return g
@@ -168,9 +169,23 @@ func (s *side) role(n int32) permSet {
 			g.add(s.ix.at[p])
 		}
 	}
+	if r.Scope != "" {
+		s.scopes[n] = s.w.entity(r.Scope)
+	}
 	s.grants[n] = g
 	return g
 }
+
+// scope returns the entity number of a role's scope, unscoped for a
+// system role or a custom role with none, or -1 for a scope neither side
+// has (the role then grants nothing anywhere).
+func (s *side) scope(n int32) int32 {
+	s.role(n)
+	return s.scopes[n]
+}
+
+// scopeByName is scope for a role's name.
+func (s *side) scopeByName(name string) int32 { return s.scope(s.w.role(name)) }
 
 // roleByName is role for a role's name.
 func (s *side) roleByName(name string) permSet { return s.role(s.w.role(name)) }
@@ -195,6 +210,9 @@ type userState struct {
 // ListUserPermissions and Check count them: through an assignment on the
 // entity or an ancestor, if u is a member (not a guest) of the team the
 // entity lies in; for an entity in no team (an enterprise), of any team.
+// An assignment of a custom role counts only while the role's scope is
+// its entity or one of that entity's ancestors, as the engine decides
+// (the role or the entity may have moved since it was made).
 func (s *side) holds(u *userState, point int32, out permSet) {
 	clear(out)
 	chain := s.chains[point]
@@ -202,9 +220,15 @@ func (s *side) holds(u *userState, point int32, out permSet) {
 		return
 	}
 	for _, g := range u.grants {
-		if slices.Contains(chain, g.entity) {
-			out.or(s.role(g.role))
+		at := slices.Index(chain, g.entity)
+		if at < 0 {
+			continue
 		}
+		perms := s.role(g.role)
+		if sc := s.scopes[g.role]; sc != unscoped && !slices.Contains(chain[at:], sc) {
+			continue
+		}
+		out.or(perms)
 	}
 }
 

@@ -155,6 +155,14 @@ func (r *Report) writeCatalog(p *printer) {
 	}
 }
 
+// scopeName is a role's scope, or "none".
+func scopeName(id string) string {
+	if id == "" {
+		return "none"
+	}
+	return id
+}
+
 func orNone(names []string) string {
 	if len(names) == 0 {
 		return "none"
@@ -209,6 +217,9 @@ func (r *Report) writeImpact(p *printer, limit int) {
 		}
 		for _, l := range rd.Lost {
 			parts = append(parts, "-"+l)
+		}
+		if rd.OldScope != rd.NewScope {
+			parts = append(parts, fmt.Sprintf("scope %s → %s", scopeName(rd.OldScope), scopeName(rd.NewScope)))
 		}
 		p.f("  role %s: %s (%d assignments)\n", rd.Role, strings.Join(parts, " "), rd.Assignments)
 	}

@@ -140,8 +140,10 @@ func userImpact(ctx context.Context, src Source, before, after *side, ids []stri
 
 // entityImpact is the impact of saving ent: a new entity, or one that
 // moves. Users holding roles above it, before or after, may gain or lose
-// on it; when it changes team, so may those holding roles on it and below
-// it (their team, whose guests hold nothing, changes).
+// on it; when it changes team, or leaves or enters the scope of a custom
+// role, so may those holding roles on it and below it (their team, whose
+// guests hold nothing, changes; an assignment of a custom role grants
+// only within the role's scope).
 func entityImpact(ctx context.Context, src Source, cat *authz.Catalog, ref *authz.Reference, ix *permIndex, ent authz.Entity) (*Impact, error) {
 	next := *ref
 	next.Entities = maps.Clone(ref.Entities)
@@ -153,9 +155,8 @@ func entityImpact(ctx context.Context, src Source, cat *authz.Catalog, ref *auth
 	before, after := newSide(cat, ref, wd), newSide(cat, &next, wd)
 	at := wd.entity(ent.ID)
 	watched := slices.Concat(before.chains[at], after.chains[at])
-	moved := before.teams[at] != after.teams[at]
 	below := map[int32]bool{}
-	if moved {
+	if before.teams[at] != after.teams[at] || scopeCrossed(before, after, at) {
 		for _, id := range subtree(ref, ent.ID) {
 			below[wd.entity(id)] = true
 			watched = append(watched, wd.entity(id))
@@ -182,6 +183,22 @@ func entityImpact(ctx context.Context, src Source, cat *authz.Catalog, ref *auth
 		}
 		return points
 	})
+}
+
+// scopeCrossed reports whether entity at leaves or enters the scope of a
+// custom role: an ancestor it has on one side only is some role's scope.
+func scopeCrossed(before, after *side, at int32) bool {
+	b, a := before.chains[at], after.chains[at]
+	for name, r := range after.ref.Roles {
+		if _, system := after.cat.Roles[name]; system || r.Scope == "" {
+			continue
+		}
+		sc := after.w.entity(r.Scope)
+		if slices.Contains(b, sc) != slices.Contains(a, sc) {
+			return true
+		}
+	}
+	return false
 }
 
 // subtree returns id and every entity below it.

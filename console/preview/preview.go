@@ -4,9 +4,11 @@
 //
 // The answer comes from rolesdiff.ForWrite, which decides as a permission
 // check does: a user holds a permission on an entity when one of their
-// role assignments, on the entity or an ancestor, grants it, the
-// permission applies to the entity's type, and the user is a member (not
-// a guest) of the entity's workspace. A change is named on the entity
+// role assignments, on the entity or an ancestor, grants it (a custom
+// role's only while its scope encloses the assignment's entity, so a
+// move out of the scope loses what it granted), the permission applies
+// to the entity's type, and the user is a member (not a guest) of the
+// entity's workspace. A change is named on the entity
 // where it happens (the entity assigned on, the role's assignments, the
 // entity that moves) and covers what lies below it. Before asking, the
 // previewer refuses what the engine would refuse (an unknown role or

@@ -53,7 +53,7 @@ func allowed(t *testing.T, eng *authz.Engine) map[fact]bool {
 		parent[e.ID] = e
 	}
 	teamOf := func(id string) string {
-		for d := 0; id != "" && d < 8; d++ {
+		for d := 0; id != "" && d < authz.MaxDepth; d++ {
 			if parent[id].Type == authz.TypeWorkspace {
 				return id
 			}
@@ -102,7 +102,7 @@ func parents(t *testing.T, eng *authz.Engine) map[string]string {
 
 // within reports whether id is at or below top in the tree parent.
 func within(id, top string, parent map[string]string) bool {
-	for d := 0; id != "" && d < 8; d++ {
+	for d := 0; id != "" && d < authz.MaxDepth; d++ {
 		if id == top {
 			return true
 		}
@@ -133,7 +133,7 @@ func covers(t *testing.T, what string, res preview.Result, gains bool, facts map
 	}
 	for f := range facts {
 		found := false
-		for id, d := f.entity, 0; id != "" && d < 8 && !found; d++ {
+		for id, d := f.entity, 0; id != "" && d < authz.MaxDepth && !found; d++ {
 			found = named[fact{f.user, f.perm, id}]
 			id = parent[id]
 		}
@@ -307,5 +307,37 @@ func TestPreviewRefusesWhatTheWriteWouldRefuse(t *testing.T) {
 		if _, err := p.Preview(ctx, c.w); !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v, want %v", name, err, c.want)
 		}
+	}
+}
+
+func TestPreviewOfAMoveOutOfACustomRolesScopeAgreesWithTheEngine(t *testing.T) {
+	eng := demoEngine(t)
+	ctx := context.Background()
+	// Mia is a member of both workspaces and holds a role of T1 on a
+	// channel that moves to T2: her team there stays a full one, and the
+	// role grants nothing outside T1.
+	if _, err := eng.SetAccountType(ctx, demo.TeamOther, "UMEMBER", authz.AccountMember, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.PutRole(ctx, authz.Role{Name: "DEVS_LEAD", Scope: demo.TeamMain, Permissions: []string{"ARCHIVE_CHANNEL", "RENAME_CHANNEL"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Assign(ctx, "UMEMBER", "DEVS_LEAD", demo.ChannelBackofficeDevs, "test"); err != nil {
+		t.Fatal(err)
+	}
+	moved := authz.Entity{ID: demo.ChannelBackofficeDevs, Type: authz.TypeChannel, ParentID: demo.TeamOther, CreatorID: "UADMIN"}
+	res := agree(t, eng, preview.Write{Kind: preview.UpsertEntity, Entity: moved}, func() error {
+		_, err := eng.UpsertEntity(ctx, moved, "test")
+		return err
+	})
+	var mia *preview.UserChange
+	for i := range res.Users {
+		if res.Users[i].UserID == "UMEMBER" {
+			mia = &res.Users[i]
+		}
+	}
+	want := []preview.Change{{Permissions: []string{"ARCHIVE_CHANNEL", "RENAME_CHANNEL"}, Entities: []string{demo.ChannelBackofficeDevs}}}
+	if mia == nil || len(mia.Gains) != 0 || len(mia.Losses) != 1 || !slices.Equal(mia.Losses[0].Permissions, want[0].Permissions) || !slices.Equal(mia.Losses[0].Entities, want[0].Entities) {
+		t.Fatalf("want Mia to lose what DEVS_LEAD granted on the channel: %+v", res)
 	}
 }

@@ -2,9 +2,6 @@ package preview
 
 import "github.com/bastionhq/bastion/authz"
 
-// maxDepth bounds walks of the tree, as the engine's do.
-const maxDepth = 8
-
 // tree is the entity tree at one moment.
 type tree struct{ ents map[string]authz.Entity }
 
@@ -19,7 +16,7 @@ func newTree(list []authz.Entity) *tree {
 // chain is id and its ancestors, nearest first.
 func (t *tree) chain(id string) []string {
 	var out []string
-	for d := 0; id != "" && d < maxDepth; d++ {
+	for d := 0; id != "" && d < authz.MaxDepth; d++ {
 		if _, ok := t.ents[id]; !ok {
 			break
 		}

@@ -145,8 +145,10 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, *a
 // teamChats picks the Slack client of each workspace: the bot token of its
 // installation when installs is set (the install flow, or `bastion dev`),
 // else of the org-wide install of the organisation its events name, and
-// setup.BotToken for workspaces without either and when there is no
-// install flow.
+// setup.BotToken for workspaces without either. With the install flow the
+// installation gate drops the events of such workspaces, setup.BotToken's
+// own included, so they reach no worker: setup.BotToken answers
+// workspaces only when there is no install flow.
 func teamChats(installs teamchat.Installations, setup botSetup) (*teamchat.Source, error) {
 	chats, err := teamchat.New(teamchat.Options{Installations: installs, FallbackToken: setup.BotToken,
 		Chat: slackbot.SlackChatOptions{APIURL: setup.APIURL}})

@@ -31,7 +31,13 @@ func BuiltinCommands() []bot.Command {
 // the commands registered beside it, with the signing secrets read by
 // getenv (os.Getenv when nil).
 func LoadCommandsFile(path string, cat *authz.Catalog, rolesFile string, registered []bot.Command, getenv func(string) string) (*httpcommand.File, error) {
-	f, err := httpcommand.Load(path, httpcommand.Environment{Catalog: cat, RolesFile: rolesFile, Registered: registered, Getenv: getenv})
+	return CheckCommandsFile(path, httpcommand.Environment{Catalog: cat, RolesFile: rolesFile, Registered: registered, Getenv: getenv})
+}
+
+// CheckCommandsFile reads the commands file at path, checked against env
+// (httpcommand.Load); LoadCommandsFile is it for a file to serve.
+func CheckCommandsFile(path string, env httpcommand.Environment) (*httpcommand.File, error) {
+	f, err := httpcommand.Load(path, env)
 	if err != nil {
 		return nil, fmt.Errorf("commands file:\n%w", err)
 	}

@@ -21,7 +21,7 @@ func consoleOf(st *Stores, cfg config.Config, votes console.ApprovalVoter, log *
 	}
 	opts := console.Options{Engine: st.Engine, Prefix: prefix, SecureCookies: strings.HasPrefix(url, "https://"), Logger: log,
 		Slack: &console.SlackSignIn{ClientID: cfg.SlackClientID, ClientSecret: cfg.SlackClientSecret,
-			RedirectURL: url + "/signin/slack/callback", APIURL: cfg.SlackAPIURL, TeamID: cfg.SlackTeamID},
+			RedirectURL: consoleSignInRedirect(cfg), APIURL: cfg.SlackAPIURL, TeamID: cfg.SlackTeamID},
 		Approvals: console.BotApprovals{Store: st.Bot}, Names: st.Names, Votes: votes}
 	if cfg.SessionKey != "" {
 		opts.SessionKey, _ = hex.DecodeString(cfg.SessionKey)

@@ -91,7 +91,7 @@ func nameTargets(engine *authz.Engine) slacknames.Targets {
 			byID[e.ID] = e
 		}
 		teamOf := func(id string) string {
-			for d := 0; id != "" && d < 8; d++ {
+			for d := 0; id != "" && d < authz.MaxDepth; d++ {
 				if byID[id].Type == authz.TypeWorkspace {
 					return id
 				}

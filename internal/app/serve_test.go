@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -287,13 +288,19 @@ func TestServeSlackInstallFlowAndInstallationGate(t *testing.T) {
 	sb.SetEventsURL(base + "/slack/events")
 
 	// Before the install flow ran, T1 has no installation: its events are
-	// acknowledged and dropped.
+	// acknowledged and dropped, though T1 is SLACK_BOT_TOKEN's workspace,
+	// as the README says.
 	ignored := mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "show account acme")
 	waitDelivered(t, sb, "app_mention", 1)
 	db, err := store.Open(context.Background(), dbURL)
 	serveMust(t, err)
 	defer db.Close()
 	assertNeverQueued(t, db, ignored)
+	readme, err := os.ReadFile("../../README.md")
+	serveMust(t, err)
+	if said := strings.Join(strings.Fields(string(readme)), " "); !strings.Contains(said, "the events of a workspace without one, `SLACK_BOT_TOKEN`'s own included, are acknowledged and dropped") {
+		t.Error("the README must say that with the install flow the workspace of SLACK_BOT_TOKEN is served only once installed")
+	}
 
 	installThroughOAuth(t, base, demo.TeamMain)
 	if got := botReply(t, sb, demo.ChannelBackoffice, mentionBot(t, sb, demo.ChannelBackoffice, "UOPS", "show account acme")); !strings.Contains(got, "acme") || strings.HasPrefix(got, "Denied") {

@@ -14,7 +14,7 @@ import (
 
 // auditKinds are the changes audit shows: who holds which role, and what
 // custom roles allow.
-var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeRolePut, authz.ChangeRoleDelete}
+var auditKinds = []authz.ChangeKind{authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeExpire, authz.ChangeRolePut, authz.ChangeRoleDelete}
 
 // auditPage is how many change-log entries one read asks for.
 const auditPage = 500
@@ -174,10 +174,13 @@ func roleScope(doc string) string {
 // describeChange says in words what a change did.
 func (c *commands) describeChange(ctx context.Context, ch authz.Change) string {
 	switch ch.Kind {
-	case authz.ChangeAssign, authz.ChangeRevoke:
+	case authz.ChangeAssign, authz.ChangeRevoke, authz.ChangeExpire:
 		verb, prep := "granted", "to"
-		if ch.Kind == authz.ChangeRevoke {
+		switch ch.Kind {
+		case authz.ChangeRevoke:
 			verb, prep = "revoked", "from"
+		case authz.ChangeExpire:
+			verb, prep = "ended", "of"
 		}
 		role := ch.Key
 		if parts := strings.Split(ch.Key, "/"); len(parts) == 3 {

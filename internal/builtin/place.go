@@ -12,9 +12,6 @@ import (
 	"github.com/bastionhq/bastion/names"
 )
 
-// maxDepth bounds walks up the entity tree, as the engine does.
-const maxDepth = 8
-
 // place is where a message was written, resolved in the entity tree.
 type place struct {
 	// channel is the channel's entity id, "" when the engine does not know
@@ -53,7 +50,7 @@ func resolvePlace(ctx context.Context, dir Directory, msg bot.Message) (place, e
 		p.channel = msg.ChannelID
 	}
 	id := start
-	for d := 0; id != "" && d < maxDepth; d++ {
+	for d := 0; id != "" && d < authz.MaxDepth; d++ {
 		ent, err := dir.Entity(ctx, id)
 		if err != nil {
 			return place{}, fmt.Errorf("look up %s: %w", id, err)
@@ -79,7 +76,7 @@ func resolvePlace(ctx context.Context, dir Directory, msg bot.Message) (place, e
 // within reports whether entityID is ancestor or lies below it.
 func within(ctx context.Context, dir Directory, entityID, ancestor string) (bool, error) {
 	id := entityID
-	for d := 0; id != "" && d < maxDepth; d++ {
+	for d := 0; id != "" && d < authz.MaxDepth; d++ {
 		if id == ancestor {
 			return true, nil
 		}

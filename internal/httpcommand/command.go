@@ -39,6 +39,9 @@ func (f *File) Commands(opts Options) ([]bot.Command, error) {
 	if opts.Ledger == nil {
 		return nil, errors.New("http commands: a run ledger is required")
 	}
+	if f.SecretsSkipped {
+		return nil, fmt.Errorf("http commands: %s was checked without its signing secrets and cannot be served", f.Name)
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -38,6 +38,10 @@ type File struct {
 	Name string
 	// Commands are the file's commands, in file order.
 	Specs []Spec
+	// SecretsSkipped is set when the file was checked with
+	// Environment.SkipSecrets: its signing secrets were not read, and
+	// Commands refuses to serve it.
+	SecretsSkipped bool
 }
 
 // Spec is one command declared in the file.
@@ -110,6 +114,11 @@ type Environment struct {
 	Registered []bot.Command
 	// Getenv reads the signing secrets (os.Getenv when nil).
 	Getenv func(string) string
+	// SkipSecrets checks everything but the signing secrets: secret_env
+	// must still name an environment variable, whose value is not read
+	// (set or not). For checking a file where the secrets are absent, as
+	// in CI; the File it gives cannot be served.
+	SkipSecrets bool
 }
 
 // Load reads the commands file at path and checks it against env (see
@@ -147,7 +156,7 @@ func Parse(name string, data []byte, env Environment) (*File, error) {
 		slices.SortStableFunc(p.errs, func(a, b LineError) int { return cmp.Compare(a.Line, b.Line) })
 		return nil, p.errs
 	}
-	return &File{Name: name, Specs: specs}, nil
+	return &File{Name: name, Specs: specs, SecretsSkipped: env.SkipSecrets}, nil
 }
 
 // LineError is one problem in a commands file.

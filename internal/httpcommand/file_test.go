@@ -1,6 +1,7 @@
 package httpcommand_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"github.com/bastionhq/bastion/internal/builtin"
 	"github.com/bastionhq/bastion/internal/httpcommand"
 	"github.com/bastionhq/bastion/internal/router"
+	"github.com/bastionhq/bastion/store/httpcommandsql"
+	"github.com/bastionhq/bastion/store/storetest"
 )
 
 const testSecret = "0123456789abcdef0123456789abcdef"
@@ -195,5 +198,37 @@ func TestRequestIDIsStableAndStartsWithTheApprovalID(t *testing.T) {
 		if other == id {
 			t.Fatal("two messages share a request id")
 		}
+	}
+}
+
+// With SkipSecrets a file whose secrets are unset or short is checked for
+// everything else, and a bad variable name is still an error; the file
+// cannot be served.
+func TestParseCanSkipTheSecrets(t *testing.T) {
+	env := testEnv(t)
+	env.SkipSecrets = true
+	unset := strings.ReplaceAll(goodFile, "secret_env: TEST_SECRET", "secret_env: NOT_SET_ANYWHERE")
+	short := strings.ReplaceAll(goodFile, "secret_env: TEST_SECRET", "secret_env: SHORT_SECRET")
+	ledger, err := httpcommandsql.Open(context.Background(), storetest.SQLite(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"unset": unset, "short": short} {
+		f, err := httpcommand.Parse("commands.yaml", []byte(text), env)
+		if err != nil || len(f.Specs) != 2 || !f.SecretsSkipped {
+			t.Fatalf("%s secrets, skipped: %+v %v; want the file checked", name, f, err)
+		}
+		if _, err := f.Commands(httpcommand.Options{Ledger: ledger}); err == nil || !strings.Contains(err.Error(), "without its signing secrets") {
+			t.Fatalf("%s secrets: serving a file checked without them: %v", name, err)
+		}
+	}
+	if _, err := httpcommand.Parse("commands.yaml", []byte(unset), testEnv(t)); err == nil || !strings.Contains(err.Error(), "NOT_SET_ANYWHERE is not set") {
+		t.Fatalf("unset secret, not skipped: %v", err)
+	}
+	bad := strings.Replace(unset, "secret_env: NOT_SET_ANYWHERE", "secret_env: not-a-name", 1)
+	bad = strings.Replace(bad, "permission: SET_PLAN", "permission: NOPE", 1)
+	_, err = httpcommand.Parse("commands.yaml", []byte(bad), env)
+	if err == nil || !strings.Contains(err.Error(), "not-a-name") || !strings.Contains(err.Error(), "NOPE") || strings.Contains(err.Error(), "is not set") {
+		t.Fatalf("a bad file, secrets skipped: %v; want the name and permission errors, none about values", err)
 	}
 }

@@ -40,10 +40,15 @@ func (r *Router) availableIn(channelID string) []*compiled {
 	return out
 }
 
-// mayRun returns a mark for help: ✓ allowed, ✗ not, ? unknown (service down).
+// mayRun returns a mark for help: ✓ allowed, ✗ not, ? unknown (service
+// down), # needs a permission and so runs only in a channel (asked in a
+// direct message).
 func (r *Router) mayRun(ctx context.Context, msg bot.Message, c *bot.Command) string {
 	if c.Permission == "" {
 		return "✓"
+	}
+	if msg.Direct {
+		return "#"
 	}
 	d, err := r.check(ctx, msg, c.Permission)
 	switch {
@@ -69,7 +74,11 @@ func (r *Router) helpAll(ctx context.Context, req *bot.Request) error {
 	}
 	slices.Sort(order)
 	var b strings.Builder
-	b.WriteString("Commands you can use here (✓ you may run it, ✗ you may not, ? permission service unavailable):")
+	if req.Direct {
+		b.WriteString("Commands you can use here (✓ you may run it, # it needs a permission, which roles grant on channels: run it in a channel):")
+	} else {
+		b.WriteString("Commands you can use here (✓ you may run it, ✗ you may not, ? permission service unavailable):")
+	}
 	for _, g := range order {
 		fmt.Fprintf(&b, "\n*%s*", g)
 		for _, c := range groups[g] {
@@ -138,6 +147,8 @@ func describeMark(mark string) string {
 		return "you have it here."
 	case "✗":
 		return "you do not have it here."
+	case "#":
+		return "roles grant it on channels, so it runs in a channel, not in a direct message."
 	default:
 		return "the permission service is unavailable."
 	}

@@ -150,8 +150,24 @@ func (r *Router) Handle(ctx context.Context, msg bot.Message, out bot.Responder)
 func (r *Router) authorizeAndRun(ctx context.Context, req *bot.Request, inv *Invocation, reply func(string)) {
 	cmd := req.Command
 	if !cmd.AllowedIn(req.ChannelID) {
-		inv.Verdict, inv.Reason = Denied, "not available in this channel"
-		reply(fmt.Sprintf("Denied: `%s` is not available in this channel. It works in %s.", cmd.Usage(), channelList(cmd.Channels)))
+		where := "this channel"
+		if req.Direct {
+			where = "a direct message"
+		}
+		inv.Verdict, inv.Reason = Denied, "not available in "+where
+		reply(fmt.Sprintf("Denied: `%s` is not available in %s. It works in %s.", cmd.Usage(), where, channelList(cmd.Channels)))
+		return
+	}
+	if cmd.Permission != "" && req.Direct {
+		// Roles grant permissions on channels (and the workspaces and
+		// enterprises above them); a direct message is none of these.
+		inv.Verdict, inv.Reason = Denied, "needs a permission, which no role grants in a direct message"
+		text := fmt.Sprintf("Denied: `%s` needs %s, which roles grant on channels, so it does not run in a direct message: "+
+			"ask in a channel where you hold %s.", cmd.Usage(), cmd.Permission, cmd.Permission)
+		if n := r.ApprovalsNeeded(cmd); n > 0 {
+			text += fmt.Sprintf(" Its %d approver(s) could not see a direct message either.", n)
+		}
+		reply(text)
 		return
 	}
 	if cmd.Permission != "" {

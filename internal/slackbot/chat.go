@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -30,9 +31,22 @@ type SlackChatOptions struct {
 	// each time up to MaxBackoff (defaults 250 ms and 10 s).
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
+	// CallTimeout bounds one call, its retries and their pauses included
+	// (default 2 minutes); a caller's earlier deadline holds too.
+	CallTimeout time.Duration
+	// MaxRetryAfter is the longest HTTP 429 Retry-After a call waits out
+	// (default 1 minute): a longer one, or one that would end past the
+	// call's deadline, fails the call at once with the rate-limit error.
+	MaxRetryAfter time.Duration
 	// Sleep waits for d or until ctx ends; tests replace it.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// Defaults of SlackChatOptions.
+const (
+	DefaultSlackCallTimeout   = 2 * time.Minute
+	DefaultSlackMaxRetryAfter = time.Minute
+)
 
 // SlackChat is Chat over slack-go, honouring HTTP 429 Retry-After and
 // retrying transient failures with exponential backoff.
@@ -58,16 +72,22 @@ func NewSlackChat(token string, opts SlackChatOptions) *SlackChat {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 10 * time.Second
 	}
+	if opts.CallTimeout <= 0 {
+		opts.CallTimeout = DefaultSlackCallTimeout
+	}
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = DefaultSlackMaxRetryAfter
+	}
 	if opts.Sleep == nil {
 		opts.Sleep = sleepContext
 	}
-	return &SlackChat{api: slack.New(token, slack.OptionAPIURL(opts.APIURL)), opts: opts}
+	return &SlackChat{api: slack.New(token, slack.OptionAPIURL(opts.APIURL), slack.OptionHTTPClient(&http.Client{Timeout: opts.CallTimeout})), opts: opts}
 }
 
 // PostReply posts text in a thread.
 func (c *SlackChat) PostReply(ctx context.Context, channelID, threadTS, text string) (string, error) {
 	var ts string
-	err := c.retry(ctx, "chat.postMessage", func() error {
+	err := c.retry(ctx, "chat.postMessage", func(ctx context.Context) error {
 		var err error
 		_, ts, err = c.api.PostMessageContext(ctx, channelID, slack.MsgOptionText(text, false), slack.MsgOptionTS(threadTS))
 		return err
@@ -77,7 +97,7 @@ func (c *SlackChat) PostReply(ctx context.Context, channelID, threadTS, text str
 
 // AddReaction adds emoji to a message; already_reacted counts as success.
 func (c *SlackChat) AddReaction(ctx context.Context, channelID, ts, emoji string) error {
-	return c.retry(ctx, "reactions.add", func() error {
+	return c.retry(ctx, "reactions.add", func(ctx context.Context) error {
 		err := c.api.AddReactionContext(ctx, emoji, slack.NewRefToMessage(channelID, ts))
 		if err != nil && slackErrorCode(err) == "already_reacted" {
 			return nil
@@ -90,7 +110,7 @@ func (c *SlackChat) AddReaction(ctx context.Context, channelID, ts, emoji string
 // notification and fallback text.
 func (c *SlackChat) PostBlocks(ctx context.Context, channelID, threadTS, text string, blocks []slack.Block) (string, error) {
 	var ts string
-	err := c.retry(ctx, "chat.postMessage", func() error {
+	err := c.retry(ctx, "chat.postMessage", func(ctx context.Context) error {
 		var err error
 		_, ts, err = c.api.PostMessageContext(ctx, channelID, slack.MsgOptionText(text, false),
 			slack.MsgOptionBlocks(blocks...), slack.MsgOptionTS(threadTS))
@@ -106,7 +126,7 @@ func (c *SlackChat) UpdateMessage(ctx context.Context, channelID, ts, text strin
 	if len(blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(blocks...))
 	}
-	return c.retry(ctx, "chat.update", func() error {
+	return c.retry(ctx, "chat.update", func(ctx context.Context) error {
 		_, _, _, err := c.api.UpdateMessageContext(ctx, channelID, ts, opts...)
 		return err
 	})
@@ -116,7 +136,7 @@ func (c *SlackChat) UpdateMessage(ctx context.Context, channelID, ts, text strin
 // it, asking reactions.get with full=true so no list is cut short.
 func (c *SlackChat) ReactionUsers(ctx context.Context, channelID, ts string) (map[string][]string, error) {
 	var got slack.ReactedItem
-	err := c.retry(ctx, "reactions.get", func() error {
+	err := c.retry(ctx, "reactions.get", func(ctx context.Context) error {
 		var err error
 		got, err = c.api.GetReactionsContext(ctx, slack.NewRefToMessage(channelID, ts), slack.GetReactionsParameters{Full: true})
 		return err
@@ -131,17 +151,33 @@ func (c *SlackChat) ReactionUsers(ctx context.Context, channelID, ts string) (ma
 	return out, nil
 }
 
-func (c *SlackChat) retry(ctx context.Context, method string, call func() error) error {
+// retry calls call until it succeeds, fails for good, runs out of
+// attempts or would outlast the call's deadline (CallTimeout, or ctx's
+// when earlier). A Retry-After longer than MaxRetryAfter, or ending past
+// the deadline, is not waited out: the call fails at once with it.
+func (c *SlackChat) retry(ctx context.Context, method string, call func(ctx context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
 	backoff := c.opts.BaseBackoff
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = call()
+		err = call(ctx)
 		if err == nil {
 			return nil
 		}
 		wait, retryable := retryDelay(err, backoff)
-		if !retryable || attempt >= c.opts.MaxAttempts {
+		if !retryable || attempt >= c.opts.MaxAttempts || ctx.Err() != nil {
 			return fmt.Errorf("%s (attempt %d): %w", method, attempt, err)
+		}
+		var limited *slack.RateLimitedError
+		if errors.As(err, &limited) && limited.RetryAfter > c.opts.MaxRetryAfter {
+			return fmt.Errorf("%s (attempt %d): Slack asks to wait %v, longer than the %v this bot waits: %w",
+				method, attempt, limited.RetryAfter, c.opts.MaxRetryAfter, err)
+		}
+		if left := time.Until(deadline); wait >= left {
+			return fmt.Errorf("%s (attempt %d): the next try, in %v, would come after the call's deadline (%v away): %w",
+				method, attempt, wait, left.Round(time.Millisecond), err)
 		}
 		if serr := c.opts.Sleep(ctx, wait); serr != nil {
 			return fmt.Errorf("%s: %w (while waiting to retry after %v)", method, serr, err)

@@ -91,3 +91,41 @@ func TestWorkerReplyWaitsOutRateLimit(t *testing.T) {
 		t.Fatalf("%d replies after a rate-limited post", len(got))
 	}
 }
+
+// A Retry-After longer than MaxRetryAfter, or ending past the call's
+// deadline, is not waited out: the call fails at once with the 429.
+func TestRetryAfterIsCappedByDeadlineAndLimit(t *testing.T) {
+	sb, token := rateLimitedSandbox(t)
+	cases := []struct {
+		name string
+		opts slackbot.SlackChatOptions
+		ctx  func() (context.Context, context.CancelFunc)
+	}{
+		{"longer than MaxRetryAfter", slackbot.SlackChatOptions{MaxRetryAfter: 10 * time.Second}, nil},
+		{"past CallTimeout", slackbot.SlackChatOptions{CallTimeout: 20 * time.Second}, nil},
+		{"past the caller's deadline", slackbot.SlackChatOptions{}, func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 5*time.Second)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var waited sleeps
+			c.opts.APIURL, c.opts.Sleep = sb.APIURL(), waited.sleep
+			chat := slackbot.NewSlackChat(token, c.opts)
+			ctx, cancel := context.Background(), func() {}
+			if c.ctx != nil {
+				ctx, cancel = c.ctx()
+			}
+			defer cancel()
+			sb.RateLimit("chat.postMessage", 1, 35*time.Second)
+			_, err := chat.PostReply(ctx, "C1", "", "hello")
+			var limited *slack.RateLimitedError
+			if !errors.As(err, &limited) || !strings.Contains(err.Error(), "attempt 1") {
+				t.Fatalf("err = %v; want the first 429, given up at once", err)
+			}
+			if len(waited) != 0 {
+				t.Fatalf("waited %v", waited)
+			}
+		})
+	}
+}

@@ -45,8 +45,10 @@ type ClaimStore interface {
 	// Claim creates a running claim for key owned by worker unless one
 	// exists, and returns the claim as stored.
 	Claim(ctx context.Context, key MessageKey, deliveryID, worker string, now time.Time) (Claim, error)
-	// Heartbeat records that worker still runs key.
-	Heartbeat(ctx context.Context, key MessageKey, worker string, now time.Time) error
+	// Heartbeat records that worker still runs key; it reports false when
+	// the claim is no longer running under worker (a redelivery declared
+	// the worker dead), and then records nothing.
+	Heartbeat(ctx context.Context, key MessageKey, worker string, now time.Time) (bool, error)
 	// Finish moves worker's running claim to state; it reports false when
 	// the claim is no longer running under worker.
 	Finish(ctx context.Context, key MessageKey, worker string, state ClaimState, now time.Time) (bool, error)

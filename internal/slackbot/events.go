@@ -19,8 +19,50 @@ type incoming struct {
 	ignore   string // why the event is ignored, when it is
 }
 
-// messageSubtypes that carry a new message a person wrote.
-var messageSubtypes = map[string]bool{"": true, "thread_broadcast": true, "file_share": true}
+// firstPostSubtypes are the message subtypes of a message as a person
+// first posted it. Every other subtype is something else: an edit
+// (message_changed), a thread reply also sent to the channel
+// (thread_broadcast), a bot's post (bot_message), a deletion, a join.
+var firstPostSubtypes = map[string]bool{"": true, "file_share": true}
+
+// postFacts are the fields of a message or app_mention event that say
+// whether it is a message as first posted; slack-go does not map them all
+// (app_mention's subtype, bot_profile).
+type postFacts struct {
+	Event struct {
+		Subtype    string          `json:"subtype"`
+		Edited     json.RawMessage `json:"edited"`
+		BotID      string          `json:"bot_id"`
+		BotProfile json.RawMessage `json:"bot_profile"`
+		Hidden     bool            `json:"hidden"`
+		User       string          `json:"user"`
+	} `json:"event"`
+}
+
+// notFirstPost says why a message or app_mention event is not a message
+// as its author first posted it, or "" when it is. Only such a message may
+// carry a command: an edit that adds a mention of the bot must not run
+// what the original message did not ask for.
+func notFirstPost(body []byte, botUserID string) string {
+	var f postFacts
+	if err := json.Unmarshal(body, &f); err != nil {
+		return "unreadable message: " + err.Error()
+	}
+	e := f.Event
+	switch {
+	case !firstPostSubtypes[e.Subtype]:
+		return "message subtype " + e.Subtype
+	case len(e.Edited) > 0 && string(e.Edited) != "null":
+		return "an edited message"
+	case e.Hidden:
+		return "a hidden message"
+	case e.BotID != "" || (len(e.BotProfile) > 0 && string(e.BotProfile) != "null"):
+		return "a message by a bot"
+	case e.User == "" || e.User == botUserID:
+		return "a message without a person as author"
+	}
+	return ""
+}
 
 // decodeEvent parses an Events API callback body as queued by the
 // ingress, or a block_actions payload queued by InteractionsHandler.
@@ -49,17 +91,14 @@ func decodeEvent(body []byte, botUserID string) (incoming, error) {
 	}
 	switch e := ev.InnerEvent.Data.(type) {
 	case *slackevents.AppMentionEvent:
-		if e.BotID != "" || e.User == "" || e.User == botUserID {
-			return incoming{ignore: "mention by a bot"}, nil
+		if why := notFirstPost(body, botUserID); why != "" {
+			return incoming{ignore: "mention in " + why}, nil
 		}
 		return incoming{mention: true, message: &bot.Message{TeamID: ev.TeamID, EnterpriseID: ev.EnterpriseID, ChannelID: e.Channel, UserID: e.User,
 			Text: e.Text, TS: e.TimeStamp, ThreadTS: threadOf(e.ThreadTimeStamp, e.TimeStamp)}}, nil
 	case *slackevents.MessageEvent:
-		switch {
-		case !messageSubtypes[e.SubType]:
-			return incoming{ignore: "message subtype " + e.SubType}, nil
-		case e.BotID != "" || e.User == "" || e.User == botUserID:
-			return incoming{ignore: "message by a bot"}, nil
+		if why := notFirstPost(body, botUserID); why != "" {
+			return incoming{ignore: why}, nil
 		}
 		return incoming{message: &bot.Message{TeamID: ev.TeamID, EnterpriseID: ev.EnterpriseID, ChannelID: e.Channel, UserID: e.User, Text: e.Text,
 			TS: e.TimeStamp, ThreadTS: threadOf(e.ThreadTimeStamp, e.TimeStamp), Direct: e.ChannelType == "im"}}, nil

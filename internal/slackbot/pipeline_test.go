@@ -105,13 +105,25 @@ func newPipeline(t testing.TB, db *sqldb.DB) *pipeline {
 // startWorker runs a worker until the returned cancel is called.
 func (p *pipeline) startWorker(t testing.TB, name string) (cancel func()) {
 	t.Helper()
+	return p.startWorkerWith(t, name, nil)
+}
+
+// startWorkerWith runs a worker whose options (and its Slack client's)
+// tune may change from the pipeline's.
+func (p *pipeline) startWorkerWith(t testing.TB, name string, tune func(*slackbot.WorkerOptions, *slackbot.SlackChatOptions)) (cancel func()) {
+	t.Helper()
 	token, err := p.sb.InstallApp("T1", "chat:write", "reactions:write", "reactions:read", "app_mentions:read")
 	must(t, err)
-	w, err := slackbot.NewWorker(slackbot.WorkerOptions{
+	opts := slackbot.WorkerOptions{
 		Queue: p.queue, Router: p.router, Claims: p.store, Audit: p.store,
-		Chat:      slackbot.NewSlackChat(token, slackbot.SlackChatOptions{APIURL: p.sb.APIURL()}),
 		BotUserID: p.sb.BotUserID(), Name: name, Now: p.clock.Now, Lease: time.Minute,
-	})
+	}
+	chatOpts := slackbot.SlackChatOptions{APIURL: p.sb.APIURL()}
+	if tune != nil {
+		tune(&opts, &chatOpts)
+	}
+	opts.Chat = slackbot.NewSlackChat(token, chatOpts)
+	w, err := slackbot.NewWorker(opts)
 	must(t, err)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})

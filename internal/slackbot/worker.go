@@ -45,6 +45,10 @@ type WorkerOptions struct {
 	BotUsers BotUserSource
 	// MarkerEmoji marks each message the bot takes (default "eyes").
 	MarkerEmoji string
+	// MarkerTimeout bounds adding the marker (default 5 s). The marker is
+	// best-effort: when Slack is slow or rate limits reactions.add past
+	// this, the command runs without it.
+	MarkerTimeout time.Duration
 	// ListenWithoutMention also treats channel messages that do not
 	// mention the bot as commands, staying silent when none matches.
 	ListenWithoutMention bool
@@ -85,6 +89,9 @@ func NewWorker(opts WorkerOptions) (*Worker, error) {
 	}
 	if opts.MarkerEmoji == "" {
 		opts.MarkerEmoji = "eyes"
+	}
+	if opts.MarkerTimeout <= 0 {
+		opts.MarkerTimeout = 5 * time.Second
 	}
 	if opts.Lease <= 0 {
 		opts.Lease = 2 * time.Minute
@@ -212,10 +219,22 @@ func (w *Worker) handleMessage(ctx context.Context, d queue.Delivery, msg bot.Me
 		}
 		return w.ack(ctx, d)
 	}
-	if err := chat.AddReaction(ctx, msg.ChannelID, msg.TS, w.opts.MarkerEmoji); err != nil {
-		w.log.Warn("add marker reaction", "channel", msg.ChannelID, "ts", msg.TS, "err", err)
-	}
+	// The claim is kept alive from here on, whatever Slack does: a
+	// redelivery must not declare this worker dead while it waits on Slack.
 	stopBeat := w.heartbeat(ctx, key)
+	w.mark(ctx, chat, msg)
+	// Run only while the claim is still this worker's: a redelivery that
+	// found it stale has told the thread the command was not run.
+	held, err := w.opts.Claims.Heartbeat(ctx, key, w.opts.Name, w.opts.Now())
+	if err != nil || !held {
+		stopBeat()
+		if err != nil {
+			return fmt.Errorf("confirm the claim of %s before running it: %w", msg.TS, err)
+		}
+		w.log.Warn("claim was declared interrupted before the command started; not running it", "team", msg.TeamID,
+			"channel", msg.ChannelID, "ts", msg.TS)
+		return w.ack(ctx, d)
+	}
 	inv := w.opts.Router.Handle(ctx, msg, threadReply{chat: chat, channel: msg.ChannelID, thread: msg.ThreadTS})
 	stopBeat()
 	done := context.WithoutCancel(ctx)
@@ -253,8 +272,8 @@ func (w *Worker) settleTaken(ctx context.Context, d queue.Delivery, chat Chat, m
 		return err
 	}
 	if interrupted {
-		text := "This command was interrupted: the worker running it stopped before it finished. " +
-			"It was not run again; check its effect before you retry it."
+		text := "This command was interrupted: the worker that took it stopped answering before it finished, " +
+			"so it may not have run, or run only in part. It will not be run again; check its effect before you retry it."
 		if _, err := chat.PostReply(ctx, msg.ChannelID, msg.ThreadTS, text); err != nil {
 			w.log.Error("report interruption", "ts", msg.TS, "err", err)
 		}
@@ -265,6 +284,16 @@ func (w *Worker) settleTaken(ctx context.Context, d queue.Delivery, chat Chat, m
 		}
 	}
 	return w.ack(ctx, d)
+}
+
+// mark adds the marker emoji to msg, best-effort: within MarkerTimeout,
+// and a failure is only logged.
+func (w *Worker) mark(ctx context.Context, chat Chat, msg bot.Message) {
+	ctx, cancel := context.WithTimeout(ctx, w.opts.MarkerTimeout)
+	defer cancel()
+	if err := chat.AddReaction(ctx, msg.ChannelID, msg.TS, w.opts.MarkerEmoji); err != nil {
+		w.log.Warn("add marker reaction", "channel", msg.ChannelID, "ts", msg.TS, "err", err)
+	}
 }
 
 // heartbeat keeps the claim fresh until the returned stop is called or
@@ -281,8 +310,13 @@ func (w *Worker) heartbeat(ctx context.Context, key MessageKey) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				if err := w.opts.Claims.Heartbeat(ctx, key, w.opts.Name, w.opts.Now()); err != nil && ctx.Err() == nil {
+				held, err := w.opts.Claims.Heartbeat(ctx, key, w.opts.Name, w.opts.Now())
+				switch {
+				case ctx.Err() != nil:
+				case err != nil:
 					w.log.Warn("heartbeat", "ts", key.TS, "err", err)
+				case !held:
+					w.log.Warn("heartbeat: the claim was declared interrupted", "ts", key.TS)
 				}
 			}
 		}

@@ -83,9 +83,16 @@ type Queue struct {
 
 var _ queue.Queue = (*Queue)(nil)
 
+// Tables lists the tables the queue creates: on Vitess, tables of the
+// unsharded keyspace (deploy/vitess), which Open checks before migrating.
+func Tables() []string { return sqldb.CreatedTables(migrations, sqldb.MySQL) }
+
 // Open creates the queue's tables in db when needed and starts pruning old
 // ids. Close stops it; db stays open and belongs to the caller.
 func Open(ctx context.Context, db *sqldb.DB, opts Options) (*Queue, error) {
+	if err := sqldb.CheckVitessUnsharded(ctx, db, "sql queue", Tables()); err != nil {
+		return nil, err
+	}
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, fmt.Errorf("open sql queue: %w", err)
 	}

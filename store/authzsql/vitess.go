@@ -2,10 +2,8 @@ package authzsql
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/bastionhq/bastion/store/sqldb"
 )
@@ -34,18 +32,7 @@ func UnshardedTables() []string {
 			out = append(out, t)
 		}
 	}
-	return append(out, "schema_migrations", "schema_migration_steps")
-}
-
-// vtgatePlan is the part of a VEXPLAIN PLAN answer that says where a
-// query goes.
-type vtgatePlan struct {
-	OperatorType string
-	Variant      string
-	Keyspace     struct {
-		Name    string
-		Sharded bool
-	}
+	return append(out, sqldb.MigrationTables...)
 }
 
 // checkVitessLayout asks vtgate where it would send a read of each table
@@ -54,67 +41,24 @@ type vtgatePlan struct {
 // tables are sharded by user_id and all the others are in one unsharded
 // keyspace. It runs before migrating, so a wrong layout creates nothing.
 func checkVitessLayout(ctx context.Context, db *sqldb.DB) error {
-	// The database name is vtgate's target: "keyspace", "keyspace@primary",
-	// or "@primary" for none (global routing).
-	var target string
-	if err := db.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&target); err != nil {
-		return fmt.Errorf("vitess layout: read the session's keyspace: %w", err)
+	if _, err := sqldb.CheckVitessTarget(ctx, db); err != nil {
+		return err
 	}
-	keyspace, tabletType, _ := strings.Cut(target, "@")
-	keyspace, _, _ = strings.Cut(strings.NewReplacer(":", "/").Replace(keyspace), "/")
-	if keyspace == "" {
-		return fmt.Errorf("vitess layout: the database URL names no keyspace (%q): connect to the sharded keyspace "+
-			"(mysql://user:pass@vtgate:3306/bastion); without one vtgate cannot prepare the check statement (deploy/vitess/README.md)", target)
-	}
-	if tabletType != "" && !strings.EqualFold(tabletType, "primary") {
-		return fmt.Errorf("vitess layout: the database URL reads %s tablets (%q): checks must read primaries, as replicas lag; "+
-			"use mysql://user:pass@vtgate:3306/%s", tabletType, target, keyspace)
-	}
-	plan := func(q string) (vtgatePlan, error) {
-		var raw string
-		var p vtgatePlan
-		if err := db.QueryRowContext(ctx, "VEXPLAIN PLAN "+q).Scan(&raw); err != nil {
-			return p, err
-		}
-		if err := json.Unmarshal([]byte(raw), &p); err != nil {
-			return p, fmt.Errorf("read vtgate's plan: %w", err)
-		}
-		return p, nil
-	}
-	for _, table := range UserKeyedTables() {
-		p, err := plan("SELECT user_id FROM " + table + " WHERE user_id = 'u'")
-		if err != nil {
-			return fmt.Errorf("vitess layout: plan a read of %s: %w (apply deploy/vitess/vschema_bastion.json to the keyspace named in the database URL)", table, err)
-		}
-		if p.OperatorType != "Route" || p.Variant != "EqualUnique" || !p.Keyspace.Sharded {
-			return fmt.Errorf("vitess layout: %s must be sharded by user_id, but vtgate sends a read of one user to %s in keyspace %q (sharded: %t); "+
-				"connect to the sharded keyspace and apply deploy/vitess/vschema_bastion.json to it", table, variant(p), p.Keyspace.Name, p.Keyspace.Sharded)
-		}
-	}
-	unsharded := ""
-	for _, table := range UnshardedTables() {
-		p, err := plan("SELECT 1 FROM " + table)
-		if err != nil {
-			return fmt.Errorf("vitess layout: plan a read of %s: %w (apply deploy/vitess/routing_rules.json and vschema_bastion_ref.json)", table, err)
-		}
-		if p.OperatorType != "Route" || p.Keyspace.Sharded {
-			return fmt.Errorf("vitess layout: %s must be in an unsharded keyspace, but vtgate sends a read of it to %s in keyspace %q (sharded: %t); "+
-				"apply deploy/vitess/routing_rules.json", table, variant(p), p.Keyspace.Name, p.Keyspace.Sharded)
-		}
-		if unsharded == "" {
-			unsharded = p.Keyspace.Name
-		} else if p.Keyspace.Name != unsharded {
-			return fmt.Errorf("vitess layout: %s is in keyspace %q and %s in %q; every table not keyed by user must be in one keyspace, "+
-				"so that a write's revision, change and reference rows commit together (deploy/vitess/routing_rules.json)",
-				UnshardedTables()[0], unsharded, table, p.Keyspace.Name)
-		}
-	}
-	return nil
+	return vitessLayout(ctx, db.PlanVitess)
 }
 
-func variant(p vtgatePlan) string {
-	if p.Variant == "" {
-		return p.OperatorType
+// vitessLayout is checkVitessLayout's decision, from vtgate's plans.
+func vitessLayout(ctx context.Context, plan sqldb.VitessPlanner) error {
+	for _, table := range UserKeyedTables() {
+		p, err := plan(ctx, "SELECT user_id FROM "+table+" WHERE user_id = 'u'")
+		if err != nil {
+			return fmt.Errorf("%w: plan a read of %s: %w (apply deploy/vitess/vschema_bastion.json to the keyspace named in the database URL)", sqldb.ErrVitessLayout, table, err)
+		}
+		if p.OperatorType != "Route" || p.Variant != "EqualUnique" || !p.Keyspace.Sharded {
+			return fmt.Errorf("%w: %s must be sharded by user_id, but vtgate sends a read of one user to %s in keyspace %q (sharded: %t); "+
+				"connect to the sharded keyspace and apply deploy/vitess/vschema_bastion.json to it", sqldb.ErrVitessLayout, table, p.Route(), p.Keyspace.Name, p.Keyspace.Sharded)
+		}
 	}
-	return p.OperatorType + " " + p.Variant
+	_, err := sqldb.VitessUnsharded(ctx, plan, UnshardedTables())
+	return err
 }

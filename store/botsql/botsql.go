@@ -112,6 +112,10 @@ ALTER TABLE bot_approval_events MODIFY request_id VARBINARY(32) NOT NULL, MODIFY
 `,
 }
 
+// Tables lists the tables the bot store creates: on Vitess, tables of the
+// unsharded keyspace (deploy/vitess), which Open checks before migrating.
+func Tables() []string { return sqldb.CreatedTables(migrations, sqldb.MySQL) }
+
 // Store implements slackbot.ClaimStore, router.AuditLog and approval.Store over SQL.
 type Store struct {
 	db *sqldb.DB
@@ -126,6 +130,9 @@ var (
 // Open migrates the bot's tables in db and returns a store on it; db stays
 // the caller's to close.
 func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
+	if err := sqldb.CheckVitessUnsharded(ctx, db, "bot store", Tables()); err != nil {
+		return nil, err
+	}
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, fmt.Errorf("open bot store: %w", err)
 	}

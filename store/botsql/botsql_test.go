@@ -32,8 +32,16 @@ func TestClaimLifecycle(t *testing.T) {
 		if err != nil || c.Won || c.Worker != "w1" || c.DeliveryID != "ev:1" {
 			t.Fatalf("second claim = %+v, %v", c, err)
 		}
-		if err := s.Heartbeat(ctx, key, "w1", t0.Add(time.Minute)); err != nil {
-			t.Fatal(err)
+		if ok, err := s.Heartbeat(ctx, key, "w1", t0.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("heartbeat of the owner = %v, %v", ok, err)
+		}
+		// The same heartbeat again changes no column: it must still say
+		// the claim is held (MySQL counts changed rows unless told not to).
+		if ok, err := s.Heartbeat(ctx, key, "w1", t0.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("repeated heartbeat of the owner = %v, %v", ok, err)
+		}
+		if ok, err := s.Heartbeat(ctx, key, "w2", t0.Add(time.Minute)); err != nil || ok {
+			t.Fatalf("heartbeat of a non-owner = %v, %v", ok, err)
 		}
 		if ok, err := s.Interrupt(ctx, key, t0.Add(30*time.Second), t0.Add(2*time.Minute)); err != nil || ok {
 			t.Fatalf("interrupt of a fresh claim = %v, %v", ok, err)
@@ -43,6 +51,9 @@ func TestClaimLifecycle(t *testing.T) {
 		}
 		if ok, err := s.Interrupt(ctx, key, t0.Add(2*time.Minute), t0.Add(2*time.Minute)); err != nil || !ok {
 			t.Fatalf("interrupt of a stale claim = %v, %v", ok, err)
+		}
+		if ok, err := s.Heartbeat(ctx, key, "w1", t0.Add(3*time.Minute)); err != nil || ok {
+			t.Fatalf("heartbeat after interrupt = %v, %v; the worker must learn it lost the claim", ok, err)
 		}
 		if ok, err := s.Finish(ctx, key, "w1", slackbot.ClaimDone, t0); err != nil || ok {
 			t.Fatalf("finish after interrupt = %v, %v", ok, err)

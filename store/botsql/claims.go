@@ -34,15 +34,13 @@ func (s *Store) Claim(ctx context.Context, key slackbot.MessageKey, deliveryID, 
 	return c, nil
 }
 
-// Heartbeat moves the claim's heartbeat forward while worker runs it.
-func (s *Store) Heartbeat(ctx context.Context, key slackbot.MessageKey, worker string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE bot_claims SET heartbeat_at = ?
+// Heartbeat moves the claim's heartbeat forward while worker runs it, and
+// reports false when the claim is no longer running under worker.
+func (s *Store) Heartbeat(ctx context.Context, key slackbot.MessageKey, worker string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE bot_claims SET heartbeat_at = ?
 		WHERE team_id = ? AND channel_id = ? AND ts = ? AND worker = ? AND state = ?`,
 		now.UnixNano(), key.TeamID, key.ChannelID, key.TS, worker, string(slackbot.ClaimRunning))
-	if err != nil {
-		return fmt.Errorf("heartbeat %s/%s/%s: %w", key.TeamID, key.ChannelID, key.TS, err)
-	}
-	return nil
+	return changedOne(res, err, "heartbeat", key)
 }
 
 // Finish sets the state of worker's running claim.

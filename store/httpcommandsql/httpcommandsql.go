@@ -34,6 +34,18 @@ var migrations = []sqldb.Migration{{
 	finished_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX http_command_runs_claimed ON http_command_runs (claimed_at);`,
+}, {
+	// On MySQL a VARCHAR compares by its collation (the database's
+	// default unless the table says otherwise, which ignores case): a
+	// request id, team, channel or user then compares byte for byte on
+	// every database, as on SQLite. The command and endpoint are clipped
+	// to their length in bytes.
+	Version: 2,
+	Name:    "ids compare byte for byte",
+	SQL:     `-- SQLite compares text byte for byte already`,
+	MySQL: `ALTER TABLE http_command_runs MODIFY request_id VARBINARY(64) NOT NULL, MODIFY command VARBINARY(1000) NOT NULL,
+	MODIFY endpoint VARBINARY(2048) NOT NULL, MODIFY team_id VARBINARY(32) NOT NULL, MODIFY channel_id VARBINARY(32) NOT NULL,
+	MODIFY user_id VARBINARY(32) NOT NULL, MODIFY outcome VARBINARY(16) NOT NULL;`,
 }}
 
 // Ledger implements httpcommand.RunLedger over SQL.
@@ -43,10 +55,21 @@ type Ledger struct {
 
 var _ httpcommand.RunLedger = (*Ledger)(nil)
 
+// Tables lists the tables the http command ledger creates: on Vitess, tables of the
+// unsharded keyspace (deploy/vitess), which Open checks before migrating.
+func Tables() []string { return sqldb.CreatedTables(migrations, sqldb.MySQL) }
+
 // Open migrates the ledger's table in db and returns a ledger on it; db
-// stays the caller's to close.
+// stays the caller's to close. It refuses (sqldb.ErrCollation) a table
+// whose ids would not compare byte for byte.
 func Open(ctx context.Context, db *sqldb.DB) (*Ledger, error) {
+	if err := sqldb.CheckVitessUnsharded(ctx, db, "http command ledger", Tables()); err != nil {
+		return nil, err
+	}
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
+		return nil, fmt.Errorf("open http command ledger: %w", err)
+	}
+	if err := sqldb.CheckByteComparison(ctx, db, sqldb.CreatedTables(migrations, db.Dialect)); err != nil {
 		return nil, fmt.Errorf("open http command ledger: %w", err)
 	}
 	return &Ledger{db: db}, nil

@@ -25,10 +25,17 @@ type Store struct {
 
 var _ slackapp.Store = (*Store)(nil)
 
+// Tables lists the tables the installation store creates: on Vitess, tables of the
+// unsharded keyspace (deploy/vitess), which Open checks before migrating.
+func Tables() []string { return sqldb.CreatedTables(migrations(), sqldb.MySQL) }
+
 // Open migrates the installation tables and returns a store over db.
 func Open(ctx context.Context, db *sqldb.DB, sealer Sealer) (*Store, error) {
 	if sealer == nil {
 		return nil, fmt.Errorf("open installation store: no token sealer")
+	}
+	if err := sqldb.CheckVitessUnsharded(ctx, db, "installation store", Tables()); err != nil {
+		return nil, err
 	}
 	if err := sqldb.Migrate(ctx, db, component, migrations()); err != nil {
 		return nil, fmt.Errorf("open installation store: %w", err)

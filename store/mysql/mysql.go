@@ -54,7 +54,11 @@ func serverError(err error) (int, bool) {
 	return 0, false
 }
 
-// ParseURL turns a mysql:// URL into a driver configuration.
+// ParseURL turns a mysql:// URL into a driver configuration. The
+// connection asks for found rows (CLIENT_FOUND_ROWS): an UPDATE reports
+// the rows it matched, as SQLite does, not only those whose values
+// changed, so "no row has this key" and "the row already holds these
+// values" are told apart on every store.
 func ParseURL(rawURL string) (*driver.Config, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -78,6 +82,7 @@ func ParseURL(rawURL string) (*driver.Config, error) {
 		return nil, fmt.Errorf("parse mysql url: no database name in %q", u.Redacted())
 	}
 	cfg.ParseTime = true
+	cfg.ClientFoundRows = true
 	cfg.Params = map[string]string{}
 	for k, v := range u.Query() {
 		cfg.Params[k] = v[0]

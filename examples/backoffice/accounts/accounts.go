@@ -25,6 +25,15 @@ CREATE TABLE example_users (
 	subdomain VARCHAR(63) NOT NULL,
 	disabled INTEGER NOT NULL DEFAULT 0
 );`,
+}, {
+	// On MySQL a VARCHAR compares by its collation, which by default
+	// ignores case: a subdomain or an email then compares byte for byte
+	// on every database, as on SQLite, as Bastion's own tables do.
+	Version: 2,
+	Name:    "keys compare byte for byte",
+	SQL:     `-- SQLite compares text byte for byte already`,
+	MySQL: `ALTER TABLE example_accounts MODIFY subdomain VARBINARY(63) NOT NULL, MODIFY plan VARBINARY(32) NOT NULL;
+ALTER TABLE example_users MODIFY email VARBINARY(255) NOT NULL, MODIFY subdomain VARBINARY(63) NOT NULL;`,
 }}
 
 // Plans an account may be on.
@@ -48,9 +57,13 @@ type DB struct {
 	now func() time.Time
 }
 
-// Open migrates the example tables in db.
+// Open migrates the example tables in db. It refuses (sqldb.ErrCollation)
+// tables whose keys would not compare byte for byte.
 func Open(ctx context.Context, db *sqldb.DB, now func() time.Time) (*DB, error) {
 	if err := sqldb.Migrate(ctx, db, "example_backoffice", migrations); err != nil {
+		return nil, fmt.Errorf("open accounts: %w", err)
+	}
+	if err := sqldb.CheckByteComparison(ctx, db, sqldb.CreatedTables(migrations, db.Dialect)); err != nil {
 		return nil, fmt.Errorf("open accounts: %w", err)
 	}
 	if now == nil {

@@ -104,3 +104,55 @@ func TestRiskyCommandsDescribeTheirEffect(t *testing.T) {
 		t.Fatalf("a dry run changed the user: %+v, %v", u, err)
 	}
 }
+
+// An update that changes nothing (the row already holds the values) is a
+// success on every store, and only a missing key is "not found": MySQL
+// reports changed rows unless the connection asks for found rows, and
+// then a second "disable user" answered "not found" after its dry run
+// said running it changes nothing.
+func TestUpdatesThatChangeNothingSucceed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *sqldb.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		a, err := Open(ctx, db, func() time.Time { return now })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		allowAll := bot.AuthorizerFunc(func(context.Context, string, string, string, string) (bot.Decision, error) {
+			return bot.Decision{Allowed: true}, nil
+		})
+		r := router.New(router.Options{Authorizer: allowAll, Risk: &router.RiskPolicy{}})
+		if err := r.Register(Commands(a)...); err != nil {
+			t.Fatal(err)
+		}
+		run := func(text string) string {
+			o := &out{}
+			r.Handle(ctx, bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: text, TS: "1.1"}, o)
+			return strings.Join(o.text, "\n")
+		}
+		for range 2 {
+			if got := run("disable user bob@acme.test"); got != "bob@acme.test is disabled." {
+				t.Fatalf("disable: %q", got)
+			}
+			if got := run("set plan of globex to pro"); got != "globex is now on pro." {
+				t.Fatalf("set plan: %q", got)
+			}
+			if got := run("set acme trial remaining to 14 days"); got != "acme is on an Enterprise trial until 2026-03-15." {
+				t.Fatalf("extend: %q", got)
+			}
+		}
+		req, err := r.Resolve(bot.Message{TeamID: "T1", ChannelID: "C1", UserID: "U1", Text: "disable user bob@acme.test"}, &out{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dry, err := req.Command.DryRun(ctx, req); err != nil || !strings.Contains(dry, "changes nothing") {
+			t.Fatalf("dry run of a disabled user: %q, %v", dry, err)
+		}
+		if got := run("disable user nobody@acme.test"); !strings.Contains(got, "not found") {
+			t.Fatalf("unknown user: %q", got)
+		}
+	})
+}

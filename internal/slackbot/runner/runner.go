@@ -120,7 +120,7 @@ func BotUser(ctx context.Context, token, apiURL string, client *http.Client) (st
 		apiURL = DefaultAPIURL
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = &http.Client{Timeout: slackbot.DefaultSlackCallTimeout}
 	}
 	api := slack.New(token, slack.OptionAPIURL(apiURL), slack.OptionHTTPClient(client))
 	resp, err := api.AuthTestContext(ctx)

@@ -22,7 +22,9 @@ import (
 	"errors"
 	"fmt"
 	"github.com/bastionhq/bastion/internal/slackbot"
+	"net/http"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -91,7 +93,15 @@ func New(opts Options) (*Source, error) {
 
 func (s *Source) newClient(token, botUser string) *client {
 	return &client{token: token, botUser: botUser, chat: slackbot.NewSlackChat(token, s.opts.Chat),
-		api: slack.New(token, slack.OptionAPIURL(s.opts.Chat.APIURL))}
+		api: slack.New(token, slack.OptionAPIURL(s.opts.Chat.APIURL), slack.OptionHTTPClient(&http.Client{Timeout: callTimeout(s.opts.Chat)}))}
+}
+
+// callTimeout bounds each Web API request of the clients commands get.
+func callTimeout(o slackbot.SlackChatOptions) time.Duration {
+	if o.CallTimeout > 0 {
+		return o.CallTimeout
+	}
+	return slackbot.DefaultSlackCallTimeout
 }
 
 // ChatFor returns the client replies in ws go through.

@@ -869,7 +869,8 @@ func (x *ListAssignmentsResponse) GetAssignments() []*Assignment {
 	return nil
 }
 
-// UpsertEntityRequest creates or replaces an entity.
+// UpsertEntityRequest creates an entity or saves an existing one (see
+// PermissionService.UpsertEntity).
 type UpsertEntityRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Actor         *Actor                 `protobuf:"bytes,1,opt,name=actor,proto3" json:"actor,omitempty"`

@@ -124,8 +124,13 @@ type PermissionServiceClient interface {
 	RevokeRole(context.Context, *connect.Request[v1.RevokeRoleRequest]) (*connect.Response[v1.RevokeRoleResponse], error)
 	// ListAssignments lists assignments by user, entity or role.
 	ListAssignments(context.Context, *connect.Request[v1.ListAssignmentsRequest]) (*connect.Response[v1.ListAssignmentsResponse], error)
-	// UpsertEntity creates or replaces an entity (ADMINISTER_ROLES on the
-	// actor's team).
+	// UpsertEntity creates an entity, or saves an existing one, typically
+	// below another parent (a move); its type cannot change, and an empty
+	// creator_id keeps the creator recorded. The actor needs
+	// ADMINISTER_ROLES on the entity's parent and, when it moves, on the
+	// parent it leaves (on the entity itself when it was a root); a root is
+	// saved in place only by an actor holding it on the root itself, and
+	// no actor may create a root or move an entity to no parent.
 	UpsertEntity(context.Context, *connect.Request[v1.UpsertEntityRequest]) (*connect.Response[v1.UpsertEntityResponse], error)
 	// ListEntities lists every entity.
 	ListEntities(context.Context, *connect.Request[v1.ListEntitiesRequest]) (*connect.Response[v1.ListEntitiesResponse], error)
@@ -442,8 +447,13 @@ type PermissionServiceHandler interface {
 	RevokeRole(context.Context, *connect.Request[v1.RevokeRoleRequest]) (*connect.Response[v1.RevokeRoleResponse], error)
 	// ListAssignments lists assignments by user, entity or role.
 	ListAssignments(context.Context, *connect.Request[v1.ListAssignmentsRequest]) (*connect.Response[v1.ListAssignmentsResponse], error)
-	// UpsertEntity creates or replaces an entity (ADMINISTER_ROLES on the
-	// actor's team).
+	// UpsertEntity creates an entity, or saves an existing one, typically
+	// below another parent (a move); its type cannot change, and an empty
+	// creator_id keeps the creator recorded. The actor needs
+	// ADMINISTER_ROLES on the entity's parent and, when it moves, on the
+	// parent it leaves (on the entity itself when it was a root); a root is
+	// saved in place only by an actor holding it on the root itself, and
+	// no actor may create a root or move an entity to no parent.
 	UpsertEntity(context.Context, *connect.Request[v1.UpsertEntityRequest]) (*connect.Response[v1.UpsertEntityResponse], error)
 	// ListEntities lists every entity.
 	ListEntities(context.Context, *connect.Request[v1.ListEntitiesRequest]) (*connect.Response[v1.ListEntitiesResponse], error)
