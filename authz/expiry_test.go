@@ -239,15 +239,19 @@ func TestAWatcherOnAnotherReplicaHearsOfAnExpiry(t *testing.T) {
 		go func() { defer close(followed); b.Follow(ctx, 0) }()
 		defer func() { cancel(); <-followed }()
 		clock.Advance(time.Hour)
-		if n, err := a.Sweep(ctx); err != nil || n != 1 {
-			t.Fatalf("sweep: %d, %v", n, err)
+		// The other replica's own sweeper (run by Follow) may win.
+		if _, err := a.Sweep(ctx); err != nil {
+			t.Fatalf("sweep: %v", err)
 		}
 		heard := waitNotified(t, ch, "the expiry, on the other replica")
-		if heard <= rev {
-			t.Fatalf("notified at revision %d, want after the grant's %d", heard, rev)
+		for heard <= rev && b.Revision() <= rev {
+			heard = waitNotified(t, ch, "the expiry, on the other replica")
+		}
+		if n := expireChanges(t, a); len(n) != 1 || n["UMEMBER/BACKOFFICE_OPERATOR/"+demo.ChannelBackoffice] != 1 {
+			t.Fatalf("expiry entries = %v, want one", n)
 		}
 		up, err := b.ListUserPermissions(ctx, demo.TeamMain, "UMEMBER")
-		if err != nil || len(up.Entities) != 0 || up.Revision < heard {
+		if err != nil || len(up.Entities) != 0 || up.Revision <= rev {
 			t.Fatalf("permissions after the notification: %+v, %v", up, err)
 		}
 	})

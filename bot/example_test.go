@@ -72,11 +72,12 @@ func ExampleNewRequest() {
 	// Hello <@U2>, from <@U1>.
 }
 
-// Escape quotes what a person typed without letting it mention anyone.
+// Escape quotes what a person typed without letting it mention anyone,
+// writing channel links and mentions as the reader saw them.
 func ExampleEscape() {
-	fmt.Println(bot.Escape("<!channel> `rm -rf` & <@U1>"))
+	fmt.Println(bot.Escape("<!channel> `rm -rf` & <@U1|mia> in <#C4|support>"))
 	// Output:
-	// &lt;!channel&gt; 'rm -rf' &amp; &lt;@U1&gt;
+	// @channel 'rm -rf' &amp; @mia in #support
 }
 
 // AuthorizerFunc makes a function an Authorizer, e.g. in a command's

@@ -28,6 +28,8 @@ func (c *Console) writeFailed(w http.ResponseWriter, r *http.Request, s *userSes
 		c.log.Info("console: write denied", "actor", s.Actor().String(), "write", denied.Write.String(), "permission", denied.Permission, "entity", denied.EntityID, "reason", denied.Reason)
 		c.fail(w, r, s, http.StatusForbidden, fmt.Sprintf("You no longer have permission to %s on %s.", doing(denied.Write), c.entityNamedFor(r, s, denied.EntityID))+
 			" The page you acted from was out of date; go back to see what you can do now.")
+	case errors.Is(err, authz.ErrUnknownUser):
+		c.fail(w, r, s, http.StatusBadRequest, fmt.Sprintf("Could not %s: %v. Pick someone from the list, or confirm from the preview to assign anyway (pre-provisioning).", what, err))
 	case errors.Is(err, authz.ErrInvalidRequest):
 		c.fail(w, r, s, http.StatusBadRequest, fmt.Sprintf("Could not %s: %v", what, err))
 	case errors.Is(err, authz.ErrNotFound):

@@ -20,6 +20,9 @@ type Engine interface {
 	DeleteRoleAs(ctx context.Context, actor authz.Actor, name string) (authz.Revision, error)
 	AssignAs(ctx context.Context, actor authz.Actor, userID, roleName, entityID string) (authz.Revision, error)
 	AssignRoleAs(ctx context.Context, actor authz.Actor, req authz.AssignRequest) (authz.Revision, error)
+	// HasAccount reports whether userID has an account in some workspace;
+	// it returns an error if the store cannot be read.
+	HasAccount(ctx context.Context, userID string) (bool, error)
 	RevokeAs(ctx context.Context, actor authz.Actor, userID, roleName, entityID string) (authz.Revision, error)
 	Assignments(ctx context.Context, f authz.AssignmentFilter) ([]authz.Assignment, error)
 	Entities(ctx context.Context) ([]authz.Entity, error)

@@ -280,3 +280,30 @@ func TestOwnAccessStaysNearYou(t *testing.T) {
 		t.Errorf("a member's own access in another workspace: %d", status)
 	}
 }
+
+// An assignment to a user with no account in any workspace (a name typed
+// for an id) is refused with who was probably meant; the preview offers
+// to assign anyway, for pre-provisioning.
+func TestAnAssignmentToAUserWithNoAccountIsRefusedUnlessConfirmed(t *testing.T) {
+	e := newNamedEnv(t, nil)
+	rita := e.signIn("T1", "UROLES")
+	status, page := rita.post("/console/assignments/assign", assignForm("Mia", "BACKOFFICE_VIEWER", "C2"))
+	if status != http.StatusBadRequest || !strings.Contains(page, `user &#34;Mia&#34; has no account in any workspace`) ||
+		!strings.Contains(page, "did you mean UMEMBER (Mia (member))?") || e.hasAssignment("Mia", "BACKOFFICE_VIEWER", "C2") {
+		t.Fatalf("assign to Mia: %d\n%s", status, page)
+	}
+	status, page = rita.post("/console/assignments/preview", url.Values{"op": {"assign"}, "user": {"Mia"}, "role": {"BACKOFFICE_VIEWER"}, "entity": {"C2"}})
+	hasAll(t, "preview", page, `data-testid="confirm-unknown-user"`, "did you mean UMEMBER (Mia (member))?", ">Assign anyway</button>")
+	action, fields := confirmFields(t, page)
+	if status != http.StatusOK || fields.Get("allow_unknown_user") != "1" {
+		t.Fatalf("preview of an unknown user: %d, fields %v", status, fields)
+	}
+	if status, page = rita.post(action, fields); status != http.StatusOK || !e.hasAssignment("Mia", "BACKOFFICE_VIEWER", "C2") {
+		t.Fatalf("assign anyway: %d\n%s", status, page)
+	}
+	// Someone who may not assign there hears nothing about who exists.
+	member := e.signIn("T1", "UMEMBER")
+	if status, page := member.post("/console/assignments/preview", url.Values{"op": {"assign"}, "user": {"Mia"}, "role": {"ROLES_ADMIN"}, "entity": {"C2"}}); status != http.StatusForbidden || strings.Contains(page, "did you mean") {
+		t.Fatalf("a member's preview: %d\n%s", status, page)
+	}
+}

@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -245,6 +246,10 @@ func (c *Console) assign(w http.ResponseWriter, r *http.Request, s *userSession)
 		c.writeFailed(w, r, s, what, err)
 		return
 	}
+	if err := c.knownUser(r, s, user, entity); err != nil {
+		c.writeFailed(w, r, s, what, err)
+		return
+	}
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	if _, err := c.engine.AssignRoleAs(r.Context(), s.Actor(), authz.AssignRequest{UserID: user, Role: role, EntityID: entity, For: dur, Reason: reason}); err != nil {
 		c.writeFailed(w, r, s, what, err)
@@ -288,6 +293,46 @@ func (c *Console) previewAssignment(w http.ResponseWriter, r *http.Request, s *u
 		b.Fields = append(b.Fields, formField{"for", r.PostFormValue("for")}, formField{"reason", r.PostFormValue("reason")})
 	}
 	what := fmt.Sprintf("%s %s for %s on %s", strings.ToLower(verb), role, user, entity)
+	if kind == preview.Assign {
+		if err := c.knownUser(r, s, user, entity); errors.Is(err, authz.ErrUnknownUser) {
+			// Refused as it stands; pre-provisioning someone who has not
+			// joined yet takes a second, deliberate click.
+			b.Unknown = err.Error() + "."
+			b.Fields = append(b.Fields, formField{allowUnknownUserField, "1"})
+		} else if err != nil {
+			c.writeFailed(w, r, s, what, err)
+			return
+		}
+	}
 	c.confirmWrite(w, r, s, what, authz.AdminWrite{Kind: wk, EntityID: entity},
 		preview.Write{Kind: kind, UserID: user, Role: role, EntityID: entity}, b)
+}
+
+// allowUnknownUserField, set to 1 on an assign, makes an assignment to a
+// user with no account in any workspace (pre-provisioning).
+const allowUnknownUserField = "allow_unknown_user"
+
+// knownUser refuses an assignment to a user with no account in any
+// workspace, unless the form allows it. It first authorizes the write,
+// so that only those who may assign on the entity hear which users
+// exist: it returns the refusal, an
+// *authz.UnknownUserError naming the users the directory finds alike, or
+// an error if the store cannot be read.
+func (c *Console) knownUser(r *http.Request, s *userSession, user, entity string) error {
+	if r.PostFormValue(allowUnknownUserField) == "1" {
+		return nil
+	}
+	ctx := r.Context()
+	if err := authz.AuthorizeAdminWrite(ctx, c.engine, s.Actor(), authz.AdminWrite{Kind: authz.WriteAssign, EntityID: entity}); err != nil {
+		return err
+	}
+	ok, err := c.engine.HasAccount(ctx, user)
+	if err != nil || ok {
+		return err
+	}
+	unknown := &authz.UnknownUserError{UserID: user}
+	if unknown.Suggestions, err = names.SuggestUsers(ctx, c.opts.Names, user); err != nil {
+		c.log.Warn("console: suggest users", "user", user, "error", err)
+	}
+	return unknown
 }

@@ -34,6 +34,9 @@ type confirmBody struct {
 	// Refused is set when the write would be refused as it stands
 	// (unknown role, entity out of place…): no confirm button then.
 	Refused string
+	// Unknown is set when the user assigned has no account in any
+	// workspace: the page says so and its button assigns anyway.
+	Unknown string
 }
 
 // previewView is a preview as the confirm page shows it: only changes

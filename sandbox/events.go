@@ -77,6 +77,7 @@ func (s *Server) emitLocked(teamID string, event map[string]any) {
 		return
 	}
 	s.inflight.Add(1)
+	s.delivering++
 	go s.deliver(s.eventsURL, id, kind, body)
 }
 
@@ -84,6 +85,12 @@ func (s *Server) emitLocked(teamID string, event map[string]any) {
 // receiver does not answer 2xx within AckTimeout.
 func (s *Server) deliver(target, id, kind string, body []byte) {
 	defer s.inflight.Done()
+	defer func() {
+		s.mu.Lock()
+		s.delivering--
+		s.notifyLocked()
+		s.mu.Unlock()
+	}()
 	reason := ""
 	for attempt := 0; attempt <= s.opts.MaxRetries; attempt++ {
 		if attempt > 0 && attempt-1 < len(s.opts.RetryDelays) {

@@ -32,6 +32,15 @@ func (s *Server) WaitFor(ctx context.Context, cond func() bool) error {
 	}
 }
 
+// Idle reports whether no event delivery is under way: every event
+// emitted so far was answered (or given up on). With WaitFor it tells a
+// caller when the receiver has been handed everything.
+func (s *Server) Idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delivering == 0
+}
+
 // Messages returns every message of a channel, thread replies included, in
 // the order they were posted. Ephemeral messages are not included.
 func (s *Server) Messages(channel string) []Message {

@@ -74,6 +74,9 @@ type Server struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
 	inflight sync.WaitGroup
+	// delivering counts event deliveries not yet finished (retries
+	// included), under mu; see Idle.
+	delivering int
 }
 
 type channelState struct {

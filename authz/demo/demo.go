@@ -49,6 +49,9 @@ func Users() []User {
 		{ID: "UOWNER", Name: "otto-owner", Team: TeamMain, Account: authz.AccountOwner},
 		{ID: "UPRIMARY", Name: "pia-primary-owner", Team: TeamMain, Account: authz.AccountPrimaryOwner, Roles: map[string]string{"ROLES_ADMIN": Enterprise}},
 		{ID: "USUPPORT", Name: "sam-support-admin", Team: TeamOther, Account: authz.AccountMember, Roles: map[string]string{"CHANNELS_ADMIN": TeamOther}},
+		// A second Channels Admin in T2, so that a request there that needs
+		// one other approver can complete.
+		{ID: "USUPPORT2", Name: "sue-support-admin", Team: TeamOther, Account: authz.AccountMember, Roles: map[string]string{"CHANNELS_ADMIN": TeamOther}},
 	}
 }
 

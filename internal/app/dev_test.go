@@ -150,6 +150,53 @@ func TestDevAnswersInBothWorkspaces(t *testing.T) {
 	if !strings.Contains(string(post.Blocks), approval.ApproveActionID) {
 		t.Fatalf("approval in %s without buttons: %s", demo.TeamOther, post.Blocks)
 	}
+	// The dry run's channel reference is rendered, not shown raw in code.
+	if !strings.Contains(post.Text, "> Would archive <#C4>.") {
+		t.Fatalf("dry run in the request post:\n%s", post.Text)
+	}
+	// T2 has a second Channels Admin: the request can complete.
+	for _, u := range []string{"USUPPORT", "USUPPORT2"} {
+		if err := sb.Click(demo.TeamOther, u, demo.ChannelSupport, post.TS, approval.ApproveActionID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait(demo.ChannelSupport, ts, "Approved by <@USUPPORT>, <@USUPPORT2>. Running")
+}
+
+// One demo command works in #backoffice only: help elsewhere leaves it
+// out, and asking for it there says where it works.
+func TestDevHasACommandLimitedToOneChannel(t *testing.T) {
+	env := startDev(t)
+	sb := env.Sandbox
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ask := func(channel, text, want string) string {
+		t.Helper()
+		ts, err := sb.PostAsUser(demo.TeamMain, channel, "UADMIN", "<@"+sb.BotUserID()+"> "+text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		if err := sb.WaitFor(ctx, func() bool {
+			for _, m := range sb.Thread(channel, ts) {
+				if m.BotID != "" && strings.Contains(m.Text, want) {
+					got = m.Text
+					return true
+				}
+			}
+			return false
+		}); err != nil {
+			t.Fatalf("%s in %s: no reply with %q: %v; thread %+v", text, channel, want, err, sb.Thread(channel, ts))
+		}
+		return got
+	}
+	if got := ask(demo.ChannelBackoffice, "help", "Commands you can use here"); !strings.Contains(got, "set plan of <subdomain> to <plan>") {
+		t.Errorf("help in #backoffice lacks the plan command:\n%s", got)
+	}
+	if got := ask(demo.ChannelGeneral, "help", "Commands you can use here"); strings.Contains(got, "set plan of") {
+		t.Errorf("help in #general lists the plan command:\n%s", got)
+	}
+	ask(demo.ChannelGeneral, "set plan of acme to pro", "is not available in this channel. It works in <#C2>.")
 }
 
 // A front end asks the API which features a workspace lacks, and gets the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/bastionhq/bastion/authz/demo"
 	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/examples/backoffice/accounts"
 	"github.com/bastionhq/bastion/examples/backoffice/channels"
@@ -27,5 +28,16 @@ func ExampleCommands(ctx context.Context, d Deps) ([]bot.Command, error) {
 	archivers := channels.ArchiverSourceFunc(func(ctx context.Context, team string) (channels.Archiver, error) {
 		return d.Slack.ClientFor(ctx, team)
 	})
-	return append(accounts.Commands(accts), channels.CommandsFor(archivers, d.Authorizer)...), nil
+	cmds := accounts.Commands(accts)
+	for i := range cmds {
+		if cmds[i].Pattern == planCommand {
+			cmds[i].Channels = []string{demo.ChannelBackoffice}
+		}
+	}
+	return append(cmds, channels.CommandsFor(archivers, d.Authorizer)...), nil
 }
+
+// planCommand is the example command served in #backoffice only, to show
+// commands limited to some channels: elsewhere help leaves it out and
+// asking for it says where it works.
+const planCommand = "set plan of <subdomain> to <plan>"

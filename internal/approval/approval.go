@@ -292,11 +292,11 @@ func (a *Workflow) open(ctx context.Context, ar Request, callerApproves bool) er
 	if ar.Mode != ByReaction {
 		return nil
 	}
-	for _, emoji := range []string{a.opts.ApproveEmoji, a.opts.RejectEmoji} {
-		if err := chat.AddReaction(ctx, ar.ChannelID, postTS, emoji); err != nil {
-			a.log.Warn("seed approval reaction", "id", ar.ID, "emoji", emoji, "err", err)
-		}
-	}
+	// The bot adds no reactions of its own to the post: Slack would count
+	// them with people's, and a post showing ✅ 2 with one approval says
+	// the wrong thing. The post says which emoji to add, and its progress
+	// line counts people.
+	//
 	// Reactions added before the post was recorded found no request; count
 	// them now. The request is open either way: a failure here is made
 	// good by the next reaction.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/bastionhq/bastion/bot"
 	"github.com/bastionhq/bastion/internal/router"
+	"slices"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -22,7 +23,12 @@ func requestText(ar Request, approveEmoji, rejectEmoji string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Approval needed for `%s`, asked by <@%s> (request %s).\n", bot.Escape(clip(ar.Text, 200)), ar.CallerID, ar.ID)
 	if ar.DryRun != "" {
-		fmt.Fprintf(&b, "Dry run, nothing changed yet:\n```%s```\n", strings.ReplaceAll(clip(ar.DryRun, 2000), "```", "'''"))
+		// A quote, not a code block: Slack renders the references a dry
+		// run names (<#C4>, <@U1>) in a quote, and shows them raw in code.
+		b.WriteString("Dry run, nothing changed yet:\n")
+		for _, line := range strings.Split(clip(ar.DryRun, 2000), "\n") {
+			fmt.Fprintf(&b, "> %s\n", line)
+		}
 	} else {
 		b.WriteString("This command has no dry run: it cannot say in advance what it will change.\n")
 	}
@@ -147,6 +153,52 @@ func (a *Workflow) progress(ctx context.Context, ar Request, prefix string) stri
 		state = "given"
 	}
 	return fmt.Sprintf("%s The caller's approval: %s; others: %d of %d.", prefix, state, others, ar.Needed)
+}
+
+// progressLine counts the approvals of a pending request so far, the
+// caller's included, out of all it needs, and names who gave them:
+// "1 of 2 approvals so far: <@U1>." Only people count, never the bot.
+func progressLine(ar Request, votes []Vote) string {
+	var who []string
+	for _, v := range votes {
+		if v.Kind == VoteApprove && !slices.Contains(who, v.UserID) {
+			who = append(who, v.UserID)
+		}
+	}
+	if len(who) == 0 {
+		return fmt.Sprintf("No approvals yet (0 of %d).", ar.Needed+1)
+	}
+	return fmt.Sprintf("%d of %d approvals so far: %s.", len(who), ar.Needed+1, mentionList(who))
+}
+
+// showProgress rewrites the post of a request still pending with its
+// progress line, logging a failure: the store, not the post, is the
+// record. A request that ran or closed meanwhile keeps the post its
+// outcome wrote.
+func (a *Workflow) showProgress(ctx context.Context, ar Request) {
+	if ar.PostTS == "" {
+		return
+	}
+	if now, err := a.opts.Store.Approval(ctx, ar.ID); err != nil || now.State != Pending {
+		return
+	}
+	votes, err := a.opts.Store.ApprovalVotes(ctx, ar.ID)
+	if err != nil {
+		a.log.Warn("approval progress", "id", ar.ID, "err", err)
+		return
+	}
+	text := requestText(ar, a.opts.ApproveEmoji, a.opts.RejectEmoji) + "\n*" + progressLine(ar, votes) + "*"
+	var blocks []slack.Block
+	if ar.Mode == ByButton {
+		blocks = requestBlocks(ar, text)
+	}
+	chat, err := a.chat(ctx, ar.TeamID)
+	if err == nil {
+		err = chat.UpdateMessage(ctx, ar.ChannelID, ar.PostTS, text, blocks)
+	}
+	if err != nil {
+		a.log.Warn("update approval progress", "id", ar.ID, "err", err)
+	}
 }
 
 // approvers lists who approved, the caller first.

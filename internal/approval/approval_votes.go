@@ -83,11 +83,13 @@ func (a *Workflow) reconcile(ctx context.Context, ar Request, ev *slackbot.React
 	if err != nil {
 		return fmt.Errorf("reconcile approval %s: %w", ar.ID, err)
 	}
+	changed := false
 	for _, v := range votes {
 		if v.Kind == VoteApprove && v.Via == viaReaction && !slices.Contains(approvers, v.UserID) {
 			if err := a.withdraw(ctx, ar, v.UserID); err != nil {
 				return err
 			}
+			changed = true
 		}
 	}
 	for _, u := range approvers {
@@ -104,11 +106,17 @@ func (a *Workflow) reconcile(ctx context.Context, ar Request, ev *slackbot.React
 			}
 			continue
 		}
-		if _, err := a.approve(ctx, ar, u, viaReaction); err != nil {
+		added, err := a.approve(ctx, ar, u, viaReaction)
+		if err != nil {
 			return err
 		}
+		changed = changed || added
 	}
-	return a.tryStart(ctx, ar)
+	err = a.tryStart(ctx, ar)
+	if changed {
+		a.showProgress(ctx, ar)
+	}
+	return err
 }
 
 // botUser is the bot's user in a request's workspace; when that is
@@ -192,7 +200,11 @@ func (a *Workflow) HandleAction(ctx context.Context, ev slackbot.ActionEvent) er
 	if added {
 		a.say(ctx, ar, a.progress(ctx, ar, fmt.Sprintf("<@%s> approved.", ev.UserID)))
 	}
-	return a.tryStart(ctx, ar)
+	err = a.tryStart(ctx, ar)
+	if added {
+		a.showProgress(ctx, ar)
+	}
+	return err
 }
 
 // eligible says whether user's vote counts: the caller's always does
@@ -237,6 +249,7 @@ func (a *Workflow) withdraw(ctx context.Context, ar Request, user string) error 
 	if removed {
 		a.event(ctx, ar.ID, "withdrawn", user, "")
 		if ar.Mode == ByButton {
+			a.showProgress(ctx, ar)
 			a.say(ctx, ar, a.progress(ctx, ar, fmt.Sprintf("<@%s> withdrew their approval.", user)))
 		}
 	}

@@ -216,7 +216,7 @@ func TestWhoCanListsHoldersThroughRoles(t *testing.T) {
 	lacks(t, "who can archive in #general", out, "UMCGUEST") // a guest: a role alone never passes
 
 	out, _ = h.say("UMEMBER", demo.ChannelGeneral, "who can ARCHIVE_CHANNEL in <#C4|support>")
-	contains(t, "who can archive in #support", out, "1 member(s)", "<@USUPPORT>", "<#C4>")
+	contains(t, "who can archive in #support", out, "2 member(s)", "<@USUPPORT>", "<@USUPPORT2>", "<#C4>")
 
 	out, _ = h.say("UMEMBER", demo.ChannelGeneral, "who can VIEW_USER_GROUPS")
 	contains(t, "inapplicable permission", out, "does not apply to channel")

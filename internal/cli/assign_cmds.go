@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bastionhq/bastion/authz"
+	"github.com/bastionhq/bastion/names"
+	"github.com/bastionhq/bastion/store/namesql"
 )
 
 // assignmentCmd builds assign and revoke, which take the same flags.
@@ -41,8 +44,14 @@ func assignmentCmd(a *cli, use, short string, do func(e *authz.Engine, cmd *cobr
 func newAssignCmd(a *cli) *cobra.Command {
 	var dur time.Duration
 	var until, reason string
+	var allowUnknown bool
 	cmd := assignmentCmd(a, "assign", "Give a user a role on an entity, for good or until an end",
 		func(e *authz.Engine, cmd *cobra.Command, user, role, entity, actor string) (authz.Revision, error) {
+			if !allowUnknown {
+				if err := a.knownUser(cmd.Context(), e, user); err != nil {
+					return 0, err
+				}
+			}
 			req := authz.AssignRequest{UserID: user, Role: role, EntityID: entity, For: dur, Reason: reason}
 			if cmd.Flags().Changed("for") && dur <= 0 {
 				return 0, fmt.Errorf("--for %s: give a positive duration, such as 4h or 90m", dur)
@@ -62,6 +71,8 @@ func newAssignCmd(a *cli) *cobra.Command {
 	cmd.Flags().StringVar(&until, "until", "", "end the assignment at this time (RFC 3339, e.g. 2026-03-01T18:00:00Z)")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, for the listing and the audit log")
 	cmd.MarkFlagsMutuallyExclusive("for", "until")
+	cmd.Flags().BoolVar(&allowUnknown, "allow-unknown-user", false,
+		"assign even if the user has no account in any workspace (pre-provisioning someone who has not joined yet)")
 	return cmd
 }
 
@@ -85,6 +96,23 @@ func formatEnd(end, now time.Time) string {
 		return at + " (ended)"
 	}
 	return at + " (in " + end.Sub(now).Round(time.Second).String() + ")"
+}
+
+// knownUser refuses a user with no account in any workspace, naming the
+// users of the name directory that look like what was typed.
+func (a *cli) knownUser(ctx context.Context, e *authz.Engine, user string) error {
+	ok, err := e.HasAccount(ctx, user)
+	if err != nil || ok {
+		return err
+	}
+	unknown := &authz.UnknownUserError{UserID: user}
+	if err := a.withNames(ctx, func(dir *namesql.Store) error {
+		unknown.Suggestions, err = names.SuggestUsers(ctx, dir, user)
+		return err
+	}); err != nil {
+		fmt.Fprintf(a.stderr, "bastion: no suggestions: %v\n", err)
+	}
+	return exitError{code: 2, msg: unknown.Error() + "; pass --allow-unknown-user to assign anyway (pre-provisioning)"}
 }
 
 func newRevokeCmd(a *cli) *cobra.Command {

@@ -110,11 +110,11 @@ func TestRolesDiffOnTheDemoDatabase(t *testing.T) {
 	dir := t.TempDir()
 	edited := writeRoles(t, dir, "permissions: [ARCHIVE_CHANNEL, RENAME_CHANNEL,", "permissions: [RENAME_CHANNEL,")
 	out, stderr, code := runBastion(t, "--db", db, "roles", "diff", "builtin", edited, "--limit", "0")
-	// Carl holds CHANNELS_ADMIN on the enterprise, Sam on T2; Mo holds it
+	// Carl holds CHANNELS_ADMIN on the enterprise, Sam and Sue on T2; Mo holds it
 	// on T1 but is a guest there, so he loses nothing.
 	for _, want := range []string{
-		"role CHANNELS_ADMIN: -ARCHIVE_CHANNEL (3 assignments)",
-		"ARCHIVE_CHANNEL lost by 2 users on 2 entities\n    UCHANADMIN on E1 (enterprise)\n    USUPPORT on T2 (workspace)\n",
+		"role CHANNELS_ADMIN: -ARCHIVE_CHANNEL (4 assignments)",
+		"ARCHIVE_CHANNEL lost by 3 users on 2 entities\n    UCHANADMIN on E1 (enterprise)\n    USUPPORT on T2 (workspace)\n    USUPPORT2 on T2 (workspace)\n",
 	} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("exit %d, missing %q in:\n%s\nstderr:\n%s", code, want, out, stderr)
@@ -124,7 +124,7 @@ func TestRolesDiffOnTheDemoDatabase(t *testing.T) {
 		t.Fatalf("a guest is reported to lose a permission:\n%s", out)
 	}
 	// BASTION_DB names the database as --db does.
-	if out, _, err := execute(t, map[string]string{"BASTION_DB": db}, "", "roles", "diff", "builtin", edited); err != nil || !strings.Contains(out, "ARCHIVE_CHANNEL lost by 2 users") {
+	if out, _, err := execute(t, map[string]string{"BASTION_DB": db}, "", "roles", "diff", "builtin", edited); err != nil || !strings.Contains(out, "ARCHIVE_CHANNEL lost by 3 users") {
 		t.Fatalf("with BASTION_DB: %v\n%s", err, out)
 	}
 	out, _, code = runBastion(t, "--db", db, "roles", "diff", "builtin", edited, "--json")
@@ -136,7 +136,7 @@ func TestRolesDiffOnTheDemoDatabase(t *testing.T) {
 			}
 		}
 	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || len(rep.Impact.Changes) != 2 {
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || len(rep.Impact.Changes) != 3 {
 		t.Fatalf("--json: exit %d, %v, %+v\n%s", code, err, rep, out)
 	}
 }

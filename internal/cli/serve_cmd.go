@@ -98,9 +98,12 @@ func newShellCmd(a *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "shell",
 		Short: "Type bot commands in the terminal, as if in a Slack channel",
-		Long: "shell runs the bot's router and handlers (the built-in commands and this binary's own) on lines read from\n" +
-			"standard input, against the database, acting as --user in --channel of --team. Replies are printed;\n" +
-			"invocations go to the audit log.",
+		Long: "shell runs the bot of serve and dev (the built-in commands, approvals and this binary's own commands,\n" +
+			"authorized by the permission service on the database) over a Slack sandbox inside the process. Each line\n" +
+			"read from standard input is posted as --user in --channel of --team, mentioning the bot; what the bot\n" +
+			"posts is printed as plain text. Invocations and approvals go to the database.\n\n" +
+			"Lines starting with / are the shell's: /as @abe (type as someone else), /in #channel, /react ✅ and\n" +
+			"/unreact ✅ (vote on the bot's last approval request), /who, /help; exit or Ctrl-D leaves.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return app.Shell(cmd.Context(), a.cfg, a.opts, a.io(), o)

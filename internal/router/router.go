@@ -130,14 +130,14 @@ func (r *Router) Handle(ctx context.Context, msg bot.Message, out bot.Responder)
 	switch {
 	case cmd == nil && len(near) > 0:
 		inv.Verdict, inv.Command = Usage, near[0].cmd.Usage()
-		inv.Reason = "arguments do not fit"
+		inv.Reason = near[0].pattern.Explain(msg.Text)
 		if res.Err != nil && res.NearMiss[0] == indexOf(r, near[0]) {
 			inv.Reason = res.Err.Error()
 		}
 		reply(usageText(near, inv.Reason))
 	case cmd == nil:
 		inv.Verdict, inv.Reason = Unknown, "no command matches"
-		reply(fmt.Sprintf("I don't know `%s`. Say `help` to see the commands you can use here.", bot.Escape(clip(msg.Text, 80))))
+		reply(r.unknownText(msg.Text, msg.ChannelID))
 	default:
 		inv.Command = cmd.cmd.Usage()
 		req := bot.NewRequest(msg, &cmd.cmd, res.Args, out)
@@ -301,18 +301,6 @@ func indexOf(r *Router, c *compiled) int {
 		}
 	}
 	return -1
-}
-
-func usageText(near []*compiled, reason string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "That does not fit (%s). Usage:", reason)
-	for i, c := range near {
-		if i == 3 {
-			break
-		}
-		fmt.Fprintf(&b, "\n• `%s`: %s", c.cmd.Usage(), c.cmd.Description)
-	}
-	return b.String()
 }
 
 func channelList(ids []string) string {

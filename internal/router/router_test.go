@@ -140,7 +140,7 @@ func TestRouterUsageAndUnknown(t *testing.T) {
 		t.Fatalf("near miss on mention: %+v %q", inv, out.last())
 	}
 	inv = r.Handle(context.Background(), msg("CBACK", "U1", "make coffee <!channel>"), out)
-	if inv.Verdict != Unknown || !strings.Contains(out.last(), "I don't know `make coffee &lt;!channel&gt;`") {
+	if inv.Verdict != Unknown || !strings.Contains(out.last(), "I don't know `make coffee @channel`") {
 		t.Fatalf("unknown: %+v %q", inv, out.last())
 	}
 	inv = r.Handle(context.Background(), msg("CBACK", "U1", "crash"), out)
@@ -209,5 +209,43 @@ func TestRegisterRejectsBadCommands(t *testing.T) {
 		if err := r.Register(c); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Register(%+v) = %v, want %q", c.Pattern, err, want)
 		}
+	}
+}
+
+// A usage error says which word does not fit and how to read more; a
+// misspelled command name gets the commands it is close to.
+func TestRouterExplainsUsageAndSuggestsCommands(t *testing.T) {
+	var ran []string
+	r := testRouter(t, &mapAuthorizer{}, &ran)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		channel, text string
+		verdict       Verdict
+		want          []string
+	}{
+		{"CBACK", "set acme trial remaining to x days", Usage, []string{"That does not fit `set <subdomain> trial remaining to <days:int> days`: `<days:int>` must be a whole number, not `x`.",
+			"Usage:\n• `set <subdomain> trial remaining to <days:int> days`: Extend a trial.", "Say `help set` for more."}},
+		{"CBACK", "disable user", Usage, []string{"`<u:user>` is missing at the end"}},
+		{"CBACK", "disable user bob", Usage, []string{"`<u:user>` must be a person, mentioned as @name, not `bob`"}},
+		{"CBACK", "shwo account acme", Unknown, []string{"I don't know `shwo account acme`. Did you mean `show account <subdomain>`?"}},
+		{"CBACK", "hlep", Unknown, []string{"Did you mean `help`?"}},
+		{"CBACK", "disabel usr <@U2>", Unknown, []string{"Did you mean `disable user <u:user>`?"}},
+		{"CBACK", "make coffee", Unknown, []string{"I don't know `make coffee`. Say `help`"}},
+		// A command not available in this channel is not suggested.
+		{"COTHER", "sett acme trial remaining to 3 days", Unknown, []string{"I don't know `sett acme trial remaining to 3 days`. Say `help`"}},
+	} {
+		out := &replies{}
+		inv := r.Handle(ctx, msg(tc.channel, "U1", tc.text), out)
+		if inv.Verdict != tc.verdict {
+			t.Errorf("%q: verdict %s, want %s", tc.text, inv.Verdict, tc.verdict)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out.last(), w) {
+				t.Errorf("%q: reply lacks %q:\n%s", tc.text, w, out.last())
+			}
+		}
+	}
+	if len(ran) != 0 {
+		t.Fatalf("ran %v", ran)
 	}
 }
