@@ -44,7 +44,7 @@ func ExampleCommands() {
 		strings.NewReader("hello Ada\n"), os.Stdout, os.Stderr, bastion.Commands(hello))
 	fmt.Println("exit", code)
 	// Output:
-	// Hello, Ada!
+	// bastion: Hello, Ada!
 	// exit 0
 }
 
@@ -73,5 +73,5 @@ func ExampleCommandsFrom() {
 	bastion.Run(context.Background(), []string{"--db", filepath.Join(dir, "bastion.db"), "shell", "--allow-all"},
 		strings.NewReader("may I archive <#C1|general>\n"), os.Stdout, os.Stderr, bastion.CommandsFrom(source))
 	// Output:
-	// allowed: true (bastion shell --allow-all)
+	// bastion: allowed: true (bastion shell --allow-all)
 }

@@ -27,6 +27,7 @@ type Store struct {
 	db       *sqldb.DB
 	users    userStatements // full records (LoadUser, LoadUsers)
 	versions userStatements // versions only (UserVersions)
+	memo     *versionMemo   // nil when the database has no change probe
 }
 
 var (
@@ -54,6 +55,9 @@ func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db}
+	if db.Changes != nil {
+		s.memo = newVersionMemo(db.Changes)
+	}
 	s.users = userStatements{db: db, query: loadUsersQuery, what: "records"}
 	s.versions = userStatements{db: db, query: userVersionsQuery, what: "versions"}
 	// Prepare the single-user read now, so that a broken schema fails

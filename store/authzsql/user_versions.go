@@ -23,7 +23,31 @@ SELECT '', rev FROM authz_revision WHERE id = 1`
 }
 
 // UserVersions implements authz.UserVersionReader.
+// When the database has a change probe, it first looks at the database's
+// change token: if nothing was committed since the versions asked for were
+// last read, they are answered from memory.
 func (s *Store) UserVersions(ctx context.Context, userIDs []string) ([]authz.Revision, authz.Revision, error) {
+	if s.memo == nil {
+		return s.readAllVersions(ctx, userIDs)
+	}
+	token, ok := s.memo.probe.Token()
+	if !ok {
+		return s.readAllVersions(ctx, userIDs)
+	}
+	if versions, current, hit := s.memo.lookup(token, userIDs); hit {
+		return versions, current, nil
+	}
+	versions, current, err := s.readAllVersions(ctx, userIDs)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.memo.keep(token, userIDs, versions, current)
+	return versions, current, nil
+}
+
+// readAllVersions reads the versions of userIDs and the current revision
+// from the database.
+func (s *Store) readAllVersions(ctx context.Context, userIDs []string) ([]authz.Revision, authz.Revision, error) {
 	versions := make([]authz.Revision, len(userIDs))
 	var current authz.Revision
 	for start := 0; start < len(userIDs); start += maxUsersPerQuery {

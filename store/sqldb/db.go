@@ -33,6 +33,28 @@ type DB struct {
 	// answered with (MySQL's error numbers), and false for other failures
 	// such as a lost connection. Nil when the dialect has none.
 	ServerError func(err error) (number int, ok bool)
+	// Changes tells whether anything was committed since an earlier look,
+	// without a query; nil when the dialect offers no such probe.
+	Changes ChangeProbe
+	// closers are closed, in order, before the handle.
+	closers []func() error
+}
+
+// OnClose registers f to run when the handle is closed, before its
+// connections are.
+func (db *DB) OnClose(f func() error) {
+	db.closers = append(db.closers, f)
+}
+
+// Close closes what OnClose registered, then the handle.
+func (db *DB) Close() error {
+	var errs []error
+	for _, f := range db.closers {
+		errs = append(errs, f())
+	}
+	db.closers = nil
+	errs = append(errs, db.DB.Close())
+	return errors.Join(errs...)
 }
 
 // Upsert returns the dialect's clause that turns an INSERT into an update of
