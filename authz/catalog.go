@@ -64,6 +64,9 @@ type Catalog struct {
 	Permissions map[string]Permission
 	Roles       map[string]Role
 	Policies    map[string]Policy
+	// Requests holds the request policy of each system role that can be
+	// requested for a limited time, by role name.
+	Requests map[string]RequestPolicy
 }
 
 // PermissionNames returns the declared permission names, sorted.

@@ -131,3 +131,22 @@ func TestNameCollisionsAreErrors(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestRequestPoliciesAreGenerated(t *testing.T) {
+	root := t.TempDir()
+	roles := strings.Replace(base, "    permissions: [ARCHIVE_CHANNEL, RENAME_CHANNEL]\n",
+		"    permissions: [ARCHIVE_CHANNEL, RENAME_CHANNEL]\n    request: {max_duration: 90m, approvals: 2, approver_permission: RENAME_CHANNEL, self_extend: true}\n", 1)
+	generate(t, root, roles)
+	goSrc := read(t, root, codegen.DefaultPaths.Go)
+	if want := "RoleChannelsAdmin: {MaxDuration: 90 * time.Minute, Approvals: 2, ApproverPermission: RenameChannel, SelfExtend: true},"; !strings.Contains(goSrc, want) {
+		t.Fatalf("Go file lacks %q:\n%s", want, goSrc)
+	}
+	ts := read(t, root, codegen.DefaultPaths.TS)
+	if want := `CHANNELS_ADMIN: { maxDurationSeconds: 5400, approvals: 2, approverPermission: "RENAME_CHANNEL", selfExtend: true },`; !strings.Contains(ts, want) {
+		t.Fatalf("TypeScript file lacks %q:\n%s", want, ts)
+	}
+	generate(t, root, base)
+	if goSrc := read(t, root, codegen.DefaultPaths.Go); strings.Contains(goSrc, "RoleChannelsAdmin: {MaxDuration") {
+		t.Fatalf("a role without a request block still has a policy:\n%s", goSrc)
+	}
+}

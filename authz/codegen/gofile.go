@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/format"
 	"strings"
+	"time"
 
 	"github.com/bastionhq/bastion/authz"
 )
@@ -22,7 +23,7 @@ func goFile(cat *authz.Catalog, pkg string) ([]byte, error) {
 		return id, nil
 	}
 	fmt.Fprintf(&b, "// %s\n\n", Header)
-	fmt.Fprintf(&b, "// Package %s names the permissions, roles and actions of the roles file,\n// so code refers to them by constant and the compiler catches typos.\npackage %s\n\n", pkg, pkg)
+	fmt.Fprintf(&b, "// Package %s names the permissions, roles and actions of the roles file,\n// so code refers to them by constant and the compiler catches typos.\npackage %s\n\nimport \"time\"\n\n", pkg, pkg)
 	b.WriteString("// Permission is a permission name.\ntype Permission string\n\n// Role is a role name.\ntype Role string\n\n// Action is a policy action name.\ntype Action string\n\n")
 	b.WriteString("// Permissions.\nconst (\n")
 	for _, name := range cat.PermissionNames() {
@@ -64,6 +65,7 @@ func goFile(cat *authz.Catalog, pkg string) ([]byte, error) {
 		fmt.Fprintf(&b, "\t\tRole%s: {%s},\n", goName(name), strings.Join(perms, ", "))
 	}
 	b.WriteString("\t}\n}\n")
+	goRequestPolicies(&b, cat)
 	return format.Source(b.Bytes())
 }
 
@@ -73,4 +75,37 @@ func quotedList(list []string) string {
 		q[i] = quote(s)
 	}
 	return strings.Join(q, ", ")
+}
+
+// goRequestPolicies renders the request policy of every role that can be
+// requested for a limited time.
+func goRequestPolicies(b *bytes.Buffer, cat *authz.Catalog) {
+	b.WriteString("\n// RequestPolicy says how a role may be requested for a limited time:\n" +
+		"// its longest grant, how many people besides the requester approve,\n" +
+		"// what they hold on the entity, and whether the holder may extend alone\n" +
+		"// within MaxDuration.\ntype RequestPolicy struct {\n\tMaxDuration        time.Duration\n" +
+		"\tApprovals          int\n\tApproverPermission Permission\n\tSelfExtend         bool\n}\n\n")
+	b.WriteString("// RequestPolicies maps each role that can be requested to its policy.\nfunc RequestPolicies() map[Role]RequestPolicy {\n\treturn map[Role]RequestPolicy{\n")
+	for _, name := range cat.RoleNames() {
+		p, ok := cat.RequestPolicyOf(name)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(b, "\t\tRole%s: {MaxDuration: %s, Approvals: %d, ApproverPermission: %s, SelfExtend: %t},\n",
+			goName(name), goDuration(p.MaxDuration), p.Approvals, goName(p.ApproverPermission), p.SelfExtend)
+	}
+	b.WriteString("\t}\n}\n")
+}
+
+// goDuration writes d as a Go expression in the largest whole unit.
+func goDuration(d time.Duration) string {
+	for _, u := range []struct {
+		d    time.Duration
+		name string
+	}{{time.Hour, "time.Hour"}, {time.Minute, "time.Minute"}, {time.Second, "time.Second"}} {
+		if d%u.d == 0 {
+			return fmt.Sprintf("%d * %s", d/u.d, u.name)
+		}
+	}
+	return fmt.Sprintf("%d", int64(d))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bastionhq/bastion/authz"
 )
@@ -27,5 +28,13 @@ func tsFile(cat *authz.Catalog) []byte {
 		fmt.Fprintf(&b, "  %s: %s,\n", quote(name), quote(cat.Policies[name].EntityType))
 	}
 	b.WriteString("} as const;\n\n/** A policy action name. */\nexport type Action = keyof typeof Actions;\n")
+	b.WriteString("\n/** The roles that can be requested for a limited time, with their policy. */\nexport const RequestPolicies = {\n")
+	for _, name := range cat.RoleNames() {
+		if p, ok := cat.RequestPolicyOf(name); ok {
+			fmt.Fprintf(&b, "  %s: { maxDurationSeconds: %d, approvals: %d, approverPermission: %s, selfExtend: %t },\n",
+				name, int64(p.MaxDuration/time.Second), p.Approvals, quote(p.ApproverPermission), p.SelfExtend)
+		}
+	}
+	b.WriteString("} as const satisfies Partial<Record<Role, { maxDurationSeconds: number; approvals: number; approverPermission: Permission; selfExtend: boolean }>>;\n")
 	return []byte(strings.ReplaceAll(b.String(), "\t", "  "))
 }

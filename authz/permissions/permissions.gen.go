@@ -4,6 +4,8 @@
 // so code refers to them by constant and the compiler catches typos.
 package permissions
 
+import "time"
+
 // Permission is a permission name.
 type Permission string
 
@@ -124,5 +126,23 @@ func RolePermissions() map[Role][]Permission {
 		RoleConsoleViewer:      {ViewRoles, ViewAssignments, ViewAuditLog, ViewTeamSettings, ViewInstallations, ViewApprovals},
 		RoleRolesAdmin:         {AdministerRoles, AssignRoles, ViewRoles, ViewAssignments, ViewAuditLog, ViewTeamSettings, ViewInstallations},
 		RoleUsersAdmin:         {AddUserToWorkspace, RemoveUserFromWorkspace, ViewUserGroups},
+	}
+}
+
+// RequestPolicy says how a role may be requested for a limited time:
+// its longest grant, how many people besides the requester approve,
+// what they hold on the entity, and whether the holder may extend alone
+// within MaxDuration.
+type RequestPolicy struct {
+	MaxDuration        time.Duration
+	Approvals          int
+	ApproverPermission Permission
+	SelfExtend         bool
+}
+
+// RequestPolicies maps each role that can be requested to its policy.
+func RequestPolicies() map[Role]RequestPolicy {
+	return map[Role]RequestPolicy{
+		RoleBackofficeOperator: {MaxDuration: 8 * time.Hour, Approvals: 1, ApproverPermission: AssignRoles, SelfExtend: true},
 	}
 }

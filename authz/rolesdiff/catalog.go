@@ -1,6 +1,7 @@
 package rolesdiff
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 
@@ -68,6 +69,25 @@ type RoleChange struct {
 	Lost           []string `json:"lost,omitempty"`
 	OldDescription string   `json:"old_description,omitempty"`
 	NewDescription string   `json:"new_description,omitempty"`
+	// OldRequest and NewRequest describe how the role is requested for a
+	// while (RequestText) when that changes.
+	OldRequest string `json:"old_request,omitempty"`
+	NewRequest string `json:"new_request,omitempty"`
+}
+
+// RequestText describes how role can be requested for a while in cat:
+// "not requestable", or its longest grant, approvals, approvers'
+// permission and whether the holder extends alone.
+func RequestText(cat *authz.Catalog, role string) string {
+	p, ok := cat.RequestPolicyOf(role)
+	if !ok {
+		return "not requestable"
+	}
+	s := fmt.Sprintf("requestable for at most %s with %d approval(s) by %s", p.MaxDuration, p.Approvals, p.ApproverPermission)
+	if p.SelfExtend {
+		s += ", self-extending"
+	}
+	return s
 }
 
 // PolicyRulesChange is a policy whose entity type or rules change.
@@ -178,7 +198,10 @@ func (d *CatalogDiff) compareRoles(old, new *authz.Catalog) {
 		if o.Description != n.Description {
 			c.OldDescription, c.NewDescription = o.Description, n.Description
 		}
-		if len(c.Gained)+len(c.Lost) > 0 || c.OldDescription != c.NewDescription {
+		if o, n := RequestText(old, oldName), RequestText(new, name); o != n {
+			c.OldRequest, c.NewRequest = o, n
+		}
+		if len(c.Gained)+len(c.Lost) > 0 || c.OldDescription != c.NewDescription || c.OldRequest != c.NewRequest {
 			d.RolesChanged = append(d.RolesChanged, c)
 		}
 	}

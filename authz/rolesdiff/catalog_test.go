@@ -122,3 +122,25 @@ func TestComparePolicies(t *testing.T) {
 		t.Errorf("changed %v, added %v, removed %v", byAction, d.PoliciesAdded, d.PoliciesRemoved)
 	}
 }
+
+func TestCompareRequestPolicies(t *testing.T) {
+	old := builtin(t)
+	new := edit(t, "      max_duration: 8h\n", "      max_duration: 4h\n",
+		"  - name: BACKOFFICE_VIEWER\n    description: Reads customer accounts from the back office.\n    permissions: [VIEW_ACCOUNT]\n",
+		"  - name: BACKOFFICE_VIEWER\n    description: Reads customer accounts from the back office.\n    permissions: [VIEW_ACCOUNT]\n    request: {max_duration: 1h}\n")
+	d := rolesdiff.Compare(old, new)
+	got := map[string]rolesdiff.RoleChange{}
+	for _, c := range d.RolesChanged {
+		got[c.Name] = c
+	}
+	if c := got["BACKOFFICE_OPERATOR"]; c.OldRequest != "requestable for at most 8h0m0s with 1 approval(s) by ASSIGN_ROLES, self-extending" ||
+		c.NewRequest != "requestable for at most 4h0m0s with 1 approval(s) by ASSIGN_ROLES, self-extending" {
+		t.Errorf("BACKOFFICE_OPERATOR change = %+v", c)
+	}
+	if c := got["BACKOFFICE_VIEWER"]; c.OldRequest != "not requestable" || c.NewRequest != "requestable for at most 1h0m0s with 1 approval(s) by ASSIGN_ROLES" {
+		t.Errorf("BACKOFFICE_VIEWER change = %+v", c)
+	}
+	if len(d.RolesChanged) != 2 {
+		t.Errorf("roles changed = %+v", d.RolesChanged)
+	}
+}

@@ -128,6 +128,9 @@ func (r *Report) writeCatalog(p *printer) {
 			if c.OldDescription != c.NewDescription {
 				parts = append(parts, fmt.Sprintf("described as %q (was %q)", c.NewDescription, c.OldDescription))
 			}
+			if c.OldRequest != c.NewRequest {
+				parts = append(parts, fmt.Sprintf("%s (was %s)", c.NewRequest, c.OldRequest))
+			}
 			p.f("  ~ %s: %s\n", c.Name, strings.Join(parts, " "))
 		}
 	}

@@ -153,7 +153,7 @@ func (p *parser) permission(n *yaml.Node) {
 }
 
 func (p *parser) role(n *yaml.Node) {
-	f := p.fields(n, "role", "name", "description", "permissions")
+	f := p.fields(n, "role", "name", "description", "permissions", "request")
 	name := p.scalar(f["name"], "role name")
 	if err := authz.ValidateName("role", name); err != nil {
 		p.errorf(n, "%v", err)
@@ -182,4 +182,7 @@ func (p *parser) role(n *yaml.Node) {
 		p.errorf(n, "role %s has no permissions", name)
 	}
 	p.cat.Roles[name] = r
+	if f["request"] != nil {
+		p.requestPolicy(name, f["request"])
+	}
 }

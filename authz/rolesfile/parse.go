@@ -80,6 +80,7 @@ func Parse(name string, data []byte) (*authz.Catalog, error) {
 		Permissions: map[string]authz.Permission{},
 		Roles:       map[string]authz.Role{},
 		Policies:    map[string]authz.Policy{},
+		Requests:    map[string]authz.RequestPolicy{},
 	}}
 	if len(data) > MaxSize {
 		return nil, Errors{{File: name, Msg: fmt.Sprintf("file is larger than %d bytes", MaxSize)}}

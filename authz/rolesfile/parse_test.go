@@ -138,6 +138,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("roles: {a: b}\n"))
 	f.Add([]byte("- - - [\x00"))
 	f.Add([]byte(chainOfTypes(9)))
+	f.Add([]byte(requestHeader + "    request: {max_duration: 90m, approvals: 2, approver_permission: ARCHIVE_CHANNEL, self_extend: true}\n"))
+	f.Add([]byte(requestHeader + "    request: {max_duration: -1h, approvals: 99999999999999999999}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := rolesfile.Parse("fuzz.yaml", data)
 		if err != nil {
@@ -157,6 +159,20 @@ func FuzzParse(f *testing.F) {
 				if _, ok := c.Permissions[p]; !ok {
 					t.Fatalf("role %s has undeclared permission %s", r.Name, p)
 				}
+			}
+		}
+		// Every request policy is within bounds and names a declared
+		// permission, on a declared role.
+		for role, rp := range c.Requests {
+			if _, ok := c.Roles[role]; !ok {
+				t.Fatalf("request policy for undeclared role %s", role)
+			}
+			if rp.MaxDuration < authz.MinRequestDuration || rp.MaxDuration > authz.MaxRequestDuration ||
+				rp.Approvals < 1 || rp.Approvals > authz.MaxRequestApprovals {
+				t.Fatalf("request policy of %s out of bounds: %+v", role, rp)
+			}
+			if _, ok := c.Permissions[rp.ApproverPermission]; !ok {
+				t.Fatalf("request policy of %s names undeclared %s", role, rp.ApproverPermission)
 			}
 		}
 		for _, p := range c.Policies {

@@ -49,3 +49,8 @@ export const Actions = {
 
 /** A policy action name. */
 export type Action = keyof typeof Actions;
+
+/** The roles that can be requested for a limited time, with their policy. */
+export const RequestPolicies = {
+  BACKOFFICE_OPERATOR: { maxDurationSeconds: 28800, approvals: 1, approverPermission: "ASSIGN_ROLES", selfExtend: true },
+} as const satisfies Partial<Record<Role, { maxDurationSeconds: number; approvals: number; approverPermission: Permission; selfExtend: boolean }>>;

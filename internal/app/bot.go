@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/bastionhq/bastion/internal/access"
 	"github.com/bastionhq/bastion/internal/approval"
 	"github.com/bastionhq/bastion/internal/router"
 	"github.com/bastionhq/bastion/internal/slackbot"
@@ -34,6 +35,9 @@ type botSetup struct {
 	// long; zero reads the store for every event.
 	InstallCacheTTL    time.Duration
 	ApprovalRunTimeout time.Duration
+	// AccessSweepEvery is how often reminders and ends of temporary
+	// grants are looked for (access.DefaultSweepEvery when zero).
+	AccessSweepEvery time.Duration
 	// Slack is the installation service: it gates events by installation,
 	// holds each workspace's bot token and tells approvals which
 	// workspaces granted the reaction scopes. Nil: one token for all.
@@ -102,6 +106,10 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, *a
 	if err != nil {
 		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
+	jit, err := newAccess(st, router, approvals, chats, setup)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bot: %w", err)
+	}
 	cmds, err := commands(ctx, setup.Sources, Deps{Authorizer: auth, Slack: chats, DB: st.DB, Demo: setup.Demo, Logger: setup.Logger})
 	if err != nil {
 		return nil, nil, fmt.Errorf("bot: commands: %w", err)
@@ -115,7 +123,7 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, *a
 	if err != nil {
 		return nil, nil, fmt.Errorf("bot: %w", err)
 	}
-	background := []func(context.Context) error{approvals.Run, sweepNames(filler, st.Engine)}
+	background := []func(context.Context) error{approvals.Run, jit.Run, sweepNames(filler, st.Engine)}
 	if st.Runs != nil {
 		background = append(background, pruneRuns(st.Runs, setup.Logger))
 	}
@@ -124,7 +132,7 @@ func newBot(ctx context.Context, st *Stores, setup botSetup) (*runner.Runner, *a
 		BotToken: setup.BotToken, APIURL: setup.APIURL, BotUserID: botUserID, BotUsers: chats, Chats: chats,
 		SigningSecret: setup.SigningSecret, AppToken: setup.AppToken,
 		Router: router, Commands: cmds,
-		Reactions: approvals, Actions: approvals, Renames: renameHook{filler}, Background: background,
+		Reactions: approvals, Actions: access.ChainActions(approvals, jit), Renames: renameHook{filler}, Background: background,
 		Handlers: handlers, Installations: gate,
 		Workers: setup.Workers, Logger: setup.Logger,
 	})
@@ -176,6 +184,24 @@ func newApprovals(st *Stores, r *router.Router, svc *slackapp.Service, chats *te
 		return nil, err
 	}
 	return approvals, nil
+}
+
+// newAccess wires just-in-time access (internal/access): its commands on
+// router, requests opened through approvals, grants written as engine
+// assignments with an end, reminders and ends told by its Run.
+func newAccess(st *Stores, r *router.Router, approvals *approval.Workflow, chats *teamchat.Source, setup botSetup) (*access.Service, error) {
+	svc, err := access.New(access.Options{Policies: st.Engine.Catalog(), Directory: st.Engine, Approvals: approvals,
+		Chats: approval.ChatSourceFunc(func(ctx context.Context, team string) (approval.Chat, error) {
+			return chats.SlackChatFor(ctx, slackbot.Workspace{TeamID: team})
+		}),
+		Store: st.Access, Granter: access.EngineGranter{Engine: st.Engine}, SweepEvery: setup.AccessSweepEvery, Logger: setup.Logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := r.Register(svc.Commands()...); err != nil {
+		return nil, err
+	}
+	return svc, nil
 }
 
 // installFlow builds the OAuth handler of the install flow on svc. The

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/bastionhq/bastion/authz"
 	"github.com/bastionhq/bastion/authz/demo"
@@ -19,6 +20,10 @@ import (
 // tourStart is where the README's tour begins, and where the sandbox's
 // bare address opens: Mia, a member, in #backoffice.
 var tourStart = web.View{Team: demo.TeamMain, As: "UMEMBER", Channel: demo.ChannelBackoffice}
+
+// devAccessSweepEvery is how often dev looks for temporary grants to
+// remind of or end.
+const devAccessSweepEvery = 2 * time.Second
 
 // runSandbox runs dev with the local Slack sandbox: the sandbox (as the
 // last run left it, or the demo organisation's workspaces), its page at
@@ -82,7 +87,9 @@ func (d *devRun) runSandbox(ctx context.Context) (*DevEnv, error) {
 		return nil, fmt.Errorf("bot token of %s: no installation (%v)", demo.TeamMain, err)
 	}
 	rt, workflow, err := newBot(ctx, d.st, botSetup{BotToken: ins[0].BotToken, SigningSecret: secret, APIURL: sb.APIURL(), Slack: svc,
-		Sources: d.sources, Demo: true, CommandsFile: d.cfg.Commands, RolesFile: d.cfg.Roles, Logger: d.log})
+		Sources: d.sources, Demo: true, CommandsFile: d.cfg.Commands, RolesFile: d.cfg.Roles, Logger: d.log,
+		// A short grant's reminder and end show within seconds.
+		AccessSweepEvery: devAccessSweepEvery})
 	if err != nil {
 		return nil, err
 	}

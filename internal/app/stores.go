@@ -12,6 +12,7 @@ import (
 	"github.com/bastionhq/bastion/internal/config"
 	"github.com/bastionhq/bastion/slackapp"
 	"github.com/bastionhq/bastion/store"
+	"github.com/bastionhq/bastion/store/accesssql"
 	"github.com/bastionhq/bastion/store/authzmetrics"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/botsql"
@@ -31,6 +32,9 @@ type Stores struct {
 	// Bot keeps the bot's message claims, audit log and approvals; nil
 	// unless StoreOptions.Bot.
 	Bot *botsql.Store
+	// Access keeps the grants of just-in-time access, to remind their
+	// holders and tell their ends; opened with Bot.
+	Access *accesssql.Store
 	// Runs is the ledger of the runs sent to the endpoints of the commands
 	// file; nil unless StoreOptions.Runs.
 	Runs *httpcommandsql.Ledger
@@ -84,6 +88,9 @@ func (s *Stores) open(ctx context.Context, cfg config.Config, o StoreOptions) er
 	if o.Bot {
 		if s.Bot, err = botsql.Open(ctx, s.DB); err != nil {
 			return fmt.Errorf("open the bot's store: %w", err)
+		}
+		if s.Access, err = accesssql.Open(ctx, s.DB); err != nil {
+			return fmt.Errorf("open the store of temporary grants: %w", err)
 		}
 	}
 	if o.Runs {

@@ -10,6 +10,7 @@ import (
 	"github.com/bastionhq/bastion/internal/router"
 	"github.com/bastionhq/bastion/internal/slackbot"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -226,8 +227,7 @@ func (a *Workflow) Submit(ctx context.Context, req *bot.Request) error {
 	if req.Direct {
 		return fmt.Errorf("`%s` needs %d approver(s), who cannot see a direct message: ask in a channel", req.Command.Usage(), needed)
 	}
-	chat, err := a.chat(ctx, req.TeamID)
-	if err != nil {
+	if _, err := a.chat(ctx, req.TeamID); err != nil {
 		return err
 	}
 	dry, err := a.dryRun(ctx, req)
@@ -244,6 +244,16 @@ func (a *Workflow) Submit(ctx context.Context, req *bot.Request) error {
 		Needed: needed, Permission: approverPermission(req.Command), Mode: mode, DryRun: dry, State: Pending,
 		CreatedAt: now, ExpiresAt: now.Add(a.opts.TTL),
 	}
+	return a.open(ctx, ar, false)
+}
+
+// open stores ar, pending, and posts it for votes; with callerApproves the
+// caller's approval is recorded before the post appears.
+func (a *Workflow) open(ctx context.Context, ar Request, callerApproves bool) error {
+	chat, err := a.chat(ctx, ar.TeamID)
+	if err != nil {
+		return err
+	}
 	created, err := a.opts.Store.CreateApproval(ctx, ar)
 	if err != nil {
 		return fmt.Errorf("open approval request: %w", err)
@@ -252,10 +262,19 @@ func (a *Workflow) Submit(ctx context.Context, req *bot.Request) error {
 		a.log.Info("approval request already open", "id", ar.ID)
 		return nil
 	}
-	a.event(ctx, ar.ID, "requested", ar.CallerID, fmt.Sprintf("needs the caller and %d more; dry run: %s", needed, dry))
+	if ar.Summary != "" {
+		a.event(ctx, ar.ID, "requested", ar.CallerID, fmt.Sprintf("needs %d besides the caller; %s", ar.Needed, ar.Summary))
+	} else {
+		a.event(ctx, ar.ID, "requested", ar.CallerID, fmt.Sprintf("needs the caller and %d more; dry run: %s", ar.Needed, ar.DryRun))
+	}
+	if callerApproves {
+		if _, err := a.approve(ctx, ar, ar.CallerID, viaRequest); err != nil {
+			return fmt.Errorf("open approval request: %w", err)
+		}
+	}
 	text := requestText(ar, a.opts.ApproveEmoji, a.opts.RejectEmoji)
 	var postTS string
-	if mode == ByReaction {
+	if ar.Mode == ByReaction {
 		postTS, err = chat.PostReply(ctx, ar.ChannelID, ar.ThreadTS, text)
 	} else {
 		postTS, err = chat.PostBlocks(ctx, ar.ChannelID, ar.ThreadTS, text, requestBlocks(ar, text))
@@ -271,9 +290,10 @@ func (a *Workflow) Submit(ctx context.Context, req *bot.Request) error {
 		return fmt.Errorf("open approval request: %w", err)
 	}
 	ar.PostTS = postTS
-	if mode != ByReaction {
+	if ar.Mode != ByReaction {
 		// Clicks that came before the post was recorded counted; show them.
-		if votes, err := a.opts.Store.ApprovalVotes(ctx, ar.ID); err == nil && len(votes) > 0 {
+		votes, err := a.opts.Store.ApprovalVotes(ctx, ar.ID)
+		if err == nil && slices.ContainsFunc(votes, func(v Vote) bool { return v.Via != viaRequest }) {
 			a.showProgress(ctx, ar)
 		}
 		return nil

@@ -78,7 +78,17 @@ func (a *Workflow) execute(ctx context.Context, ar Request) {
 	start := a.opts.Now()
 	approvers := a.approvers(ctx, ar)
 	a.event(ctx, ar.ID, "started", "", "approved by "+strings.Join(approvers, ", "))
-	a.say(ctx, ar, fmt.Sprintf("Approved by %s. Running `%s`.", mentionList(approvers), bot.Escape(clip(ar.Text, 200))))
+	// A request a command opened itself names only the others: asking
+	// was the caller's approval.
+	shown := approvers
+	if ar.Summary != "" && len(approvers) > 1 {
+		shown = approvers[1:]
+	}
+	if ar.Summary != "" {
+		a.say(ctx, ar, fmt.Sprintf("Approved by %s.", mentionList(shown)))
+	} else {
+		a.say(ctx, ar, fmt.Sprintf("Approved by %s. Running `%s`.", mentionList(approvers), bot.Escape(clip(ar.Text, 200))))
+	}
 	inv := router.Invocation{TeamID: ar.TeamID, ChannelID: ar.ChannelID, UserID: ar.CallerID, MessageTS: ar.MessageTS, Text: ar.Text,
 		Command: ar.Command, Verdict: router.Ran, Reason: "approved by " + strings.Join(approvers, ", "), At: start}
 	out := approvalReply{a: a, ar: ar}
@@ -113,12 +123,12 @@ func (a *Workflow) execute(ctx context.Context, ar Request) {
 	}
 	a.event(ctx, ar.ID, kind, ar.CallerID, inv.Result)
 	ar.State = state
-	status := "Approved by " + mentionList(approvers) + " and run."
+	status := "Approved by " + mentionList(shown) + " and run."
 	switch {
 	case denied != nil:
-		status = "Approved by " + mentionList(approvers) + ", but not run: " + clip(denied.reason, 200)
+		status = "Approved by " + mentionList(shown) + ", but not run: " + clip(denied.reason, 200)
 	case state == Failed:
-		status = "Approved by " + mentionList(approvers) + "; it failed: " + clip(inv.Result, 200)
+		status = "Approved by " + mentionList(shown) + "; it failed: " + clip(inv.Result, 200)
 	}
 	a.updatePost(ctx, ar, status)
 	inv.Duration = a.opts.Now().Sub(start)

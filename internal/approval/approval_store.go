@@ -70,9 +70,15 @@ type Request struct {
 	// Needed is how many people besides the caller must approve.
 	Needed int
 	// Permission is what approvers other than the caller must hold on the
-	// channel; empty means anyone.
+	// channel (or EntityID); empty means anyone.
 	Permission string
-	Mode       Mode
+	// EntityID is where approvers must hold Permission when it is not the
+	// channel (an access request's entity); empty means the channel.
+	EntityID string
+	// Summary, for a request a command opened itself (OpenRequest), heads
+	// the post in place of the command and its dry run.
+	Summary string
+	Mode    Mode
 	// PostTS is the bot's request post that people vote on.
 	PostTS    string
 	DryRun    string

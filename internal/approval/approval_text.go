@@ -17,6 +17,9 @@ const maxSectionText = 3000
 // requestText is the request post: what would run, the dry run, who must
 // approve and how.
 func requestText(ar Request, approveEmoji, rejectEmoji string) string {
+	if ar.Summary != "" {
+		return openedText(ar, approveEmoji, rejectEmoji)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Approval needed for `%s`, asked by <@%s> (request %s).\n", bot.Escape(clip(ar.Text, 200)), ar.CallerID, ar.ID)
 	if ar.DryRun != "" {
@@ -74,6 +77,8 @@ func (a *Workflow) updatePost(ctx context.Context, ar Request, status string) {
 	}
 	text := requestText(ar, a.opts.ApproveEmoji, a.opts.RejectEmoji)
 	if i := strings.LastIndex(text, "\nTo run it"); i >= 0 {
+		text = text[:i]
+	} else if i := strings.LastIndex(text, "\n"+openedVoteHead); i >= 0 {
 		text = text[:i]
 	}
 	text += "\n*" + status + "*"
@@ -139,6 +144,9 @@ func (a *Workflow) progress(ctx context.Context, ar Request, prefix string) stri
 		default:
 			others++
 		}
+	}
+	if ar.Summary != "" {
+		return fmt.Sprintf("%s Approvals: %d of %d.", prefix, others, ar.Needed)
 	}
 	state := "still needed"
 	if caller {

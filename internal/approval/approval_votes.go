@@ -220,7 +220,7 @@ func (a *Workflow) eligible(ctx context.Context, ar Request, user string) (bool,
 	if a.opts.Authorizer == nil {
 		return false, "no permission service is configured", nil
 	}
-	d, err := a.opts.Authorizer.CheckPermission(ctx, ar.TeamID, user, ar.ChannelID, ar.Permission)
+	d, err := a.opts.Authorizer.CheckPermission(ctx, ar.TeamID, user, ar.approverEntity(), ar.Permission)
 	if err != nil {
 		return false, "", fmt.Errorf("check %s for approver %s of %s: %w", ar.Permission, user, ar.ID, err)
 	}
@@ -262,9 +262,30 @@ func (a *Workflow) withdraw(ctx context.Context, ar Request, user string) error 
 // ignored tells the thread why user's vote does not count.
 func (a *Workflow) ignored(ctx context.Context, ar Request, user, what, why string) {
 	a.event(ctx, ar.ID, "ignored", user, what+": "+why)
-	text := fmt.Sprintf("<@%s>'s %s does not count: approvers need %s in this channel.", user, what, ar.Permission)
+	text := fmt.Sprintf("<@%s>'s %s does not count: approvers need %s %s.", user, what, ar.Permission, ar.approverPlace())
 	if why != "" {
 		text += " " + why
 	}
 	a.say(ctx, ar, text)
+}
+
+// approverEntity is where approvers must hold the request's permission.
+func (ar Request) approverEntity() string {
+	if ar.EntityID != "" {
+		return ar.EntityID
+	}
+	return ar.ChannelID
+}
+
+// approverPlace names approverEntity in a sentence: "in this channel",
+// "on <#C1>" or "on T1".
+func (ar Request) approverPlace() string {
+	switch e := ar.approverEntity(); {
+	case e == ar.ChannelID:
+		return "in this channel"
+	case strings.HasPrefix(e, "C") || strings.HasPrefix(e, "G"):
+		return "on <#" + e + ">"
+	default:
+		return "on " + e
+	}
 }

@@ -11,16 +11,18 @@ import (
 )
 
 const approvalColumns = `a.id, a.team_id, a.channel_id, a.message_ts, a.thread_ts, a.caller_id, a.text, a.command, a.needed,
-	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at, a.started_at, a.alive_at`
+	a.permission, a.mode, a.post_ts, a.dry_run, a.state, a.result, a.created_at, a.expires_at, a.finished_at, a.started_at, a.alive_at,
+	a.entity_id, a.summary`
 
 // CreateApproval stores a pending request unless one with its id exists.
 func (s *Store) CreateApproval(ctx context.Context, a approval.Request) (bool, error) {
 	res, err := s.db.ExecContext(ctx, s.db.InsertIgnore()+` INTO bot_approvals
 		(id, team_id, channel_id, message_ts, thread_ts, caller_id, text, command, needed, permission, mode, post_ts, dry_run,
-		 state, result, created_at, expires_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+		 state, result, created_at, expires_at, finished_at, entity_id, summary)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
 		a.ID, a.TeamID, a.ChannelID, a.MessageTS, a.ThreadTS, a.CallerID, a.Text, clip(a.Command, 1000), a.Needed, a.Permission,
-		string(a.Mode), a.PostTS, a.DryRun, string(approval.Pending), a.Result, a.CreatedAt.UnixNano(), a.ExpiresAt.UnixNano())
+		string(a.Mode), a.PostTS, a.DryRun, string(approval.Pending), a.Result, a.CreatedAt.UnixNano(), a.ExpiresAt.UnixNano(),
+		a.EntityID, clip(a.Summary, 2000))
 	if err != nil {
 		return false, fmt.Errorf("create approval %s: %w", a.ID, err)
 	}
@@ -68,7 +70,8 @@ func scanApproval(row rowScanner, extra ...any) (approval.Request, error) {
 	var mode, state string
 	var created, expires, finished, started, alive int64
 	dest := []any{&a.ID, &a.TeamID, &a.ChannelID, &a.MessageTS, &a.ThreadTS, &a.CallerID, &a.Text, &a.Command, &a.Needed,
-		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished, &started, &alive}
+		&a.Permission, &mode, &a.PostTS, &a.DryRun, &state, &a.Result, &created, &expires, &finished, &started, &alive,
+		&a.EntityID, &a.Summary}
 	if err := row.Scan(append(dest, extra...)...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return a, approval.ErrNotFound

@@ -107,3 +107,16 @@ var approvalsAliveMigration = sqldb.Migration{
 	Name:    "approval run heartbeats",
 	SQL:     `ALTER TABLE bot_approvals ADD COLUMN alive_at BIGINT NOT NULL DEFAULT 0;`,
 }
+
+// approvalsEntityMigration lets a request name the entity its approvers
+// hold the permission on (an access request's entity, which need not be
+// the channel it is asked in) and a summary heading its post in place of
+// a command's dry run. Older rows keep ”: the channel, and a command.
+var approvalsEntityMigration = sqldb.Migration{
+	Version: 6,
+	Name:    "approval entities and summaries",
+	SQL: `ALTER TABLE bot_approvals ADD COLUMN entity_id VARCHAR(64) NOT NULL DEFAULT '';
+ALTER TABLE bot_approvals ADD COLUMN summary TEXT NOT NULL DEFAULT '';`,
+	MySQL: `ALTER TABLE bot_approvals ADD COLUMN entity_id VARBINARY(64) NOT NULL DEFAULT '',
+	ADD COLUMN summary VARBINARY(8000) NOT NULL DEFAULT '';`,
+}

@@ -80,6 +80,7 @@ CREATE INDEX bot_invocations_team ON bot_invocations (team_id, id);`,
 	approvalsStartedMigration,
 	approvalsAliveMigration,
 	binaryIDsMigration,
+	approvalsEntityMigration,
 }
 
 // binaryIDsMigration makes every VARCHAR column VARBINARY on MySQL, where
