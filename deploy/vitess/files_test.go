@@ -16,6 +16,7 @@ import (
 
 	"github.com/bastionhq/bastion/queue/sqlqueue"
 	"github.com/bastionhq/bastion/slackapp"
+	"github.com/bastionhq/bastion/store/accesssql"
 	"github.com/bastionhq/bastion/store/authzsql"
 	"github.com/bastionhq/bastion/store/botsql"
 	"github.com/bastionhq/bastion/store/httpcommandsql"
@@ -34,6 +35,7 @@ func otherStores() map[string][]string {
 		"installation store":  installsql.Tables(),
 		"name directory":      namesql.Tables(),
 		"http command ledger": httpcommandsql.Tables(),
+		"temporary grants":    accesssql.Tables(),
 	}
 }
 
@@ -123,6 +125,7 @@ func TestEveryStoreChecksItsRoutingBeforeMigrating(t *testing.T) {
 		"installation store":  func(db *sqldb.DB) error { _, err := installsql.Open(ctx, db, sealer); return err },
 		"name directory":      func(db *sqldb.DB) error { _, err := namesql.Open(ctx, db); return err },
 		"http command ledger": func(db *sqldb.DB) error { _, err := httpcommandsql.Open(ctx, db); return err },
+		"temporary grants":    func(db *sqldb.DB) error { _, err := accesssql.Open(ctx, db); return err },
 		"permission store":    func(db *sqldb.DB) error { _, err := authzsql.Open(ctx, db); return err },
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -240,7 +240,7 @@ run_tests() {
   log "the permission store's tests on Vitess"
   BASTION_TEST_DATABASES=vitess go test -count=1 ./store/authzsql/ ./authz/ ./server/
   log "the other stores' tests on Vitess (their tables in bastion_ref)"
-  BASTION_TEST_DATABASES=vitess go test -count=1 -p 1 ./store/botsql/ ./queue/sqlqueue/ ./store/installsql/ ./store/namesql/ ./store/httpcommandsql/
+  BASTION_TEST_DATABASES=vitess go test -count=1 -p 1 ./store/botsql/ ./queue/sqlqueue/ ./store/installsql/ ./store/namesql/ ./store/httpcommandsql/ ./store/accesssql/
   log "the end-to-end test on Vitess"
   go test -tags vitess -count=1 -v ./deploy/vitess/...
 }

@@ -63,6 +63,10 @@ CREATE INDEX access_grants_user ON access_grants (team_id, user_id, state);
 CREATE INDEX access_grants_due ON access_grants (state, ends_at);`,
 }}
 
+// Tables lists the tables this store creates; on Vitess they live in the
+// unsharded keyspace (deploy/vitess/vschema_bastion_ref.json).
+func Tables() []string { return sqldb.CreatedTables(migrations, sqldb.MySQL) }
+
 // Store implements access.Store over SQL.
 type Store struct {
 	db *sqldb.DB
@@ -73,6 +77,9 @@ var _ access.Store = (*Store)(nil)
 // Open migrates the access tables in db and returns a store on it; db
 // stays the caller's to close.
 func Open(ctx context.Context, db *sqldb.DB) (*Store, error) {
+	if err := sqldb.CheckVitessUnsharded(ctx, db, "store of temporary grants", Tables()); err != nil {
+		return nil, err
+	}
 	if err := sqldb.Migrate(ctx, db, component, migrations); err != nil {
 		return nil, fmt.Errorf("open access store: %w", err)
 	}
