@@ -128,6 +128,9 @@ func (mg migrator) migrate(ctx context.Context, db *DB, component string, migrat
 			return err
 		}
 	}
+	if db.Vitess {
+		return awaitVitessSchema(ctx, db, component, CreatedTables(migrations, MySQL))
+	}
 	return nil
 }
 
