@@ -60,7 +60,15 @@ func newestVersion(applied map[int]bool) int {
 // creates exists already (a table, column, index or row) counts as its
 // success.
 func Migrate(ctx context.Context, db *DB, component string, migrations []Migration) error {
-	return migrator{}.migrate(ctx, db, component, migrations)
+	if err := (migrator{}).migrate(ctx, db, component, migrations); err != nil {
+		return err
+	}
+	if db.Vitess {
+		// After the migration's connection is back in the pool: a pool of
+		// one connection would wait for itself.
+		return awaitVitessSchema(ctx, db, component, CreatedTables(migrations, MySQL))
+	}
+	return nil
 }
 
 // migrator applies migrations; its hook lets tests stop a migration
@@ -127,9 +135,6 @@ func (mg migrator) migrate(ctx context.Context, db *DB, component string, migrat
 		if err := apply(ctx, db, conn, component, m); err != nil {
 			return err
 		}
-	}
-	if db.Vitess {
-		return awaitVitessSchema(ctx, db, component, CreatedTables(migrations, MySQL))
 	}
 	return nil
 }
