@@ -59,9 +59,9 @@ func TestWorkerWaitingOnSlackIsNotDeclaredDead(t *testing.T) {
 	p.sb.RateLimit("reactions.add", 3, 2*time.Second)
 	ts, err := p.sb.PostAsUser("T1", "C1", "U1", "<@UBOT> show account acme")
 	must(t, err)
-	replies := p.waitThread(t, "C1", ts, 1)
+	p.waitThread(t, "C1", ts, 1)
 	waitQueueEmpty(t, p)
-	replies = botReplies(p.sb.Thread("C1", ts))
+	replies := botReplies(p.sb.Thread("C1", ts))
 	if notes := interruptionNotes(p, "C1", ts); len(notes) != 0 {
 		t.Fatalf("a live worker was declared dead (ran %d times): %q", p.runs.Load(), notes)
 	}
