@@ -161,20 +161,8 @@ func (s *Store) EndGrant(ctx context.Context, id string, endsAt, now time.Time) 
 }
 
 func (s *Store) list(ctx context.Context, what, where string, args ...any) ([]access.Grant, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+columns+` FROM access_grants WHERE `+where, args...)
+	out, err := sqldb.Collect(ctx, s.db, func(r *sql.Rows) (access.Grant, error) { return scan(r) }, `SELECT `+columns+` FROM access_grants WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []access.Grant
-	for rows.Next() {
-		g, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("load %s: %w", what, err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load %s: %w", what, err)
 	}
 	return out, nil

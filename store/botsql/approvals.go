@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/bastionhq/bastion/internal/approval"
+	"github.com/bastionhq/bastion/store/sqldb"
 	"strings"
 	"time"
 )
@@ -220,20 +221,8 @@ func (s *Store) StaleApprovals(ctx context.Context, aliveBefore time.Time, limit
 // approvalsWhere returns the requests a WHERE clause (with its ORDER BY
 // and LIMIT) selects; what names them in errors.
 func (s *Store) approvalsWhere(ctx context.Context, what, where string, args ...any) ([]approval.Request, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+approvalColumns+` FROM bot_approvals a WHERE `+where, args...)
+	out, err := sqldb.Collect(ctx, s.db, func(r *sql.Rows) (approval.Request, error) { return scanApproval(r) }, `SELECT `+approvalColumns+` FROM bot_approvals a WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load %s approvals: %w", what, err)
-	}
-	defer rows.Close()
-	var out []approval.Request
-	for rows.Next() {
-		a, err := scanApproval(rows)
-		if err != nil {
-			return nil, fmt.Errorf("load %s approvals: %w", what, err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load %s approvals: %w", what, err)
 	}
 	return out, nil
