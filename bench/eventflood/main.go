@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -137,8 +138,21 @@ func run() error {
 	return nil
 }
 
-// serveSlack answers every Web API method with ok, and auth.test with a
-// bot identity, until ctx ends.
+// slackAnswers are the replies of the Web API methods whose answers the
+// server reads: the name lookups it makes at start and auth.test. Every
+// other method answers genericAnswer.
+var slackAnswers = map[string]string{
+	"conversations.info": `{"ok":true,"channel":{"id":"C2","name":"backoffice"}}`,
+	"users.info":         `{"ok":true,"user":{"id":"UMEMBER","name":"member","real_name":"Member"}}`,
+	"team.info":          `{"ok":true,"team":{"id":"T1","name":"Acme","domain":"acme"}}`,
+}
+
+// genericAnswer is the reply of every other method: ok, with the fields
+// auth.test and chat.postMessage return.
+const genericAnswer = `{"ok":true,"user_id":"UBOT","bot_id":"BBOT","user":"bastion","team_id":"T1","team":"Acme","url":"https://acme.slack.com/","channel":"C2","ts":"1700000000.000001","message":{"ts":"1700000000.000001"}}`
+
+// serveSlack answers every Web API method with ok (slackAnswers, else
+// genericAnswer) until ctx ends.
 func serveSlack(ctx context.Context, addr string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -148,7 +162,11 @@ func serveSlack(ctx context.Context, addr string) error {
 	os.Stdout.Sync()
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"ok":true,"user_id":"UBOT","bot_id":"BBOT","user":"bastion","team_id":"T1","team":"Acme","url":"https://acme.slack.com/","channel":"C2","ts":"1700000000.000001","message":{"ts":"1700000000.000001"}}`)
+		answer, ok := slackAnswers[strings.TrimPrefix(r.URL.Path, "/api/")]
+		if !ok {
+			answer = genericAnswer
+		}
+		fmt.Fprint(w, answer)
 	})}
 	go func() { <-ctx.Done(); hs.Close() }()
 	if err := hs.Serve(ln); err != http.ErrServerClosed {
