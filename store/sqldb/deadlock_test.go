@@ -47,9 +47,9 @@ func TestStatementRolledBackByADeadlockRunsAgain(t *testing.T) {
 }
 
 // deadlockWith makes the statement exec runs the victim of a deadlock: a
-// transaction that changed rows 2..100 waits for row 1, which the
-// statement (UPDATE rows 1 and 2, in key order) holds while it waits for
-// row 2. InnoDB rolls back the transaction that changed fewer rows: the
+// transaction that changed rows 2..100 asks for row 1 once the statement
+// (UPDATE rows 1 and 2, in key order) holds it, and the statement waits
+// for row 2. InnoDB rolls back the transaction that changed fewer rows: the
 // statement. It returns the statement's error once the transaction has
 // committed.
 func deadlockWith(t *testing.T, db *sqldb.DB, exec func(context.Context, string, ...any) (sql.Result, error)) error {
@@ -75,13 +75,20 @@ func deadlockWith(t *testing.T, db *sqldb.DB, exec func(context.Context, string,
 		_, err := exec(ctx, "UPDATE t SET v = v + 10 WHERE id IN (1, 2) ORDER BY id")
 		done <- err
 	}()
-	for waiting := 0; waiting == 0; {
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.innodb_trx x
-			JOIN information_schema.processlist p ON p.id = x.trx_mysql_thread_id
-			WHERE x.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`).Scan(&waiting); err != nil {
-			t.Fatalf("wait for the statement to block: %v", err)
+	// The statement holds row 1 once a locking read that skips locked rows
+	// no longer finds it (the transaction holds rows 2..100, not 1).
+	for free := 1; free != 0; {
+		select {
+		case err := <-done:
+			t.Fatalf("the statement ended before it took row 1: %v", err)
+		default:
 		}
-		time.Sleep(5 * time.Millisecond)
+		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM t WHERE id = 1 FOR UPDATE SKIP LOCKED").Scan(&free); err != nil {
+			t.Fatalf("wait for the statement to take row 1: %v", err)
+		}
+		if free != 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE t SET v = v + 1 WHERE id = 1"); err != nil {
 		t.Fatalf("the transaction was chosen as the victim, not the statement: %v", err)
