@@ -150,8 +150,9 @@ type Options struct {
 // state lives in the store, so any worker of any process can take a vote
 // and pending requests survive restarts.
 type Workflow struct {
-	opts Options
-	log  *slog.Logger
+	opts  Options
+	log   *slog.Logger
+	posts postLocks
 }
 
 var (

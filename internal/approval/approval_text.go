@@ -75,6 +75,7 @@ func (a *Workflow) updatePost(ctx context.Context, ar Request, status string) {
 	if ar.PostTS == "" {
 		return
 	}
+	defer a.posts.lock(ar.ID)()
 	text := requestText(ar, a.opts.ApproveEmoji, a.opts.RejectEmoji)
 	if i := strings.LastIndex(text, "\nTo run it"); i >= 0 {
 		text = text[:i]
@@ -179,6 +180,7 @@ func (a *Workflow) showProgress(ctx context.Context, ar Request) {
 	if ar.PostTS == "" {
 		return
 	}
+	defer a.posts.lock(ar.ID)()
 	if now, err := a.opts.Store.Approval(ctx, ar.ID); err != nil || now.State != Pending {
 		return
 	}
